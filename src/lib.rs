@@ -2,3 +2,6 @@
 //! OGC API Features and a web map.
 //!
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
+
+pub mod gazetteer;
+pub mod cli;

@@ -1,0 +1,351 @@
+//! The gazetteer: every place sitrep can put on a map, loaded from the files shipped in `data/`.
+//!
+//! Contract: [`Gazetteer::load`] reads the shipped files once (GeoNames populated places, Natural Earth
+//! first-level divisions and countries, the curated conflict layer and world features, spelling
+//! patches) and answers name lookups: [`Gazetteer::lookup`] ranks the places carrying a name, best
+//! known first; [`Gazetteer::matches`] gives the raw candidates of a normalised key for the geoparser.
+//! Names are matched through [`normalize`], which folds case, punctuation and Latin diacritics.
+//! Not for: reading text (that is `geoparse`) or storing anything; the gazetteer is read-only after load.
+
+mod load;
+mod normalize;
+
+pub use load::GazetteerError;
+pub use normalize::{normalize, tokenize, Token};
+
+use geo_types::{Geometry, Point};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// What a place is. Drives geometry (point, line, area) and the precision of a mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Settlement,
+    Admin1,
+    Country,
+    Continent,
+    Region,
+    Corridor,
+    LineOfContact,
+    BorderSegment,
+    Crossing,
+    Natural,
+    Sea,
+    River,
+    Lake,
+    MountainRange,
+    Desert,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Settlement => "settlement",
+            Kind::Admin1 => "admin1",
+            Kind::Country => "country",
+            Kind::Continent => "continent",
+            Kind::Region => "region",
+            Kind::Corridor => "corridor",
+            Kind::LineOfContact => "line_of_contact",
+            Kind::BorderSegment => "border_segment",
+            Kind::Crossing => "crossing",
+            Kind::Natural => "natural",
+            Kind::Sea => "sea",
+            Kind::River => "river",
+            Kind::Lake => "lake",
+            Kind::MountainRange => "mountain_range",
+            Kind::Desert => "desert",
+        }
+    }
+
+    /// Parses a curated `kind`; kinds of physical features not listed map to `Natural`.
+    pub fn parse(s: &str) -> Kind {
+        match s {
+            "settlement" | "village" | "town" | "city" => Kind::Settlement,
+            "admin1" | "province" => Kind::Admin1,
+            "country" => Kind::Country,
+            "continent" => Kind::Continent,
+            "region" | "area" | "macro_region" => Kind::Region,
+            "corridor" | "road" => Kind::Corridor,
+            "line_of_contact" | "front_line" | "ceasefire_line" => Kind::LineOfContact,
+            "border_segment" | "border" => Kind::BorderSegment,
+            "crossing" | "checkpoint" | "bridge" => Kind::Crossing,
+            "sea" | "ocean" | "gulf" | "strait" | "bay" => Kind::Sea,
+            "river" => Kind::River,
+            "lake" | "reservoir" => Kind::Lake,
+            "mountain_range" | "mountains" | "mountain" => Kind::MountainRange,
+            "desert" => Kind::Desert,
+            _ => Kind::Natural,
+        }
+    }
+
+    /// UCDP `where_prec` (1–7) of a mention that names only this place.
+    pub fn precision(self) -> u8 {
+        match self {
+            Kind::Settlement | Kind::Crossing => 1,
+            Kind::Lake => 2,
+            Kind::Admin1 => 4,
+            Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::River => 5,
+            Kind::Country => 6,
+            Kind::Sea => 7,
+            Kind::Region | Kind::Natural | Kind::MountainRange | Kind::Desert => 4,
+            Kind::Continent => 6,
+        }
+    }
+}
+
+/// One gazetteer record.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// Stable id: `geonames:147625`, `ne-admin1:AM-SU`, `ne-country:ARM`, `sitrep:lachin-corridor-2020`.
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// GeoNames admin-1 code within the country (`08` for Syunik).
+    pub admin1: Option<String>,
+    pub population: u64,
+    /// Representative point, lon/lat. For GeoNames records the GeoNames point.
+    pub point: Point<f64>,
+    /// GeoNames feature code (`PPLC`, `PPLA`, ...) for populated places.
+    pub feature_code: Option<String>,
+    /// Line or area geometry; `None` means the place is the point itself.
+    pub geometry: Option<Geometry<f64>>,
+    pub geonameid: Option<u64>,
+    pub names: Vec<String>,
+    pub demonyms: Vec<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub approximate: bool,
+    pub source: Option<String>,
+}
+
+impl Place {
+    /// How well known a place is, for ranking namesakes when nothing else decides.
+    pub fn importance(&self) -> f64 {
+        let pop = self.population as f64;
+        match self.kind {
+            Kind::Country => 1e10 + pop,
+            Kind::Continent => 9e9,
+            Kind::Admin1 => 2e6 + pop,
+            Kind::Settlement => {
+                let factor = match self.feature_code.as_deref() {
+                    Some("PPLC") => 20.0,
+                    Some("PPLA") => 3.0,
+                    Some("PPLA2") => 1.5,
+                    Some("PPLG") => 1.5,
+                    Some("PPLX") | Some("PPLH") | Some("PPLQ") | Some("PPLW") => 0.3,
+                    _ => 1.0,
+                };
+                pop * factor
+            }
+            _ => 5e7,
+        }
+    }
+
+    pub fn geometry_type(&self) -> &'static str {
+        match &self.geometry {
+            None | Some(Geometry::Point(_)) => "Point",
+            Some(Geometry::LineString(_)) => "LineString",
+            Some(Geometry::MultiLineString(_)) => "MultiLineString",
+            Some(Geometry::Polygon(_)) => "Polygon",
+            Some(Geometry::MultiPolygon(_)) => "MultiPolygon",
+            Some(Geometry::MultiPoint(_)) => "MultiPoint",
+            Some(_) => "GeometryCollection",
+        }
+    }
+
+    /// The geometry to draw: the line or area, else the point.
+    pub fn full_geometry(&self) -> Geometry<f64> {
+        self.geometry.clone().unwrap_or(Geometry::Point(self.point))
+    }
+
+    /// Whether the record is valid on `date` (YYYY-MM-DD); undated records always are.
+    pub fn valid_on(&self, date: &str) -> bool {
+        let after_start = self.valid_from.as_deref().is_none_or(|f| date >= f);
+        let before_end = self.valid_to.as_deref().is_none_or(|t| date <= t);
+        after_start && before_end
+    }
+}
+
+/// Index of a place inside a [`Gazetteer`].
+pub type PlaceIdx = u32;
+
+const ALT_BIT: u32 = 1 << 31;
+
+/// The loaded gazetteer.
+pub struct Gazetteer {
+    places: Vec<Place>,
+    /// (hash of normalised name, place index | ALT_BIT when it is an alternate name), sorted.
+    keys: Vec<(u64, u32)>,
+    by_id: HashMap<String, PlaceIdx>,
+    demonyms: HashMap<String, PlaceIdx>,
+    countries: HashMap<String, PlaceIdx>,
+    admin1: HashMap<(String, String), PlaceIdx>,
+    max_tokens: usize,
+}
+
+fn key_hash(key: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// Where the shipped data lives: `$SITREP_DATA`, else `./data`, else the source checkout's `data/`.
+pub fn default_data_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SITREP_DATA") {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("data");
+    if local.join("gazetteer").is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+impl Gazetteer {
+    /// Loads the gazetteer from the shipped data directory (see [`default_data_dir`]).
+    pub fn load_default() -> Result<Gazetteer, GazetteerError> {
+        Gazetteer::load(&default_data_dir())
+    }
+
+    /// Loads every shipped file under `data_dir` (`gazetteer/`, `conflict/`).
+    pub fn load(data_dir: &Path) -> Result<Gazetteer, GazetteerError> {
+        let places = load::load_all(data_dir)?;
+        Ok(Gazetteer::from_places(places))
+    }
+
+    /// Builds the name index over already loaded records.
+    pub fn from_places(places: Vec<Place>) -> Gazetteer {
+        let mut keys = Vec::with_capacity(places.len() * 6);
+        let mut by_id = HashMap::with_capacity(places.len());
+        let mut demonyms = HashMap::new();
+        let mut countries = HashMap::new();
+        let mut admin1 = HashMap::new();
+        let mut max_tokens = 1;
+        let mut seen: Vec<u64> = Vec::new();
+        for (i, p) in places.iter().enumerate() {
+            let i = i as u32;
+            by_id.insert(p.id.clone(), i);
+            seen.clear();
+            let primary = normalize(&p.name);
+            if !primary.is_empty() {
+                let h = key_hash(&primary);
+                seen.push(h);
+                keys.push((h, i));
+                max_tokens = max_tokens.max(primary.split(' ').count());
+            }
+            for n in &p.names {
+                let k = normalize(n);
+                if k.is_empty() {
+                    continue;
+                }
+                let h = key_hash(&k);
+                if seen.contains(&h) {
+                    continue;
+                }
+                seen.push(h);
+                keys.push((h, i | ALT_BIT));
+                max_tokens = max_tokens.max(k.split(' ').count());
+            }
+            match p.kind {
+                Kind::Country => {
+                    if let Some(c) = &p.country {
+                        countries.entry(c.clone()).or_insert(i);
+                    }
+                    for d in &p.demonyms {
+                        demonyms.entry(normalize(d)).or_insert(i);
+                    }
+                }
+                Kind::Admin1 => {
+                    if let (Some(c), Some(a)) = (&p.country, &p.admin1) {
+                        admin1.entry((c.clone(), a.clone())).or_insert(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        Gazetteer { places, keys, by_id, demonyms, countries, admin1, max_tokens: max_tokens.min(8) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
+    pub fn place(&self, idx: PlaceIdx) -> &Place {
+        &self.places[idx as usize]
+    }
+
+    pub fn idx_of(&self, id: &str) -> Option<PlaceIdx> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Place> {
+        self.idx_of(id).map(|i| self.place(i))
+    }
+
+    /// The longest name, in words; the geoparser never needs to look further.
+    pub fn max_name_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// Candidates carrying the normalised name `key`: (place, matched through an alternate name).
+    pub fn matches(&self, key: &str) -> impl Iterator<Item = (PlaceIdx, bool)> + '_ {
+        let h = key_hash(key);
+        let start = self.keys.partition_point(|(k, _)| *k < h);
+        self.keys[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == h)
+            .map(|(_, v)| (v & !ALT_BIT, v & ALT_BIT != 0))
+    }
+
+    /// Whether any place carries the normalised name `key`.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.matches(key).next().is_some()
+    }
+
+    /// The country whose demonym is the normalised `key` ("armenian" → Armenia).
+    pub fn demonym_country(&self, key: &str) -> Option<PlaceIdx> {
+        self.demonyms.get(key).copied()
+    }
+
+    /// The country record of an ISO 3166-1 alpha-2 code.
+    pub fn country(&self, iso2: &str) -> Option<PlaceIdx> {
+        self.countries.get(iso2).copied()
+    }
+
+    /// The first-level division of a country by GeoNames admin-1 code.
+    pub fn admin1(&self, iso2: &str, code: &str) -> Option<PlaceIdx> {
+        self.admin1.get(&(iso2.to_string(), code.to_string())).copied()
+    }
+
+    /// All places carrying `name`, best known first: primary names before alternate names only
+    /// when importance is comparable; countries before divisions before towns of the same name.
+    pub fn lookup(&self, name: &str, limit: usize) -> Vec<&Place> {
+        let key = normalize(name);
+        let mut found: Vec<(PlaceIdx, bool)> = self.matches(&key).collect();
+        found.sort_by(|a, b| {
+            let pa = self.place(a.0);
+            let pb = self.place(b.0);
+            let sa = pa.importance() * if a.1 { 0.5 } else { 1.0 };
+            let sb = pb.importance() * if b.1 { 0.5 } else { 1.0 };
+            sb.total_cmp(&sa).then(pa.id.cmp(&pb.id))
+        });
+        found.dedup_by_key(|f| f.0);
+        found.into_iter().take(limit).map(|(i, _)| self.place(i)).collect()
+    }
+}

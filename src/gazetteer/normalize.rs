@@ -1,0 +1,164 @@
+//! Name normalisation and tokenisation shared by gazetteer keys and text scanning.
+//!
+//! Contract: `normalize(name)` and the keys built from `tokenize(text)` agree, so a name in the
+//! gazetteer matches the same words in an article. Folding is case-insensitive, ignores punctuation
+//! (hyphens and dots separate words, apostrophes vanish) and folds diacritics of **Latin** letters only
+//! (`Cap-Haïtien` = `cap haitien`); other scripts are lowercased but kept as they are
+//! (`Київ` stays `київ`, never `kiyiv`).
+//! Not for: deciding what is a place; that is `geoparse`'s job.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One word of a text, with its span in Unicode code points and in bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Normalised form (lowercase, Latin diacritics folded, apostrophes removed).
+    pub norm: String,
+    /// Start offset in code points.
+    pub start: usize,
+    /// End offset in code points (exclusive).
+    pub end: usize,
+    /// Start offset in bytes.
+    pub byte_start: usize,
+    /// End offset in bytes (exclusive).
+    pub byte_end: usize,
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ' | '‘' | 'ʻ' | '`' | '´')
+}
+
+fn is_latin(c: char) -> bool {
+    let u = c as u32;
+    u < 0x0250 || (0x1E00..=0x1EFF).contains(&u) || (0x2C60..=0x2C7F).contains(&u)
+}
+
+/// Folds one word (no separators inside) to its key form.
+fn fold_word(word: &str, out: &mut String) {
+    for c in word.nfc() {
+        if is_apostrophe(c) {
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_latin(c) {
+            for d in deunicode::deunicode_char(c).unwrap_or("").chars() {
+                if d.is_alphanumeric() {
+                    out.push(d.to_ascii_lowercase());
+                }
+            }
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\u{0301}' || unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Splits text into word tokens. Apostrophes inside a word belong to it (`K'arvacharr`), except a
+/// trailing possessive `'s`, which is left out of the token (`Armenia's` → `Armenia`).
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        if !is_word_char(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i;
+        while j < n {
+            let c = chars[j].1;
+            if is_word_char(c) {
+                j += 1;
+            } else if is_apostrophe(c) && j + 1 < n && is_word_char(chars[j + 1].1) && j > start {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        // Drop a possessive 's / ’s at the end of the word.
+        let mut end = j;
+        if end - start >= 3
+            && is_apostrophe(chars[end - 2].1)
+            && matches!(chars[end - 1].1, 's' | 'S')
+        {
+            end -= 2;
+        }
+        let byte_start = chars[start].0;
+        let byte_end = if end < n { chars[end].0 } else { text.len() };
+        let mut norm = String::with_capacity(byte_end - byte_start);
+        fold_word(&text[byte_start..byte_end], &mut norm);
+        if !norm.is_empty() {
+            tokens.push(Token { norm, start, end, byte_start, byte_end });
+        }
+        i = j;
+    }
+    tokens
+}
+
+/// The lookup key of a name: its normalised words joined by single spaces.
+///
+/// ```
+/// use sitrep::gazetteer::normalize;
+/// assert_eq!(normalize("Cap-Haïtien"), normalize("cap haitien"));
+/// assert_eq!(normalize("Київ"), "київ");
+/// assert_eq!(normalize("Syunik'"), "syunik");
+/// ```
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for t in tokenize(name) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.norm);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_latin_diacritics_and_punctuation() {
+        assert_eq!(normalize("Cap-Haïtien"), "cap haitien");
+        assert_eq!(normalize("Łódź"), "lodz");
+        assert_eq!(normalize("Øresund"), "oresund");
+        assert_eq!(normalize("Straße"), "strasse");
+        assert_eq!(normalize("Xankəndi"), normalize("Xankendi"));
+        assert_eq!(normalize("St. Louis"), "st louis");
+        assert_eq!(normalize("  Nagorno–Karabakh "), "nagorno karabakh");
+    }
+
+    #[test]
+    fn keeps_other_scripts() {
+        assert_eq!(normalize("Київ"), "київ");
+        assert_eq!(normalize("Ереван"), "ереван");
+        assert_eq!(normalize("Երևան"), "երևան");
+        assert_eq!(normalize("حلب"), "حلب");
+    }
+
+    #[test]
+    fn apostrophes_and_possessives() {
+        assert_eq!(normalize("K'arvacharr"), "karvacharr");
+        let t = tokenize("Armenia's border");
+        assert_eq!(t[0].norm, "armenia");
+        assert_eq!((t[0].start, t[0].end), (0, 7));
+        assert_eq!(t[1].norm, "border");
+    }
+
+    #[test]
+    fn offsets_are_code_points() {
+        let text = "Київ and Łódź";
+        let t = tokenize(text);
+        assert_eq!(t.len(), 3);
+        assert_eq!((t[0].start, t[0].end), (0, 4));
+        assert_eq!((t[2].start, t[2].end), (9, 13));
+        assert_eq!(&text[t[2].byte_start..t[2].byte_end], "Łódź");
+    }
+}
