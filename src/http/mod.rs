@@ -1,0 +1,215 @@
+//! The HTTP server: routes, shared state and start-up.
+//!
+//! Contract: [`router`] wires every resource (tiles, OGC API Features, ingest, events, static map)
+//! over one [`AppState`]; [`serve`] opens the store, loads the sample articles into an empty store,
+//! builds the index and listens (127.0.0.1:8080 by default). Reads are public; writes need the token.
+//! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
+
+mod articles;
+mod error;
+mod events;
+mod ogc;
+mod tiles;
+
+pub use error::ApiError;
+
+use crate::features;
+use crate::gazetteer::{Gazetteer, Kind};
+use crate::geoparse::Geoparser;
+use crate::index::SpatialIndex;
+use crate::store::Store;
+use crate::tiles::{Basemap, BasemapFeature, BasemapLayer, TileCache};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Largest request body accepted (a batch of articles).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Everything `sitrep serve` is configured with, in one place.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub db: PathBuf,
+    pub addr: SocketAddr,
+    pub token: Option<String>,
+    pub samples: bool,
+    pub data_dir: PathBuf,
+    pub static_dir: PathBuf,
+}
+
+/// One ingest, as announced on `/api/events`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestEvent {
+    pub article_id: i64,
+    pub mentions: usize,
+    pub bbox: Option<[f64; 4]>,
+}
+
+pub struct AppState {
+    pub geoparser: Geoparser,
+    pub store: Store,
+    pub index: SpatialIndex,
+    pub basemap: Basemap,
+    pub incident_tiles: TileCache,
+    pub basemap_tiles: TileCache,
+    pub token: Option<String>,
+    pub events: broadcast::Sender<IngestEvent>,
+}
+
+impl AppState {
+    /// Builds the state: index over every stored mention, basemap from the gazetteer.
+    pub fn new(gazetteer: Arc<Gazetteer>, store: Store, token: Option<String>) -> anyhow::Result<AppState> {
+        let incidents: Vec<_> = store.mentions(None)?.iter().map(features::incident).collect();
+        let basemap = Basemap::new(basemap_features(&gazetteer));
+        let (events, _) = broadcast::channel(256);
+        Ok(AppState {
+            geoparser: Geoparser::new(gazetteer),
+            store,
+            index: SpatialIndex::new(incidents),
+            basemap,
+            incident_tiles: TileCache::new(20_000),
+            basemap_tiles: TileCache::new(20_000),
+            token,
+            events,
+        })
+    }
+}
+
+/// The offline basemap: country and first-level division polygons, capitals and large cities.
+pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
+    let mut out = Vec::new();
+    for p in gaz.places() {
+        let mut props = serde_json::Map::new();
+        props.insert("name".into(), json!(p.name));
+        match p.kind {
+            Kind::Country => {
+                if let Some(g) = &p.geometry {
+                    props.insert("iso_a2".into(), json!(p.country));
+                    out.push(BasemapFeature { geometry: g.clone(), layer: BasemapLayer::Countries, min_zoom: 0, props });
+                }
+            }
+            Kind::Admin1 => {
+                if let Some(g) = &p.geometry {
+                    props.insert("country".into(), json!(p.country));
+                    out.push(BasemapFeature { geometry: g.clone(), layer: BasemapLayer::Admin1, min_zoom: 3, props });
+                }
+            }
+            Kind::Settlement => {
+                let capital = p.feature_code.as_deref() == Some("PPLC");
+                let (rank, min_zoom) = match (capital, p.population) {
+                    (true, _) => (1, 2),
+                    (_, n) if n >= 5_000_000 => (2, 3),
+                    (_, n) if n >= 1_000_000 => (3, 4),
+                    (_, n) if n >= 300_000 => (4, 6),
+                    (_, n) if n >= 100_000 => (5, 8),
+                    (_, n) if n >= 20_000 => (6, 10),
+                    _ => continue,
+                };
+                props.insert("population".into(), json!(p.population));
+                props.insert("capital".into(), json!(capital));
+                props.insert("rank".into(), json!(rank));
+                out.push(BasemapFeature {
+                    geometry: geo_types::Geometry::Point(p.point),
+                    layer: BasemapLayer::Places,
+                    min_zoom,
+                    props,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every route of the server.
+pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
+    let cache_static = SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    let static_files = ServeDir::new(&static_dir).precompressed_gzip();
+    Router::new()
+        .route("/", get(ogc::landing))
+        .route("/conformance", get(ogc::conformance))
+        .route("/api", get(ogc::openapi))
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{collection}", get(ogc::collection))
+        .route("/collections/{collection}/items", get(ogc::items))
+        .route("/collections/{collection}/items/{id}", get(ogc::item))
+        .route("/api/incidents", get(ogc::incidents_alias))
+        .route("/tiles/{z}/{x}/{y}", get(tiles::incident_tile))
+        .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
+        .route("/tiles.json", get(tiles::tilejson))
+        .route("/api/geoparse", post(articles::geoparse))
+        .route("/api/articles", post(articles::create))
+        .route("/api/events", get(events::stream))
+        .route("/health", get(ogc::health))
+        .route_service("/style.json", ServeFile::new(static_dir.join("style.json")))
+        .nest_service("/static", static_files.clone())
+        .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
+        .fallback(ogc::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cache_static)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Loads the sample articles shipped in `data/articles/` into the store.
+pub fn load_samples(geoparser: &Geoparser, store: &Store, data_dir: &std::path::Path) -> anyhow::Result<usize> {
+    let dir = data_dir.join("articles");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Err(_) => return Ok(0),
+    };
+    files.sort();
+    let mut n = 0;
+    for f in files {
+        for rec in crate::ingest::read_path(&f).map_err(anyhow::Error::msg)? {
+            let article = rec.map_err(anyhow::Error::msg)?;
+            if let Ok(done) = crate::ingest::ingest(geoparser, store, &article)? {
+                n += done.created as usize;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Runs the server until Ctrl-C.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let gazetteer = Arc::new(Gazetteer::load(&config.data_dir)?);
+    let store = Store::open(&config.db)?;
+    if config.samples && store.article_count()? == 0 {
+        let gp = Geoparser::new(gazetteer.clone());
+        let n = load_samples(&gp, &store, &config.data_dir)?;
+        eprintln!("sitrep: loaded {n} sample articles into the empty store (start with --no-samples to skip)");
+    }
+    let state = Arc::new(AppState::new(gazetteer, store, config.token.clone())?);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (pick another with --addr HOST:PORT)", config.addr))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "sitrep: {} incidents from {} articles; serving http://{addr}/ (ready in {:.2} s){}",
+        state.index.snapshot().len(),
+        state.store.article_count()?,
+        started.elapsed().as_secs_f64(),
+        if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
+    );
+    let app = router(state, config.static_dir.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! OGC API Features (Part 1 Core) resources, `/health` and the JSON 404.
+
+use super::{ApiError, AppState};
+use crate::features::{self, ItemsQuery, COLLECTION};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const GEOJSON: &str = "application/geo+json";
+
+/// `http://host` of the request, for absolute links.
+fn base(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+fn wants_json(headers: &HeaderMap, query: &Option<String>) -> bool {
+    if let Some(q) = query {
+        if q.split('&').any(|p| p == "f=json") {
+            return true;
+        }
+        if q.split('&').any(|p| p == "f=html") {
+            return false;
+        }
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|h| h.to_str().ok()).unwrap_or("");
+    accept.contains("json") && !accept.contains("text/html")
+}
+
+fn pairs(query: &Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
+}
+
+pub async fn landing(headers: HeaderMap, RawQuery(query): RawQuery, State(_s): State<Arc<AppState>>) -> Response {
+    if wants_json(&headers, &query) {
+        let b = base(&headers);
+        return Json(json!({
+            "title": "sitrep",
+            "description": "Places named in news articles, geoparsed and served as incidents (OGC API Features, vector tiles, web map).",
+            "links": [
+                {"href": format!("{b}/?f=json"), "rel": "self", "type": "application/json", "title": "this document"},
+                {"href": format!("{b}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
+                {"href": format!("{b}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
+                {"href": format!("{b}/collections"), "rel": "data", "type": "application/json", "title": "collections"},
+                {"href": format!("{b}/tiles.json"), "rel": "tiles", "type": "application/json", "title": "TileJSON of the incident tiles"},
+                {"href": format!("{b}/"), "rel": "alternate", "type": "text/html", "title": "the web map"}
+            ]
+        }))
+        .into_response();
+    }
+    match tokio::fs::read_to_string(static_index()).await {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
+        Err(_) => ApiError::NotFound("the web map (static/index.html) is not installed; the JSON API is at /?f=json".into()).into_response(),
+    }
+}
+
+fn static_index() -> std::path::PathBuf {
+    let local = std::path::PathBuf::from("static/index.html");
+    if local.exists() {
+        local
+    } else {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static/index.html")
+    }
+}
+
+pub async fn conformance() -> Json<Value> {
+    Json(json!({"conformsTo": [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
+    ]}))
+}
+
+fn collection_doc(b: &str, state: &AppState) -> Value {
+    let snap = state.index.snapshot();
+    let all = snap.query_bbox_lonlat([-180.0, -90.0, 180.0, 90.0]);
+    let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+    let (mut t0, mut t1) = (i64::MAX, i64::MIN);
+    for i in &all {
+        w = w.min(i.point.x());
+        e = e.max(i.point.x());
+        s = s.min(i.point.y());
+        n = n.max(i.point.y());
+        if let Some(t) = i.time {
+            t0 = t0.min(t);
+            t1 = t1.max(t);
+        }
+    }
+    let bbox = if all.is_empty() { vec![-180.0, -90.0, 180.0, 90.0] } else { vec![w, s, e, n] };
+    let day = |t: i64| {
+        let d = t.div_euclid(86_400);
+        // civil_from_days
+        let z = d + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let dd = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+        format!("{y:04}-{m:02}-{dd:02}T00:00:00Z")
+    };
+    let interval = if t0 <= t1 { json!([[day(t0), day(t1)]]) } else { json!([[null, null]]) };
+    json!({
+        "id": COLLECTION,
+        "title": "Incidents",
+        "description": "One feature per place mention in an ingested article: points for settlements, lines for corridors and lines of contact, areas for provinces, regions and countries.",
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+            "temporal": {"interval": interval, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        },
+        "links": [
+            {"href": format!("{b}/collections/{COLLECTION}"), "rel": "self", "type": "application/json"},
+            {"href": format!("{b}/collections/{COLLECTION}/items"), "rel": "items", "type": GEOJSON, "title": "the incidents"}
+        ]
+    })
+}
+
+pub async fn collections(headers: HeaderMap, State(state): State<Arc<AppState>>) -> Json<Value> {
+    let b = base(&headers);
+    Json(json!({
+        "links": [{"href": format!("{b}/collections"), "rel": "self", "type": "application/json"}],
+        "collections": [collection_doc(&b, &state)]
+    }))
+}
+
+fn check_collection(c: &str) -> Result<(), ApiError> {
+    if c != COLLECTION {
+        return Err(ApiError::NotFound(format!("no collection `{c}`; the only collection is `{COLLECTION}`")));
+    }
+    Ok(())
+}
+
+pub async fn collection(
+    headers: HeaderMap,
+    Path(c): Path<String>,
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<Value>, ApiError> {
+    check_collection(&c)?;
+    Ok(Json(collection_doc(&base(&headers), &state)))
+}
+
+fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &str) -> Result<Response, ApiError> {
+    let raw = pairs(query);
+    let q = ItemsQuery::parse(raw.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let extra: Vec<String> = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("limit=") && !p.starts_with("offset="))
+        .map(str::to_string)
+        .collect();
+    let snap = state.index.snapshot();
+    let body = features::items(&snap, &q, &format!("{}{path}", base(headers)), &extra.join("&"));
+    Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(body)).into_response())
+}
+
+pub async fn items(
+    headers: HeaderMap,
+    Path(c): Path<String>,
+    RawQuery(query): RawQuery,
+    State(state): State<Arc<AppState>>,
+) -> Result<Response, ApiError> {
+    check_collection(&c)?;
+    answer(&state, &headers, &query, &format!("/collections/{COLLECTION}/items"))
+}
+
+pub async fn incidents_alias(
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    State(state): State<Arc<AppState>>,
+) -> Result<Response, ApiError> {
+    answer(&state, &headers, &query, "/api/incidents")
+}
+
+pub async fn item(
+    headers: HeaderMap,
+    Path((c, id)): Path<(String, String)>,
+    State(state): State<Arc<AppState>>,
+) -> Result<Response, ApiError> {
+    check_collection(&c)?;
+    let n: u64 = id.parse().map_err(|_| ApiError::NotFound(format!("no incident `{id}`: ids are integers")))?;
+    let snap = state.index.snapshot();
+    let inc = snap.get(n).ok_or_else(|| ApiError::NotFound(format!("no incident {n}")))?;
+    let mut f = features::feature(inc);
+    let b = base(&headers);
+    f["links"] = json!([
+        {"href": format!("{b}/collections/{COLLECTION}/items/{n}"), "rel": "self", "type": GEOJSON},
+        {"href": format!("{b}/collections/{COLLECTION}"), "rel": "collection", "type": "application/json"}
+    ]);
+    Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(f)).into_response())
+}
+
+pub async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "articles": state.store.article_count()?,
+        "incidents": state.index.snapshot().len(),
+        "places": state.geoparser.gazetteer().len(),
+    })))
+}
+
+pub async fn not_found(uri: Uri) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "message": format!("no resource at {}; see /api for the API", uri.path())})),
+    )
+}
+
+pub async fn openapi(headers: HeaderMap) -> Response {
+    let b = base(&headers);
+    let param = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
+    let items_params = vec![
+        param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", json!({"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}})),
+        param("datetime", "a date or an interval `start/end` (`..` for open)", json!({"type": "string"})),
+        param("limit", "page size, 1..10000", json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100})),
+        param("offset", "start of the page", json!({"type": "integer", "minimum": 0, "default": 0})),
+        param("kind", "comma-separated place kinds (settlement, admin1, country, corridor, line_of_contact, ...)", json!({"type": "string"})),
+        param("precision", "comma-separated UCDP precision codes 1..7", json!({"type": "string"})),
+        param("q", "text contained in the place name, surface text, title or quote", json!({"type": "string"})),
+    ];
+    let ok = |desc: &str, ct: &str| json!({"200": {"description": desc, "content": {ct: {}}}, "400": {"description": "bad request (JSON error body)"}});
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "sitrep", "version": env!("CARGO_PKG_VERSION"), "description": "Incidents geoparsed from news articles."},
+        "servers": [{"url": b}],
+        "paths": {
+            "/": {"get": {"operationId": "landing", "summary": "landing page", "responses": ok("landing page", "application/json")}},
+            "/conformance": {"get": {"operationId": "conformance", "responses": ok("conformance classes", "application/json")}},
+            "/collections": {"get": {"operationId": "collections", "responses": ok("collections", "application/json")}},
+            "/collections/incidents": {"get": {"operationId": "collection", "responses": ok("the incidents collection", "application/json")}},
+            "/collections/incidents/items": {"get": {"operationId": "items", "parameters": items_params, "responses": ok("incidents", GEOJSON)}},
+            "/collections/incidents/items/{id}": {"get": {"operationId": "item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": ok("one incident", GEOJSON)}},
+            "/tiles/{z}/{x}/{y}.mvt": {"get": {"operationId": "tile", "summary": "incident vector tile (layers incidents, areas, lines)", "parameters": [
+                {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 22}},
+                {"name": "x", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "y", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {}}}, "204": {"description": "empty tile"}}}},
+            "/api/geoparse": {"post": {"operationId": "geoparse", "summary": "places in a text, nothing stored", "responses": ok("mentions", GEOJSON)}},
+            "/api/articles": {"post": {"operationId": "ingest", "summary": "store articles (Bearer token)", "security": [{"bearer": []}], "responses": {"201": {"description": "stored"}, "401": {"description": "bad token"}, "403": {"description": "writes disabled"}}}}
+        },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
+    });
+    ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], Json(doc)).into_response()
+}

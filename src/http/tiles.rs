@@ -1,0 +1,152 @@
+//! `GET /tiles/{z}/{x}/{y}.mvt`, `GET /basemap/{z}/{x}/{y}.mvt` and `GET /tiles.json`.
+//!
+//! Tiles come from the cache or are rendered from the current index snapshot; responses carry a
+//! strong ETag (304 on If-None-Match), Cache-Control, and gzip when the client accepts it.
+//! An empty tile is 204. Bad coordinates are 400 with a JSON body.
+
+use super::{ApiError, AppState};
+use crate::tiles::{self, CachedTile, TileCache, TileError};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// Parses `z`, `x` and `y.mvt` path segments; anything else is a 400 naming the segment.
+fn parse_zxy(z: &str, x: &str, y: &str) -> Result<(u8, u32, u32), ApiError> {
+    let bad = |what: &str, v: &str| ApiError::BadRequest(format!("tile {what} {v:?} is not a number; request /tiles/{{z}}/{{x}}/{{y}}.mvt"));
+    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).ok_or_else(|| {
+        ApiError::NotFound(format!("no tile format {y:?}; request /tiles/{{z}}/{{x}}/{{y}}.mvt"))
+    })?;
+    let z: u8 = z.parse().map_err(|_| bad("zoom", z))?;
+    let x: u32 = x.parse().map_err(|_| bad("column", x))?;
+    let y: u32 = y.parse().map_err(|_| bad("row", y))?;
+    Ok((z, x, y))
+}
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> ApiError {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
+    let cache_control = format!("public, max-age={max_age}");
+    if tile.raw.is_empty() {
+        return (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response();
+    }
+    let etag = tile.etag.as_str();
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.to_string()), (header::CACHE_CONTROL, cache_control)])
+            .into_response();
+    }
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut resp = if gzip_ok {
+        let mut r = tile.gzip.clone().into_response();
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        tile.raw.clone().into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cache_control) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    resp
+}
+
+async fn cached(
+    cache: &TileCache,
+    z: u8,
+    x: u32,
+    y: u32,
+    render: impl FnOnce() -> Result<Vec<u8>, TileError> + Send + 'static,
+) -> Result<Arc<CachedTile>, ApiError> {
+    if let Some(t) = cache.get(z, x, y) {
+        return Ok(t);
+    }
+    let raw = tokio::task::spawn_blocking(render).await.map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
+    Ok(cache.put(z, x, y, raw))
+}
+
+pub async fn incident_tile(
+    Path((z, x, y)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    State(state): State<Arc<AppState>>,
+) -> Result<Response, ApiError> {
+    let (z, x, y) = parse_zxy(&z, &x, &y)?;
+    let snap = state.index.snapshot();
+    let tile = cached(&state.incident_tiles, z, x, y, move || tiles::incidents_tile(&snap, z, x, y)).await?;
+    Ok(respond(&tile, &headers, 60))
+}
+
+pub async fn basemap_tile(
+    Path((z, x, y)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    State(state): State<Arc<AppState>>,
+) -> Result<Response, ApiError> {
+    let (z, x, y) = parse_zxy(&z, &x, &y)?;
+    let st = state.clone();
+    let tile = cached(&state.basemap_tiles, z, x, y, move || tiles::basemap_tile(&st.basemap, z, x, y)).await?;
+    Ok(respond(&tile, &headers, 86_400))
+}
+
+pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) -> Json<Value> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let fields = json!({
+        "mention_id": "Number", "place_id": "String", "place_name": "String", "name": "String", "kind": "String",
+        "precision": "Number", "geo_precision": "Number", "confidence": "Number", "article_id": "Number",
+        "title": "String", "url": "String", "source": "String", "published": "String", "time": "Number",
+        "quote": "String", "quote_start": "Number", "quote_end": "Number"
+    });
+    let mut cluster_fields = fields.clone();
+    cluster_fields["cluster"] = json!("Boolean");
+    cluster_fields["point_count"] = json!("Number");
+    cluster_fields["point_count_abbreviated"] = json!("String");
+    let snap = state.index.snapshot();
+    let all = snap.query_bbox_lonlat([-180.0, -90.0, 180.0, 90.0]);
+    let bounds = if all.is_empty() {
+        json!([-180.0, -85.0511, 180.0, 85.0511])
+    } else {
+        let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+        for i in &all {
+            w = w.min(i.point.x());
+            e = e.max(i.point.x());
+            s = s.min(i.point.y());
+            n = n.max(i.point.y());
+        }
+        json!([w, s.max(-85.0511), e, n.min(85.0511)])
+    };
+    Json(json!({
+        "tilejson": "3.0.0",
+        "name": "sitrep incidents",
+        "description": "Places named in ingested news articles.",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scheme": "xyz",
+        "tiles": [format!("http://{host}/tiles/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": 22,
+        "bounds": bounds,
+        "attribution": "Places: <a href=\"https://www.geonames.org/\">GeoNames</a> (CC BY 4.0), <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
+        "vector_layers": [
+            {"id": "incidents", "description": "settlements and other point places; clustered at low zoom", "minzoom": 0, "maxzoom": 22, "fields": cluster_fields},
+            {"id": "areas", "description": "provinces, regions, countries", "minzoom": 0, "maxzoom": 22, "fields": fields},
+            {"id": "lines", "description": "corridors, lines of contact, border segments, rivers", "minzoom": 0, "maxzoom": 22, "fields": fields}
+        ]
+    }))
+}
