@@ -163,7 +163,10 @@ COUNTRYNAMES_DROP = {
     "RU": {"Siberia", "Siberian", "Dagestani", "Chechen", "Chechen Republic of Ichkeria"},
     "GB": {"Northants", "Northumb", "Northd", "Gloucs", "Shrops", "Worsts", "Cornwall", "England",
            "England and Wales", "British English", "Kingdom of England", "Ukengland", "Engalnd",
-           "emgland", "Albion"},
+           "emgland", "Albion", "Brittish", "Btitish", "Great British", "Berkshire", "Cleveland",
+           "Cumberland", "Greater London", "Greater Manchester", "Humberside", "Huntingdonshire",
+           "Middlesex", "Sussex", "Tyne and Wear", "West Midlands", "Westmorland", "Devonshire",
+           "Dorsetshire", "Rutlandshire", "Somersetshire", "Co Dur", "Staffs"},
 }
 # All-caps short strings that are worth keeping as country aliases.
 KEEP_CODES = {"UK", "USA", "UAE", "DRC", "PRC", "DPRK", "ROK", "KSA", "BiH", "RSA", "CAR"}

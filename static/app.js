@@ -297,6 +297,15 @@ function quoteHtml(quote, start, end, name) {
   }
   return esc(cps.slice(0, s).join('')) + '<mark>' + esc(cps.slice(s, e).join('')) + '</mark>' + esc(cps.slice(e).join(''));
 }
+// a window of the sentence around the mention, for lists (the popup shows the whole quote)
+function snippetHtml(sentence, name, width = 110) {
+  const s = String(sentence ?? '');
+  if (s.length <= 2 * width) return quoteHtml(s, null, null, name);
+  let i = name ? s.indexOf(name) : -1;
+  if (i < 0) i = 0;
+  const a = Math.max(0, i - width), b = Math.min(s.length, i + (name ? name.length : 0) + width);
+  return (a > 0 ? '… ' : '') + quoteHtml(s.slice(a, b), null, null, name) + (b < s.length ? ' …' : '');
+}
 function precisionHtml(p) {
   const n = Number(p);
   return PRECISION[n] ? `<b>${n}</b> — ${esc(PRECISION[n])}` : 'unknown';
@@ -327,7 +336,7 @@ function pasteHtml(p) {
     <div class="pp-head">from the pasted text (not stored)</div>
     <div class="pp-place">${esc(p.place_name || p.name)}<span class="pp-kind">${esc(String(p.kind || '').replace(/_/g, ' '))}</span></div>
     ${p.name && p.name !== p.place_name ? `<div class="pp-written">as written: “${esc(p.name)}”</div>` : ''}
-    ${p.sentence ? `<blockquote>${quoteHtml(p.sentence, null, null, p.name)}</blockquote>` : ''}
+    ${p.sentence ? `<blockquote>${snippetHtml(p.sentence, p.name, 160)}</blockquote>` : ''}
     <div class="pp-prec">Location precision: ${precisionHtml(p.precision)}</div>
     <div class="pp-conf">Geoparser confidence: ${confidenceHtml(p.confidence)}</div>
   </div>`;
@@ -439,6 +448,20 @@ let popup;
 function showPopup(lngLat, html) {
   if (popup) popup.remove();
   popup = new maplibregl.Popup({ maxWidth: '360px', focusAfterOpen: false }).setLngLat(lngLat).setHTML(html).addTo(map);
+  const fit = () => fitPopup(popup);
+  fit();
+  popup.getElement().addEventListener('toggle', fit, true);
+}
+// pan the map so that an open popup lies inside the map's container
+function fitPopup(p) {
+  if (!p || !p.isOpen()) return;
+  const r = p.getElement().getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();
+  let dx = 0, dy = 0;
+  if (r.bottom > c.bottom - 8) dy = r.bottom - c.bottom + 8;
+  if (r.top - dy < c.top + 8) dy = r.top - c.top - 8;
+  if (r.right > c.right - 8) dx = r.right - c.right + 8;
+  if (r.left - dx < c.left + 8) dx = r.left - c.left - 8;
+  if (dx || dy) map.panBy([dx, dy], { duration: 300 });
 }
 function openFeature(f) {
   const at = anchorFor(f);
@@ -469,7 +492,7 @@ function hatchImage(rgb) {
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
     const on = (x + y) % size < 1.5 || (x + y) % size > size - 0.5;
     const i = (y * size + x) * 4;
-    data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; data[i + 3] = on ? 150 : 0;
+    data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; data[i + 3] = on ? 110 : 0;
   }
   return { width: size, height: size, data };
 }
@@ -486,8 +509,8 @@ function addRuntimeLayers() {
   map.addLayer({ id: 'paste-fill', type: 'fill', source: 'paste', filter: poly, paint: { 'fill-color': '#6a3d9a', 'fill-opacity': ['case', hov, 0.35, 0.16] } });
   map.addLayer({ id: 'paste-outline', type: 'line', source: 'paste', filter: poly, paint: { 'line-color': '#6a3d9a', 'line-width': ['case', hov, 3, 1.6], 'line-dasharray': [3, 2] } });
   map.addLayer({ id: 'paste-line', type: 'line', source: 'paste', filter: line, layout: { 'line-join': 'round' }, paint: { 'line-color': '#6a3d9a', 'line-width': ['case', hov, 6, 3.5], 'line-dasharray': [2, 1] } });
-  map.addLayer({ id: 'paste-point', type: 'circle', source: 'paste', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#6a3d9a', 'circle-radius': ['case', hov, 9, ['<=', ['to-number', ['get', 'precision']], 1], 6.5, 5], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
-  map.addLayer({ id: 'paste-label', type: 'symbol', source: 'paste', layout: { 'text-field': ['coalesce', ['get', 'place_name'], ['get', 'name']], 'text-font': ['Noto Sans Bold'], 'text-size': 12, 'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-optional': true }, paint: { 'text-color': '#4b2a6e', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
+  map.addLayer({ id: 'paste-point', type: 'circle', source: 'paste', filter: ['all', ['==', ['geometry-type'], 'Point'], ['!', ['has', 'label_only']]], paint: { 'circle-color': '#6a3d9a', 'circle-radius': ['case', hov, 9, ['<=', ['to-number', ['get', 'precision']], 1], 6.5, 5], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'paste-label', type: 'symbol', source: 'paste', filter: ['==', ['geometry-type'], 'Point'], layout: { 'text-field': ['coalesce', ['get', 'place_name'], ['get', 'name']], 'text-font': ['Noto Sans Bold'], 'text-size': 12, 'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-optional': true }, paint: { 'text-color': '#4b2a6e', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
 }
 function setOsm(on) {
   state.osm = on;
@@ -529,10 +552,16 @@ function wireMapEvents() {
     }
     const list = [...uniq.values()];
     const shown = list.slice(0, 8);
-    const head = list.length > 1 ? `<div class="pp-head">${list.length} incidents here${list.length > shown.length ? ` (first ${shown.length})` : ''}</div>` : '';
     const first = shown[0];
     const at = first.geometry.type === 'Point' ? first.geometry.coordinates : e.lngLat;
-    showPopup(at, head + shown.map((f) => (f.source === 'paste' ? pasteHtml(f.properties) : incidentHtml(f.properties))).join(''));
+    const body = (f) => (f.source === 'paste' ? pasteHtml(f.properties) : incidentHtml(f.properties));
+    if (list.length === 1) { showPopup(at, body(first)); return; }
+    // several incidents under the cursor: the first open, the others one line each (click to open)
+    const head = `<div class="pp-head">${list.length} incidents here${list.length > shown.length ? ` (first ${shown.length}; zoom in for the rest)` : ''}</div>`;
+    showPopup(at, head + shown.map((f, i) => {
+      const p = f.properties;
+      return `<details class="pp-many"${i === 0 ? ' open' : ''}><summary>${esc(p.place_name || p.name)} <span class="pp-kind">${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(p.published || '')}</span></summary>${body(f)}</details>`;
+    }).join(''));
   });
   map.on('idle', scheduleList);
   map.on('moveend', () => { writeHash(); scheduleList(); });
@@ -559,7 +588,10 @@ $('paste-go').addEventListener('click', async () => {
 });
 function showPasteResults(fc) {
   pasteFeatures = (fc.features || []).filter((f) => f && f.geometry).map((f, i) => ({ ...f, properties: { ...f.properties, pid: i } }));
-  map.getSource('paste').setData({ type: 'FeatureCollection', features: pasteFeatures });
+  // one label per mention: areas and lines get a label point at the geoparser's representative lat/lon
+  const labels = pasteFeatures.filter((f) => f.geometry.type !== 'Point' && Number.isFinite(Number(f.properties.lon)) && Number.isFinite(Number(f.properties.lat)))
+    .map((f) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [Number(f.properties.lon), Number(f.properties.lat)] }, properties: { ...f.properties, pid: `l${f.properties.pid}`, label_only: true } }));
+  map.getSource('paste').setData({ type: 'FeatureCollection', features: [...pasteFeatures, ...labels] });
   const n = pasteFeatures.length;
   setPasteStatus(n ? `${n} place mention${n === 1 ? '' : 's'} found (shown in purple, not stored).` : 'No places found.');
   $('paste-results').innerHTML = pasteFeatures.map((f) => {
@@ -569,7 +601,7 @@ function showPasteResults(fc) {
     return `<li data-pid="${p.pid}" tabindex="0"><i class="sw ${sw}"></i>
       <span class="place">${esc(p.place_name || p.name)}${p.name && p.name !== p.place_name ? ` <span class="muted">(“${esc(p.name)}”)</span>` : ''}</span>
       <span class="meta">${esc(String(p.kind || '').replace(/_/g, ' '))} · precision ${esc(p.precision)} (${esc(PRECISION_SHORT[p.precision] || '?')}) · confidence ${Number.isFinite(Number(p.confidence)) ? Math.round(Number(p.confidence) * 100) + '%' : '?'}</span>
-      ${p.sentence ? `<span class="sentence">${quoteHtml(p.sentence, null, null, p.name)}</span>` : ''}</li>`;
+      ${p.sentence ? `<span class="sentence">${snippetHtml(p.sentence, p.name)}</span>` : ''}</li>`;
   }).join('');
   if (n) {
     let b = null;
@@ -606,7 +638,9 @@ $('token').addEventListener('input', () => {
   syncSave();
 });
 $('paste-text').addEventListener('input', syncSave);
-$('save-go').addEventListener('click', async () => {
+$('save-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if ($('save-go').disabled) return;
   const st = $('save-status');
   const article = {
     title: $('save-title').value.trim() || $('paste-text').value.trim().split('\n')[0].slice(0, 160),
@@ -697,6 +731,8 @@ async function main() {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('error', (e) => console.error('map error:', e?.error?.message || e));
   await new Promise((res) => (map.loaded() ? res() : map.once('load', res)));
+  // compact attribution starts expanded; in a narrow window keep it folded to its (i) button
+  if (narrow) document.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   addRuntimeLayers();
   wireMapEvents();
   if (state.osm) setOsm(true);

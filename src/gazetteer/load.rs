@@ -43,6 +43,13 @@ fn format_err(path: &Path, message: impl Into<String>) -> GazetteerError {
 /// Loads every file; missing optional files (curated layers, aliases) are skipped.
 pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     let gz = dir.join("gazetteer");
+    let timing = std::env::var_os("SITREP_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let lap = |what: &str| {
+        if timing {
+            eprintln!("gazetteer load: {what} at {:.3} s", t0.elapsed().as_secs_f64());
+        }
+    };
     let (places, polys) = std::thread::scope(|s| {
         let places = s.spawn(|| load_places(&gz.join("places.tsv.gz")));
         let countries = load_polygons(&gz.join("countries.geojson.gz"), Kind::Country);
@@ -50,6 +57,7 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
         let places = places.join().expect("places loader thread panicked");
         (places, countries.and_then(|c| admin1.map(|a| (c, a))))
     });
+    lap("places and polygons");
     let mut all = places?;
     let ((countries, _), (admin1, adm1_codes)) = polys?;
     let mut member_geoms: HashMap<String, Geometry<f64>> = HashMap::new();
@@ -63,6 +71,7 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
             member_geoms.insert(format!("adm1:{code}"), g);
         }
     }
+    lap("member geometries");
     all.extend(countries);
     all.extend(admin1);
 
@@ -83,10 +92,12 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
         all.extend(load_curated(&f, &member_geoms)?);
     }
 
+    lap("curated");
     let aliases = gz.join("aliases.tsv");
     if aliases.exists() {
         apply_aliases(&aliases, &mut all)?;
     }
+    lap("aliases");
     Ok(all)
 }
 

@@ -216,42 +216,58 @@ impl Gazetteer {
     /// Loads every shipped file under `data_dir` (`gazetteer/`, `conflict/`).
     pub fn load(data_dir: &Path) -> Result<Gazetteer, GazetteerError> {
         let places = load::load_all(data_dir)?;
-        Ok(Gazetteer::from_places(places))
+        let t = std::time::Instant::now();
+        let g = Gazetteer::from_places(places);
+        if std::env::var_os("SITREP_TIMING").is_some() {
+            eprintln!("gazetteer load: name index built in {:.3} s", t.elapsed().as_secs_f64());
+        }
+        Ok(g)
     }
 
     /// Builds the name index over already loaded records.
     pub fn from_places(places: Vec<Place>) -> Gazetteer {
-        let mut keys = Vec::with_capacity(places.len() * 6);
+        use rayon::prelude::*;
+        // Normalising every name is the bulk of start-up: do it on all cores.
+        let per_place: Vec<(Vec<(u64, u32)>, usize)> = places
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let i = i as u32;
+                let mut keys: Vec<(u64, u32)> = Vec::with_capacity(1 + p.names.len());
+                let mut max_tokens = 1;
+                let primary = normalize(&p.name);
+                if !primary.is_empty() {
+                    keys.push((key_hash(&primary), i));
+                    max_tokens = primary.split(' ').count();
+                }
+                for n in &p.names {
+                    let k = normalize(n);
+                    if k.is_empty() {
+                        continue;
+                    }
+                    let h = key_hash(&k);
+                    if keys.iter().any(|(x, _)| *x == h) {
+                        continue;
+                    }
+                    keys.push((h, i | ALT_BIT));
+                    max_tokens = max_tokens.max(k.split(' ').count());
+                }
+                (keys, max_tokens)
+            })
+            .collect();
+        let mut keys = Vec::with_capacity(per_place.iter().map(|(k, _)| k.len()).sum());
+        let mut max_tokens = 1;
+        for (k, m) in per_place {
+            keys.extend(k);
+            max_tokens = max_tokens.max(m);
+        }
         let mut by_id = HashMap::with_capacity(places.len());
         let mut demonyms = HashMap::new();
         let mut countries = HashMap::new();
         let mut admin1 = HashMap::new();
-        let mut max_tokens = 1;
-        let mut seen: Vec<u64> = Vec::new();
         for (i, p) in places.iter().enumerate() {
             let i = i as u32;
             by_id.insert(p.id.clone(), i);
-            seen.clear();
-            let primary = normalize(&p.name);
-            if !primary.is_empty() {
-                let h = key_hash(&primary);
-                seen.push(h);
-                keys.push((h, i));
-                max_tokens = max_tokens.max(primary.split(' ').count());
-            }
-            for n in &p.names {
-                let k = normalize(n);
-                if k.is_empty() {
-                    continue;
-                }
-                let h = key_hash(&k);
-                if seen.contains(&h) {
-                    continue;
-                }
-                seen.push(h);
-                keys.push((h, i | ALT_BIT));
-                max_tokens = max_tokens.max(k.split(' ').count());
-            }
             match p.kind {
                 Kind::Country => {
                     if let Some(c) = &p.country {
@@ -269,7 +285,7 @@ impl Gazetteer {
                 _ => {}
             }
         }
-        keys.sort_unstable();
+        keys.par_sort_unstable();
         keys.dedup();
         Gazetteer { places, keys, by_id, demonyms, countries, admin1, max_tokens: max_tokens.min(8) }
     }

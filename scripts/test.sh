@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of sitrep: the Rust unit and integration tests (real server on loopback, real
+# SQLite, GDAL's ogrinfo as an independent OGC API client) and the browser end-to-end test
+# (headless Chromium). Installs what the tests need first when it is missing (Debian, as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
+command -v chromium >/dev/null || need_apt+=(chromium)
+[ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "run as root, or install these Debian packages first: ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+cargo build --release --locked
+cargo test --release --locked
+
+if [ -f tests/e2e/package.json ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+  SITREP_BIN="$PWD/target/release/sitrep" node --test tests/e2e/
+fi

@@ -1,0 +1,64 @@
+//! Starts the real `sitrep` binary on a free loopback port for integration tests.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub base: String,
+    pub db: PathBuf,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `sitrep serve` with its own database; `extra` adds flags such as `--no-samples`.
+pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("test.db");
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+    cmd.arg("serve").arg("--db").arg(&db).arg("--addr").arg(format!("127.0.0.1:{port}"));
+    cmd.args(extra);
+    cmd.env_remove("SITREP_TOKEN");
+    if let Some(t) = token {
+        cmd.arg("--token").arg(t);
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdout(Stdio::null()).stderr(Stdio::inherit());
+    let child = cmd.spawn().expect("sitrep starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server { base: base.clone(), db, child, _dir: dir };
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/health")).send() {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        assert!(Instant::now() < deadline, "sitrep did not answer /health within 120 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+}
+
+/// The seed article from ../shared when present (never copied into the project).
+pub fn seed_article() -> Option<String> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/border-incident-article.txt");
+    std::fs::read_to_string(p).ok()
+}

@@ -1,0 +1,135 @@
+//! Acceptance lookups and integrity checks over every shipped gazetteer record.
+
+use geo::Validation;
+use geo_types::Geometry;
+use sitrep::gazetteer::{Gazetteer, Kind};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+fn gaz() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(|| Gazetteer::load_default().expect("the shipped gazetteer loads"))
+}
+
+fn first_id(name: &str) -> String {
+    gaz().lookup(name, 5).first().unwrap_or_else(|| panic!("{name} not found")).id.clone()
+}
+
+#[test]
+fn syunik_spellings_are_the_armenian_province_with_a_polygon() {
+    for name in ["Syunik", "Syunik Province", "Siunik"] {
+        let hits = gaz().lookup(name, 10);
+        let p = hits.iter().find(|p| p.kind == Kind::Admin1).unwrap_or_else(|| panic!("{name}: no province"));
+        assert_eq!(p.id, "ne-admin1:AM-SU", "{name}");
+        assert_eq!(p.country.as_deref(), Some("AM"));
+        assert!(matches!(p.geometry, Some(Geometry::Polygon(_)) | Some(Geometry::MultiPolygon(_))), "{name}");
+        assert_eq!(hits[0].id, "ne-admin1:AM-SU", "{name}: the province ranks first");
+    }
+}
+
+#[test]
+fn lachin_corridor_is_a_line() {
+    let hits = gaz().lookup("Lachin Corridor", 10);
+    assert!(!hits.is_empty());
+    assert_eq!(hits[0].kind, Kind::Corridor);
+    assert!(matches!(hits[0].geometry, Some(Geometry::LineString(_)) | Some(Geometry::MultiLineString(_))));
+    assert!(hits.iter().all(|p| p.kind == Kind::Corridor), "only corridors carry that name");
+}
+
+#[test]
+fn khankendi_and_stepanakert_are_the_same_place() {
+    let a = gaz().lookup("Khankendi", 3);
+    let b = gaz().lookup("Stepanakert", 3);
+    let settlement = |v: &Vec<&sitrep::gazetteer::Place>| v.iter().find(|p| p.kind == Kind::Settlement).map(|p| p.id.clone());
+    assert_eq!(settlement(&a), Some("geonames:146970".to_string()));
+    assert_eq!(settlement(&a), settlement(&b));
+}
+
+#[test]
+fn nagorno_karabakh_and_artsakh_are_the_same_area() {
+    let a = first_id("Nagorno-Karabakh");
+    assert_eq!(a, first_id("Artsakh"));
+    assert_eq!(a, first_id("Nagorno Karabakh"));
+    let p = gaz().by_id(&a).unwrap();
+    assert!(matches!(p.geometry, Some(Geometry::Polygon(_)) | Some(Geometry::MultiPolygon(_))));
+}
+
+#[test]
+fn engagement_line_names_the_karabakh_line_of_contact() {
+    let hits = gaz().lookup("engagement line", 10);
+    let p = hits.iter().find(|p| p.kind == Kind::LineOfContact).expect("a line of contact is called the engagement line");
+    assert!(p.valid_from.as_deref().unwrap_or("") >= "2020-11-10", "{:?}", p.valid_from);
+    assert!(p.names.iter().any(|n| n.eq_ignore_ascii_case("engagement line")));
+}
+
+#[test]
+fn capitals_rank_first_among_namesakes() {
+    assert_eq!(first_id("Yerevan"), "geonames:616052");
+    assert_eq!(first_id("Baku"), "geonames:587084");
+    assert_eq!(first_id("Moscow"), "geonames:524901");
+    assert!(gaz().lookup("Moscow", 20).len() > 1, "Moscow has namesakes");
+}
+
+#[test]
+fn armenia_the_country_ranks_before_armenia_colombia() {
+    let hits = gaz().lookup("Armenia", 10);
+    assert_eq!(hits[0].id, "ne-country:ARM");
+    assert!(hits.iter().any(|p| p.id == "geonames:3689560"), "Armenia, Quindío is still a candidate");
+}
+
+#[test]
+fn diacritics_and_native_scripts() {
+    assert_eq!(first_id("Cap-Haïtien"), first_id("Cap Haitien"));
+    assert_eq!(first_id("Ереван"), "geonames:616052");
+    assert!(gaz().lookup("Київ", 3).iter().any(|p| p.id == "geonames:703448"), "Kyiv by its Ukrainian name");
+}
+
+#[test]
+fn unknown_names_find_nothing() {
+    assert!(gaz().lookup("Qwxzyville", 5).is_empty());
+}
+
+#[test]
+fn ids_are_unique_and_points_in_range() {
+    let mut seen = HashSet::new();
+    for p in gaz().places() {
+        assert!(seen.insert(p.id.as_str()), "duplicate id {}", p.id);
+        let (x, y) = (p.point.x(), p.point.y());
+        assert!((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y), "{} point out of range", p.id);
+    }
+    assert!(gaz().len() > 230_000, "about 235k populated places plus areas: {}", gaz().len());
+}
+
+#[test]
+fn every_geometry_is_valid() {
+    let mut invalid = Vec::new();
+    for p in gaz().places() {
+        let Some(g) = &p.geometry else { continue };
+        let in_range = geo::CoordsIter::coords_iter(g).all(|c| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y));
+        assert!(in_range, "{} has coordinates out of range", p.id);
+        match g {
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                // Closed rings, no self-intersection, holes inside shells (OGC validity).
+                if !g.is_valid() {
+                    invalid.push(p.id.clone());
+                }
+            }
+            Geometry::LineString(l) => assert!(l.0.len() >= 2, "{} line has fewer than 2 points", p.id),
+            Geometry::MultiLineString(m) => assert!(m.0.iter().all(|l| l.0.len() >= 2), "{}", p.id),
+            _ => {}
+        }
+    }
+    assert!(invalid.is_empty(), "invalid polygons: {invalid:?}");
+}
+
+#[test]
+fn every_curated_feature_has_a_source() {
+    let curated: Vec<_> = gaz().places().iter().filter(|p| p.id.starts_with("sitrep:")).collect();
+    assert!(curated.len() >= 50, "curated layer is present: {}", curated.len());
+    for p in curated {
+        assert!(p.source.as_deref().is_some_and(|s| s.len() > 5), "{} has no source", p.id);
+        for d in [&p.valid_from, &p.valid_to].into_iter().flatten() {
+            assert!(sitrep::features::date_to_unix(d).is_some(), "{} has a bad date {d}", p.id);
+        }
+    }
+}
