@@ -2,3 +2,5 @@
 //! OGC API Features and a web map.
 //!
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
+
+pub mod index;
