@@ -4,3 +4,4 @@
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
 pub mod index;
+pub mod tiles;
