@@ -3,12 +3,12 @@
 //!
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
-pub mod gazetteer;
 pub mod cli;
-pub mod geoparse;
-pub mod index;
-pub mod store;
 pub mod features;
-pub mod ingest;
+pub mod gazetteer;
+pub mod geoparse;
 pub mod http;
+pub mod index;
+pub mod ingest;
+pub mod store;
 pub mod tiles;

@@ -94,7 +94,7 @@ pub async fn create(
                 let n = incidents.len();
                 let bbox = st.index.insert(incidents);
                 if let Some(b) = bbox {
-                    st.incident_tiles.invalidate(b);
+                    st.incident_tiles.invalidate_bbox(b, st.index.snapshot().generation());
                 }
                 let _ = st.events.send(IngestEvent { article_id: done.id, mentions: n, bbox });
             }

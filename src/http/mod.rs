@@ -18,7 +18,8 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::geoparse::Geoparser;
 use crate::index::SpatialIndex;
 use crate::store::Store;
-use crate::tiles::{Basemap, BasemapFeature, BasemapLayer, TileCache};
+use crate::tiles::cache::TileCache;
+use crate::tiles::{Basemap, BasemapFeature, BasemapLayer};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
@@ -74,10 +75,10 @@ impl AppState {
         Ok(AppState {
             geoparser: Geoparser::new(gazetteer),
             store,
-            index: SpatialIndex::new(incidents),
+            index: SpatialIndex::from_incidents(incidents),
             basemap,
-            incident_tiles: TileCache::new(20_000),
-            basemap_tiles: TileCache::new(20_000),
+            incident_tiles: TileCache::new(50_000, 256 << 20),
+            basemap_tiles: TileCache::new(50_000, 256 << 20),
             token,
             events,
         })
@@ -137,6 +138,12 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         HeaderValue::from_static("public, max-age=3600"),
     );
     let static_files = ServeDir::new(&static_dir).precompressed_gzip();
+    // Only the page's files are cacheable for an hour; API answers set their own headers.
+    let assets: Router<Arc<AppState>> = Router::new()
+        .route_service("/style.json", ServeFile::new(static_dir.join("style.json")))
+        .nest_service("/static", static_files)
+        .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
+        .layer(cache_static);
     Router::new()
         .route("/", get(ogc::landing))
         .route("/conformance", get(ogc::conformance))
@@ -153,12 +160,9 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/api/articles", post(articles::create))
         .route("/api/events", get(events::stream))
         .route("/health", get(ogc::health))
-        .route_service("/style.json", ServeFile::new(static_dir.join("style.json")))
-        .nest_service("/static", static_files.clone())
-        .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
+        .merge(assets)
         .fallback(ogc::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cache_static)
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -5,7 +5,8 @@
 //! An empty tile is 204. Bad coordinates are 400 with a JSON body.
 
 use super::{ApiError, AppState};
-use crate::tiles::{self, CachedTile, TileCache, TileError};
+use crate::tiles::cache::{CachedTile, TileCache};
+use crate::tiles::{self, TileError};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +39,11 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
     if tile.raw.is_empty() {
         return (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response();
     }
-    let etag = tile.etag.as_str();
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let etag = if gzip_ok { tile.etag_gzip.as_str() } else { tile.etag.as_str() };
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -47,10 +52,6 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.to_string()), (header::CACHE_CONTROL, cache_control)])
             .into_response();
     }
-    let gzip_ok = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let mut resp = if gzip_ok {
         let mut r = tile.gzip.clone().into_response();
         r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -70,18 +71,23 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
     resp
 }
 
+/// The cached tile, or a freshly rendered one (off the async threads) cached under the snapshot
+/// generation it was rendered from, so an ingest racing the render cannot leave a stale tile.
 async fn cached(
     cache: &TileCache,
     z: u8,
     x: u32,
     y: u32,
+    generation: u64,
     render: impl FnOnce() -> Result<Vec<u8>, TileError> + Send + 'static,
 ) -> Result<Arc<CachedTile>, ApiError> {
     if let Some(t) = cache.get(z, x, y) {
         return Ok(t);
     }
-    let raw = tokio::task::spawn_blocking(render).await.map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
-    Ok(cache.put(z, x, y, raw))
+    let tile = tokio::task::spawn_blocking(move || render().map(CachedTile::new))
+        .await
+        .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
+    Ok(cache.insert(z, x, y, generation, tile))
 }
 
 pub async fn incident_tile(
@@ -91,7 +97,8 @@ pub async fn incident_tile(
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let snap = state.index.snapshot();
-    let tile = cached(&state.incident_tiles, z, x, y, move || tiles::incidents_tile(&snap, z, x, y)).await?;
+    let generation = snap.generation();
+    let tile = cached(&state.incident_tiles, z, x, y, generation, move || tiles::incidents_tile(&snap, z, x, y)).await?;
     Ok(respond(&tile, &headers, 60))
 }
 
@@ -102,7 +109,7 @@ pub async fn basemap_tile(
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let st = state.clone();
-    let tile = cached(&state.basemap_tiles, z, x, y, move || tiles::basemap_tile(&st.basemap, z, x, y)).await?;
+    let tile = cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(&st.basemap, z, x, y)).await?;
     Ok(respond(&tile, &headers, 86_400))
 }
 

@@ -1,76 +1,687 @@
-//! PLACEHOLDER index (linear scan) with the fixed API; replaced by the R-tree from the `tiles` branch.
+//! In-memory spatial index of incidents: immutable snapshots behind an atomic pointer.
+//!
+//! Contract:
+//! - [`Incident`] and [`Layer`] are the shared boundary types of the spec (do not change them
+//!   without the lead).
+//! - [`IndexSnapshot`] is immutable. It indexes every incident's bounding box in EPSG:3857 metres
+//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511. Geometries
+//!   crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and indexed with
+//!   two rectangles, one each side of ±180°, so they never span the whole world.
+//!   [`IndexSnapshot::query_bbox_lonlat`] returns exactly the incidents whose geometry intersects
+//!   the box (R-tree candidates, then an exact `geo::Intersects` test in lon/lat), sorted by id.
+//! - [`SpatialIndex`] holds the current `Arc<IndexSnapshot>` in an `ArcSwap`: readers never block
+//!   and keep a consistent snapshot for as long as they hold it. Writers are serialised and
+//!   publish a new snapshot copy-on-write: a large *base* segment plus a small *delta* segment
+//!   and a tombstone set; the delta is rebuilt per write and merged into the base when it grows
+//!   past an eighth of the base (amortised O(log n) per inserted incident).
+//! - Not for: persistence (that is `store`), tile geometry preparation (that is `tiles`).
 
-use geo::{BoundingRect, Intersects};
-use geo_types::{Geometry, Point, Rect};
-use std::sync::{Arc, RwLock};
+pub mod proj;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use geo::{BoundingRect, Intersects, MapCoords};
+use geo_types::{Coord, Geometry, Point, Rect};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// The MVT layer an incident is drawn in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Layer {
     Incidents,
     Areas,
     Lines,
 }
 
-#[derive(Debug, Clone)]
+impl Layer {
+    /// All layers in tile order.
+    pub const ALL: [Layer; 3] = [Layer::Incidents, Layer::Areas, Layer::Lines];
+
+    /// The MVT layer name: `incidents`, `areas` or `lines`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Incidents => "incidents",
+            Layer::Areas => "areas",
+            Layer::Lines => "lines",
+        }
+    }
+}
+
+/// One located mention of a place in an article (see the spec).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
+    /// mention id: MVT feature id and OGC item id, stable
     pub id: u64,
+    /// WGS84 lon/lat; Point, LineString, MultiLineString, Polygon, MultiPolygon
     pub geometry: Geometry<f64>,
+    /// representative point, lon/lat
     pub point: Point<f64>,
     pub layer: Layer,
+    /// gazetteer kind (settlement, admin1, country, corridor, ...)
     pub kind: String,
+    /// UCDP 1..=7
     pub precision: u8,
+    /// unix seconds of the article's published date
     pub time: Option<i64>,
+    /// popup properties listed in the HTTP API section
     pub props: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An incident with the derived geometry the index and the tiles need.
+#[derive(Debug)]
+pub struct IndexedIncident {
+    incident: Incident,
+    /// The geometry made continuous across the antimeridian, when that changed it.
+    unwrapped: Option<Geometry<f64>>,
+    lonlat_bbox: Rect<f64>,
+    world: Geometry<f64>,
+    world_bbox: Rect<f64>,
+    world_point: Coord<f64>,
+}
+
+fn has_coords(g: &Geometry<f64>) -> bool {
+    use geo::CoordsIter;
+    g.coords_iter().next().is_some()
+}
+
+impl IndexedIncident {
+    /// Derive the unwrapped lon/lat geometry, its bbox and the Web Mercator world geometry.
+    /// An empty geometry is replaced by the representative point.
+    pub fn new(incident: Incident) -> Self {
+        let substitute = if has_coords(&incident.geometry) {
+            None
+        } else {
+            Some(Geometry::Point(incident.point))
+        };
+        let base = substitute.as_ref().unwrap_or(&incident.geometry);
+        let unwrapped = proj::unwrap_geometry(base).or(substitute);
+        let ll = unwrapped.as_ref().unwrap_or(&incident.geometry);
+        let lonlat_bbox = ll.bounding_rect().unwrap_or_else(|| Rect::new(incident.point.0, incident.point.0));
+        let world = ll.map_coords(proj::lonlat_to_world);
+        let world_bbox = world.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
+        let p = incident.point.0;
+        let world_point = proj::lonlat_to_world(Coord { x: proj::wrap_lon(p.x), y: p.y });
+        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point }
+    }
+
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    /// The lon/lat geometry, continuous across the antimeridian (longitudes may leave ±180).
+    pub fn lonlat_geometry(&self) -> &Geometry<f64> {
+        self.unwrapped.as_ref().unwrap_or(&self.incident.geometry)
+    }
+
+    /// Bounding box of [`Self::lonlat_geometry`].
+    pub fn lonlat_bbox(&self) -> Rect<f64> {
+        self.lonlat_bbox
+    }
+
+    /// The geometry in Web Mercator world units (see [`proj`]); x may leave [0, 1] for
+    /// antimeridian-crossing geometries.
+    pub fn world_geometry(&self) -> &Geometry<f64> {
+        &self.world
+    }
+
+    pub fn world_bbox(&self) -> Rect<f64> {
+        self.world_bbox
+    }
+
+    /// The representative point in world units, x in [0, 1).
+    pub fn world_point(&self) -> Coord<f64> {
+        self.world_point
+    }
+
+    /// The R-tree rectangles (metres), split at the antimeridian.
+    fn index_rects(&self) -> Vec<Rectangle<[f64; 2]>> {
+        world_x_ranges(self.world_bbox.min().x, self.world_bbox.max().x)
+            .into_iter()
+            .map(|(x0, x1)| {
+                Rectangle::from_corners(
+                    proj::world_to_metres(x0, self.world_bbox.max().y),
+                    proj::world_to_metres(x1, self.world_bbox.min().y),
+                )
+            })
+            .collect()
+    }
+
+    /// Exact test against lon/lat boxes with longitudes inside [-180, 180].
+    fn intersects_lonlat(&self, boxes: &[Rect<f64>]) -> bool {
+        let g = self.lonlat_geometry();
+        let bb = self.lonlat_bbox;
+        boxes.iter().any(|b| {
+            (-1..=1).any(|k| {
+                let dx = f64::from(k) * 360.0;
+                let shifted = Rect::new(
+                    Coord { x: b.min().x + dx, y: b.min().y },
+                    Coord { x: b.max().x + dx, y: b.max().y },
+                );
+                shifted.intersects(&bb) && g.intersects(&shifted)
+            })
+        })
+    }
+}
+
+/// Split a world-x interval (possibly outside [0, 1]) into at most two intervals inside [0, 1].
+fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
+    if !(x0.is_finite() && x1.is_finite()) || x1 - x0 >= 1.0 {
+        return vec![(0.0, 1.0)];
+    }
+    let k = x0.floor();
+    let (a, b) = (x0 - k, x1 - k);
+    if b > 1.0 {
+        vec![(a, 1.0), (0.0, b - 1.0)]
+    } else {
+        vec![(a, b)]
+    }
+}
+
+type Item = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// A set of incidents with its own R-tree.
+#[derive(Default)]
+struct Segment {
+    entries: Vec<Arc<IndexedIncident>>,
+    tree: RTree<Item>,
+    by_id: HashMap<u64, u32>,
+}
+
+impl Segment {
+    /// Build from entries; with duplicate ids the last one wins.
+    fn build(entries: Vec<Arc<IndexedIncident>>) -> Segment {
+        let mut by_id: HashMap<u64, u32> = HashMap::with_capacity(entries.len());
+        let mut kept: Vec<Arc<IndexedIncident>> = Vec::with_capacity(entries.len());
+        for e in entries {
+            match by_id.get(&e.incident.id) {
+                Some(&slot) => kept[slot as usize] = e,
+                None => {
+                    by_id.insert(e.incident.id, kept.len() as u32);
+                    kept.push(e);
+                }
+            }
+        }
+        let items: Vec<Item> = kept
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, e)| e.index_rects().into_iter().map(move |r| GeomWithData::new(r, slot as u32)))
+            .collect();
+        Segment { entries: kept, tree: RTree::bulk_load(items), by_id }
+    }
+
+    /// A copy with `fresh` appended (ids must not be present yet, except within `fresh`).
+    fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
+        let mut entries = self.entries.clone();
+        let mut tree = self.tree.clone();
+        let mut by_id = self.by_id.clone();
+        for e in fresh {
+            if let Some(&slot) = by_id.get(&e.incident.id) {
+                // duplicate id inside one batch: last wins, re-index the slot
+                for r in entries[slot as usize].index_rects() {
+                    tree.remove(&GeomWithData::new(r, slot));
+                }
+                for r in e.index_rects() {
+                    tree.insert(GeomWithData::new(r, slot));
+                }
+                entries[slot as usize] = e;
+                continue;
+            }
+            let slot = entries.len() as u32;
+            for r in e.index_rects() {
+                tree.insert(GeomWithData::new(r, slot));
+            }
+            by_id.insert(e.incident.id, slot);
+            entries.push(e);
+        }
+        Segment { entries, tree, by_id }
+    }
+}
+
+/// A world-unit envelope (x0, y0, x1, y1) → metre AABBs inside the world.
+fn world_envelopes(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<AABB<[f64; 2]>> {
+    let (y0, y1) = (y0.clamp(0.0, 1.0), y1.clamp(0.0, 1.0));
+    let mut out = Vec::with_capacity(2);
+    if x1 - x0 >= 1.0 {
+        out.push((0.0, 1.0));
+    } else {
+        if x1 > 0.0 && x0 < 1.0 {
+            out.push((x0.max(0.0), x1.min(1.0)));
+        }
+        if x0 < 0.0 {
+            out.push((x0 + 1.0, 1.0));
+        }
+        if x1 > 1.0 {
+            out.push((0.0, x1 - 1.0));
+        }
+    }
+    out.into_iter()
+        .map(|(a, b)| AABB::from_corners(proj::world_to_metres(a, y1), proj::world_to_metres(b, y0)))
+        .collect()
+}
+
+/// An immutable, consistent view of all incidents.
 pub struct IndexSnapshot {
-    items: Vec<Incident>,
+    base: Arc<Segment>,
+    delta: Arc<Segment>,
+    /// Base slots removed or superseded by the delta.
+    dead: Arc<HashSet<u32>>,
+    generation: u64,
+}
+
+impl Default for IndexSnapshot {
+    fn default() -> Self {
+        IndexSnapshot {
+            base: Arc::new(Segment::default()),
+            delta: Arc::new(Segment::default()),
+            dead: Arc::new(HashSet::new()),
+            generation: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for IndexSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexSnapshot")
+            .field("len", &self.len())
+            .field("generation", &self.generation)
+            .finish()
+    }
 }
 
 impl IndexSnapshot {
-    pub fn query_bbox_lonlat(&self, b: [f64; 4]) -> Vec<&Incident> {
-        let r = Rect::new((b[0], b[1]), (b[2], b[3]));
-        self.items.iter().filter(|i| i.geometry.intersects(&r)).collect()
+    /// Build a snapshot from scratch (bulk load); with duplicate ids the last one wins.
+    pub fn build(incidents: Vec<Incident>) -> IndexSnapshot {
+        let entries: Vec<Arc<IndexedIncident>> =
+            incidents.into_par_iter().map(|i| Arc::new(IndexedIncident::new(i))).collect();
+        IndexSnapshot { base: Arc::new(Segment::build(entries)), ..Default::default() }
     }
-    pub fn get(&self, id: u64) -> Option<&Incident> {
-        self.items.iter().find(|i| i.id == id)
-    }
+
+    /// Number of live incidents.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.base.entries.len() - self.dead.len() + self.delta.entries.len()
     }
+
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
+    }
+
+    /// Increases with every published write; used to keep tile caches coherent.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Incident> {
+        self.get_indexed(id).map(IndexedIncident::incident)
+    }
+
+    pub fn get_indexed(&self, id: u64) -> Option<&IndexedIncident> {
+        if let Some(&slot) = self.delta.by_id.get(&id) {
+            return Some(&self.delta.entries[slot as usize]);
+        }
+        match self.base.by_id.get(&id) {
+            Some(slot) if !self.dead.contains(slot) => Some(&self.base.entries[*slot as usize]),
+            _ => None,
+        }
+    }
+
+    /// All live incidents (base order, then the most recent inserts).
+    pub fn iter(&self) -> impl Iterator<Item = &IndexedIncident> + '_ {
+        let dead = &self.dead;
+        self.base
+            .entries
+            .iter()
+            .enumerate()
+            .filter(move |(slot, _)| !dead.contains(&(*slot as u32)))
+            .map(|(_, e)| e.as_ref())
+            .chain(self.delta.entries.iter().map(|e| e.as_ref()))
+    }
+
+    /// Lon/lat bounds `[w, s, e, n]` of all live incidents (longitudes within ±180; the full
+    /// longitude range when something crosses the antimeridian), or `None` when empty.
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        let mut acc: Option<[f64; 4]> = None;
+        for e in self.iter() {
+            let bb = e.lonlat_bbox;
+            let (w, east) = if bb.min().x < -180.0 || bb.max().x > 180.0 {
+                (-180.0, 180.0)
+            } else {
+                (bb.min().x, bb.max().x)
+            };
+            let s = bb.min().y.max(-90.0);
+            let n = bb.max().y.min(90.0);
+            acc = Some(match acc {
+                None => [w, s, east, n],
+                Some(a) => [a[0].min(w), a[1].min(s), a[2].max(east), a[3].max(n)],
+            });
+        }
+        acc
+    }
+
+    fn candidates(&self, envs: &[AABB<[f64; 2]>]) -> Vec<&IndexedIncident> {
+        let mut out: Vec<&IndexedIncident> = Vec::new();
+        for env in envs {
+            for it in self.base.tree.locate_in_envelope_intersecting(*env) {
+                if !self.dead.contains(&it.data) {
+                    out.push(&self.base.entries[it.data as usize]);
+                }
+            }
+            for it in self.delta.tree.locate_in_envelope_intersecting(*env) {
+                out.push(&self.delta.entries[it.data as usize]);
+            }
+        }
+        out.sort_unstable_by_key(|e| e.incident.id);
+        out.dedup_by_key(|e| e.incident.id);
+        out
+    }
+
+    /// Candidates whose bounding box intersects a world-unit envelope (x may leave [0, 1]:
+    /// the world wraps), sorted by id. No exact test: this is the tiles' first step.
+    pub fn query_world(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        if !(x0 <= x1 && y0 <= y1) {
+            return Vec::new();
+        }
+        self.candidates(&world_envelopes(x0, y0, x1, y1))
+    }
+
+    /// Exactly the incidents whose geometry intersects `[w, s, e, n]` (degrees; `w > e` means the
+    /// box crosses the antimeridian), sorted by id.
+    pub fn query_bbox_lonlat(&self, bbox: [f64; 4]) -> Vec<&Incident> {
+        let boxes = lonlat_boxes(bbox);
+        if boxes.is_empty() {
+            return Vec::new();
+        }
+        let envs: Vec<AABB<[f64; 2]>> = boxes
+            .iter()
+            .flat_map(|b| {
+                world_envelopes(
+                    proj::lon_to_world_x(b.min().x),
+                    proj::lat_to_world_y(b.max().y),
+                    proj::lon_to_world_x(b.max().x),
+                    proj::lat_to_world_y(b.min().y),
+                )
+            })
+            .collect();
+        self.candidates(&envs)
+            .into_iter()
+            .filter(|e| e.intersects_lonlat(&boxes))
+            .map(|e| &e.incident)
+            .collect()
     }
 }
 
+/// Normalise a query bbox into one or two boxes with longitudes in [-180, 180].
+fn lonlat_boxes(bbox: [f64; 4]) -> Vec<Rect<f64>> {
+    let [w, s, e, n] = bbox;
+    if bbox.iter().any(|v| !v.is_finite()) || s > n {
+        return Vec::new();
+    }
+    let (s, n) = (s.max(-90.0), n.min(90.0));
+    let mk = |a: f64, b: f64| Rect::new(Coord { x: a, y: s }, Coord { x: b, y: n });
+    if w > e {
+        // crosses the antimeridian (RFC 7946 §5.2)
+        return vec![mk(proj::wrap_lon(w), 180.0), mk(-180.0, proj::wrap_lon(e).max(-180.0))];
+    }
+    if e - w >= 360.0 {
+        return vec![mk(-180.0, 180.0)];
+    }
+    let w2 = if w == 180.0 { 180.0 } else { proj::wrap_lon(w) };
+    let e2 = w2 + (e - w);
+    if e2 > 180.0 {
+        vec![mk(w2, 180.0), mk(-180.0, e2 - 360.0)]
+    } else {
+        vec![mk(w2, e2)]
+    }
+}
+
+/// Union of lon/lat bboxes of entries, as `[w, s, e, n]` (`w > e` across the antimeridian).
+fn touched_bbox<'a>(entries: impl Iterator<Item = &'a IndexedIncident>) -> Option<[f64; 4]> {
+    let mut acc: Option<(f64, f64, f64, f64)> = None;
+    for e in entries {
+        let bb = e.lonlat_bbox;
+        // normalise so the west edge lies in [-180, 180)
+        let w = proj::wrap_lon(bb.min().x);
+        let east = w + (bb.max().x - bb.min().x);
+        let (s, n) = (bb.min().y, bb.max().y);
+        acc = Some(match acc {
+            None => (w, s, east, n),
+            Some((aw, as_, ae, an)) => (aw.min(w), as_.min(s), ae.max(east), an.max(n)),
+        });
+    }
+    acc.map(|(w, s, e, n)| {
+        let s = s.max(-90.0);
+        let n = n.min(90.0);
+        if e - w >= 360.0 {
+            [-180.0, s, 180.0, n]
+        } else if e > 180.0 {
+            [w, s, e - 360.0, n]
+        } else {
+            [w, s, e, n]
+        }
+    })
+}
+
+/// The live index: the current snapshot plus serialised copy-on-write writers.
 pub struct SpatialIndex {
-    current: RwLock<Arc<IndexSnapshot>>,
+    current: ArcSwap<IndexSnapshot>,
+    writer: Mutex<()>,
+}
+
+impl Default for SpatialIndex {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl SpatialIndex {
-    pub fn new(items: Vec<Incident>) -> SpatialIndex {
-        SpatialIndex { current: RwLock::new(Arc::new(IndexSnapshot { items })) }
+    pub fn new() -> Self {
+        SpatialIndex { current: ArcSwap::from_pointee(IndexSnapshot::default()), writer: Mutex::new(()) }
     }
+
+    /// Bulk-load (e.g. at start-up from the store).
+    pub fn from_incidents(incidents: Vec<Incident>) -> Self {
+        SpatialIndex { current: ArcSwap::from_pointee(IndexSnapshot::build(incidents)), writer: Mutex::new(()) }
+    }
+
+    /// The current snapshot: a pointer copy, never blocks on writers.
     pub fn snapshot(&self) -> Arc<IndexSnapshot> {
-        self.current.read().unwrap().clone()
+        self.current.load_full()
     }
-    pub fn insert(&self, new: Vec<Incident>) -> Option<[f64; 4]> {
-        let mut bbox: Option<Rect<f64>> = None;
-        for i in &new {
-            if let Some(r) = i.geometry.bounding_rect() {
-                bbox = Some(match bbox {
-                    None => r,
-                    Some(b) => Rect::new(
-                        (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
-                        (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
-                    ),
-                });
+
+    /// Replace everything with a bulk-loaded snapshot.
+    pub fn replace_all(&self, incidents: Vec<Incident>) {
+        let mut snap = IndexSnapshot::build(incidents);
+        let _w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        snap.generation = self.current.load().generation + 1;
+        self.current.store(Arc::new(snap));
+    }
+
+    /// Insert or replace (same id) incidents and publish a new snapshot. Returns the lon/lat bbox
+    /// touched (new and replaced geometries; `w > e` across the antimeridian), `None` if empty.
+    pub fn insert(&self, incidents: Vec<Incident>) -> Option<[f64; 4]> {
+        if incidents.is_empty() {
+            return None;
+        }
+        let fresh: Vec<Arc<IndexedIncident>> = if incidents.len() > 256 {
+            incidents.into_par_iter().map(|i| Arc::new(IndexedIncident::new(i))).collect()
+        } else {
+            incidents.into_iter().map(|i| Arc::new(IndexedIncident::new(i))).collect()
+        };
+        let ids: HashSet<u64> = fresh.iter().map(|e| e.incident.id).collect();
+        self.write(&ids, fresh)
+    }
+
+    /// Remove incidents by id and publish a new snapshot. Returns the lon/lat bbox of what was
+    /// removed, `None` if nothing was.
+    pub fn remove(&self, ids: &[u64]) -> Option<[f64; 4]> {
+        let ids: HashSet<u64> = ids.iter().copied().collect();
+        if ids.is_empty() {
+            return None;
+        }
+        self.write(&ids, Vec::new())
+    }
+
+    fn write(&self, drop_ids: &HashSet<u64>, fresh: Vec<Arc<IndexedIncident>>) -> Option<[f64; 4]> {
+        let _w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let cur = self.current.load_full();
+        let mut dead: HashSet<u32> = (*cur.dead).clone();
+        let mut touched: Vec<Arc<IndexedIncident>> = Vec::new();
+        for id in drop_ids {
+            if let Some(&slot) = cur.base.by_id.get(id) {
+                if dead.insert(slot) {
+                    touched.push(cur.base.entries[slot as usize].clone());
+                }
             }
         }
-        let mut g = self.current.write().unwrap();
-        let mut items = g.items.clone();
-        items.extend(new);
-        *g = Arc::new(IndexSnapshot { items });
-        bbox.map(|b| [b.min().x, b.min().y, b.max().x, b.max().y])
+        let delta_hit = cur.delta.entries.iter().any(|e| drop_ids.contains(&e.incident.id));
+        if touched.is_empty() && fresh.is_empty() && !delta_hit {
+            return None;
+        }
+        touched.extend(fresh.iter().cloned());
+        let live_base = cur.base.entries.len() - dead.len();
+        let threshold = (live_base / 16).clamp(512, 4096);
+        let delta_len = cur.delta.entries.len() + fresh.len();
+        let next = if delta_len + dead.len() > threshold {
+            let mut all: Vec<Arc<IndexedIncident>> = Vec::with_capacity(live_base + delta_len);
+            all.extend(
+                cur.base.entries.iter().enumerate().filter(|(s, _)| !dead.contains(&(*s as u32))).map(|(_, e)| e.clone()),
+            );
+            for e in &cur.delta.entries {
+                if drop_ids.contains(&e.incident.id) {
+                    touched.push(e.clone());
+                } else {
+                    all.push(e.clone());
+                }
+            }
+            all.extend(fresh);
+            IndexSnapshot {
+                base: Arc::new(Segment::build(all)),
+                delta: Arc::new(Segment::default()),
+                dead: Arc::new(HashSet::new()),
+                generation: cur.generation + 1,
+            }
+        } else {
+            let delta = if delta_hit {
+                // a recent insert was replaced or removed: rebuild the (small) delta
+                let mut kept = Vec::with_capacity(delta_len);
+                for e in &cur.delta.entries {
+                    if drop_ids.contains(&e.incident.id) {
+                        touched.push(e.clone());
+                    } else {
+                        kept.push(e.clone());
+                    }
+                }
+                kept.extend(fresh);
+                Segment::build(kept)
+            } else {
+                // append only: clone the small delta tree and insert into it
+                cur.delta.appended(fresh)
+            };
+            IndexSnapshot {
+                base: cur.base.clone(),
+                delta: Arc::new(delta),
+                dead: Arc::new(dead),
+                generation: cur.generation + 1,
+            }
+        };
+        self.current.store(Arc::new(next));
+        touched_bbox(touched.iter().map(|e| e.as_ref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{line_string, point, polygon};
+
+    fn inc(id: u64, geometry: Geometry<f64>) -> Incident {
+        let point = match &geometry {
+            Geometry::Point(p) => *p,
+            _ => geo::Centroid::centroid(&geometry).unwrap_or(point!(x: 0.0, y: 0.0)),
+        };
+        Incident {
+            id,
+            geometry,
+            point,
+            layer: Layer::Incidents,
+            kind: "settlement".into(),
+            precision: 1,
+            time: None,
+            props: Default::default(),
+        }
+    }
+
+    #[test]
+    fn antimeridian_polygon_found_from_both_sides_and_not_elsewhere() {
+        let g: Geometry<f64> =
+            polygon![(x: 179.5, y: -1.0), (x: 180.5, y: -1.0), (x: 180.5, y: 1.0), (x: 179.5, y: 1.0)].into();
+        let snap = IndexSnapshot::build(vec![inc(1, g)]);
+        assert_eq!(snap.query_bbox_lonlat([179.0, -2.0, 179.9, 2.0]).len(), 1);
+        assert_eq!(snap.query_bbox_lonlat([-179.9, -2.0, -179.0, 2.0]).len(), 1);
+        assert_eq!(snap.query_bbox_lonlat([170.0, -2.0, -170.0, 2.0]).len(), 1);
+        assert!(snap.query_bbox_lonlat([0.0, -2.0, 10.0, 2.0]).is_empty());
+        assert!(snap.query_bbox_lonlat([-179.4, -2.0, 179.4, 2.0]).is_empty());
+        let b = snap.bounds().unwrap();
+        assert_eq!((b[0], b[2]), (-180.0, 180.0));
+    }
+
+    #[test]
+    fn exact_test_rejects_bbox_only_hits() {
+        // diagonal line whose bbox covers the query box but the line does not touch it
+        let g: Geometry<f64> = line_string![(x: 0.0, y: 0.0), (x: 10.0, y: 10.0)].into();
+        let snap = IndexSnapshot::build(vec![inc(7, g)]);
+        assert!(snap.query_bbox_lonlat([6.0, 1.0, 9.0, 3.0]).is_empty());
+        assert_eq!(snap.query_bbox_lonlat([4.0, 4.0, 6.0, 6.0])[0].id, 7);
+    }
+
+    #[test]
+    fn insert_replace_remove_and_snapshot_isolation() {
+        let idx = SpatialIndex::from_incidents(vec![inc(1, point!(x: 10.0, y: 10.0).into())]);
+        let before = idx.snapshot();
+        let touched = idx.insert(vec![inc(2, point!(x: 20.0, y: 20.0).into())]).unwrap();
+        assert_eq!(touched, [20.0, 20.0, 20.0, 20.0]);
+        assert_eq!(before.len(), 1);
+        assert!(before.get(2).is_none());
+        let now = idx.snapshot();
+        assert_eq!(now.len(), 2);
+        assert!(now.generation() > before.generation());
+        // replacing id 1 moves it; the touched bbox covers old and new places
+        let t = idx.insert(vec![inc(1, point!(x: 30.0, y: -5.0).into())]).unwrap();
+        assert_eq!(t, [10.0, -5.0, 30.0, 10.0]);
+        let s = idx.snapshot();
+        assert_eq!(s.len(), 2);
+        assert!(s.query_bbox_lonlat([9.0, 9.0, 11.0, 11.0]).is_empty());
+        assert_eq!(s.query_bbox_lonlat([29.0, -6.0, 31.0, -4.0])[0].id, 1);
+        assert!(idx.remove(&[1, 99]).is_some());
+        assert!(idx.remove(&[99]).is_none());
+        let s = idx.snapshot();
+        assert_eq!(s.len(), 1);
+        assert!(s.get(1).is_none());
+        assert_eq!(s.iter().count(), 1);
+    }
+
+    #[test]
+    fn many_small_inserts_compact() {
+        let idx = SpatialIndex::new();
+        for i in 0..3000u64 {
+            let lon = (i % 360) as f64 - 180.0;
+            idx.insert(vec![inc(i, point!(x: lon, y: 0.0).into())]);
+        }
+        let s = idx.snapshot();
+        assert_eq!(s.len(), 3000);
+        assert!(s.delta.entries.len() < 3000);
+        assert_eq!(s.query_bbox_lonlat([-180.0, -1.0, 180.0, 1.0]).len(), 3000);
+        assert_eq!(s.query_bbox_lonlat([-0.5, -1.0, 0.5, 1.0]).len(), (0..3000).filter(|i| i % 360 == 180).count());
+    }
+
+    #[test]
+    fn world_ranges_split() {
+        assert_eq!(world_x_ranges(0.9, 1.1), vec![(0.9, 1.0), (0.0, 0.10000000000000009)]);
+        assert_eq!(world_x_ranges(-0.1, 0.05).len(), 2);
+        assert_eq!(world_x_ranges(-0.5, 1.5), vec![(0.0, 1.0)]);
+        assert_eq!(lonlat_boxes([170.0, 0.0, -170.0, 1.0]).len(), 2);
+        assert_eq!(lonlat_boxes([170.0, 0.0, 190.0, 1.0]).len(), 2);
     }
 }

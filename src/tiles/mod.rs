@@ -1,68 +1,339 @@
-//! PLACEHOLDER tiles API (empty tiles), replaced by the real encoder from the `tiles` branch.
+//! Vector tiles: incidents tiles from an [`IndexSnapshot`], basemap tiles, gzip, a tile cache.
+//!
+//! Contract:
+//! - [`incidents_tile`] → MVT bytes with layers `incidents` (points; grid-clustered for
+//!   z ≤ [`cluster::CLUSTER_MAX_ZOOM`]), `areas`, `lines`; extent 4096, buffer 64; feature id =
+//!   incident id; every scalar `props` entry as a typed tag. An empty `Vec` means no features
+//!   (HTTP 204).
+//! - Tile budget: no tile exceeds [`MAX_TILE_BYTES`]. When the first rendering is too large, the
+//!   tile is re-rendered with points clustered at any zoom, then dropping lines/areas smaller
+//!   than a growing size (bbox extent in tile units, the same for every tile of the zoom), then
+//!   keeping only the essential properties (like tippecanoe's drop-smallest-as-needed).
+//! - [`basemap_tile`] → layers `countries`, `admin1`, `places` from a prebuilt [`Basemap`].
+//! - [`TileError`] for out-of-range z/x/y (HTTP 400).
+//! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
+//! Not for: HTTP, persistence, or ingest.
 
-use std::sync::Arc;
+pub mod cache;
+pub mod cluster;
+mod encode;
+pub mod grid;
+mod prepare;
 
-#[derive(Debug, thiserror::Error)]
+use std::borrow::Cow;
+use std::io::Write;
+
+use geo::{BoundingRect, MapCoords};
+use geo_types::{Coord, Geometry, Point, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use serde_json::{Map, Value};
+
+use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
+use cluster::{Clustered, CELL_UNITS, CLUSTER_MAX_ZOOM};
+use encode::{EncFeature, EncLayer, TagValue};
+pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
+use prepare::Tolerance;
+
+/// Largest tile (raw bytes) ever returned.
+pub const MAX_TILE_BYTES: usize = 480_000;
+
+/// Tile errors. `OutOfRange`/`ZoomOutOfRange` are the client's fault (HTTP 400).
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TileError {
-    #[error("tile {0}/{1}/{2} does not exist: z must be 0..=22 and x, y below 2^z")]
-    OutOfRange(u8, u32, u32),
+    #[error("zoom {0} out of range 0..=22")]
+    ZoomOutOfRange(u8),
+    #[error("tile {z}/{x}/{y} out of range: x and y must be below 2^z")]
+    OutOfRange { z: u8, x: u32, y: u32 },
+    #[error("tile encoding failed: {0}")]
+    Encode(String),
 }
 
+/// Gzip (level 6) for `Content-Encoding: gzip`.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3 + 64), flate2::Compression::new(6));
+    e.write_all(bytes).expect("writing to a Vec cannot fail");
+    e.finish().expect("writing to a Vec cannot fail")
+}
+
+/// Properties kept when a tile is over budget at the last thinning levels.
+const ESSENTIAL: &[&str] = &["mention_id", "kind", "precision", "time", "place_name", "name", "published"];
+
+/// One thinning level of the tile budget.
+#[derive(Debug, Clone, Copy)]
+struct Thinning {
+    cluster_all: bool,
+    min_size: f64,
+    essential_only: bool,
+}
+
+const LEVELS: [Thinning; 7] = [
+    Thinning { cluster_all: false, min_size: 0.0, essential_only: false },
+    Thinning { cluster_all: true, min_size: 16.0, essential_only: false },
+    Thinning { cluster_all: true, min_size: 64.0, essential_only: false },
+    Thinning { cluster_all: true, min_size: 256.0, essential_only: false },
+    Thinning { cluster_all: true, min_size: 256.0, essential_only: true },
+    Thinning { cluster_all: true, min_size: 1024.0, essential_only: true },
+    Thinning { cluster_all: true, min_size: 4096.0, essential_only: true },
+];
+
+/// A prepared line/area feature with its zoom-wide size (bbox extent in tile units).
+struct Sized<'a> {
+    size: f64,
+    inc: &'a IndexedIncident,
+    geometry: Geometry<i32>,
+}
+
+fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essential: bool) -> EncFeature<'a> {
+    EncFeature {
+        id: Some(inc.incident().id),
+        geometry,
+        tags: Vec::new(),
+        json: Some(&inc.incident().props),
+        only: if essential { Some(ESSENTIAL) } else { None },
+    }
+}
+
+fn pick<'a>(v: &[Sized<'a>], lv: Thinning) -> Vec<EncFeature<'a>> {
+    v.iter()
+        .filter(|s| s.size >= lv.min_size)
+        .map(|s| incident_feature(s.inc, s.geometry.clone(), lv.essential_only))
+        .collect()
+}
+
+fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
+    match inc.world_geometry() {
+        g @ (Geometry::Point(_) | Geometry::MultiPoint(_)) => (g.clone(), inc.world_bbox()),
+        _ => {
+            let p = inc.world_point();
+            (Geometry::Point(Point(p)), Rect::new(p, p))
+        }
+    }
+}
+
+/// The incidents tile z/x/y of a snapshot (see the module contract).
+pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
+    let tile = TileId::new(z, x, y)?;
+    let tol = Tolerance::for_zoom(z);
+    let [x0, y0, x1, y1] = tile.world_bounds(f64::from(CELL_UNITS));
+    let cands = snap.query_world(x0, y0, x1, y1);
+    let scale = tile.n() * f64::from(EXTENT);
+    let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
+
+    let mut points: Vec<&IndexedIncident> = Vec::new();
+    let mut areas: Vec<Sized<'_>> = Vec::new();
+    let mut lines: Vec<Sized<'_>> = Vec::new();
+    for inc in cands {
+        match inc.incident().layer {
+            Layer::Incidents => points.push(inc),
+            layer => {
+                let bb = inc.world_bbox();
+                // the tile's own candidates only (the query was widened for clustering)
+                let near = (-1..=1).any(|k| {
+                    let k = f64::from(k);
+                    bb.max().x + k >= bx0 && bb.min().x + k <= bx1 && bb.max().y >= by0 && bb.min().y <= by1
+                });
+                if !near {
+                    continue;
+                }
+                if let Some(g) = prepare::prepare(inc.world_geometry(), bb, &tile, tol) {
+                    let size = (bb.width().max(bb.height())) * scale;
+                    let s = Sized { size, inc, geometry: g };
+                    if layer == Layer::Areas { areas.push(s) } else { lines.push(s) }
+                }
+            }
+        }
+    }
+
+    // points: unclustered rendering (z > CLUSTER_MAX_ZOOM) and clustered rendering, on demand
+    let plain = |essential: bool| -> Vec<EncFeature<'_>> {
+        points
+            .iter()
+            .filter_map(|inc| {
+                let (g, bb) = point_geometry(inc);
+                prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
+            })
+            .collect()
+    };
+    let clustered = |essential: bool| -> Vec<EncFeature<'_>> {
+        let world: Vec<Coord<f64>> = points.iter().map(|i| i.world_point()).collect();
+        cluster::cluster(&tile, &world)
+            .into_iter()
+            .filter_map(|c| match c {
+                Clustered::Single(i) => {
+                    let inc = points[i];
+                    let (g, bb) = point_geometry(inc);
+                    prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
+                }
+                Clustered::Cluster { id, count, at } => Some(EncFeature {
+                    id: Some(id),
+                    geometry: Geometry::Point(Point(at)),
+                    tags: vec![
+                        ("cluster", TagValue::Bool(true)),
+                        ("cluster_id", TagValue::Int(id as i64)),
+                        ("point_count", TagValue::Int(count as i64)),
+                        ("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count)))),
+                    ],
+                    json: None,
+                    only: None,
+                }),
+            })
+            .collect()
+    };
+
+    let mut last = Vec::new();
+    for lv in LEVELS {
+        let pts = if z <= CLUSTER_MAX_ZOOM || lv.cluster_all { clustered(lv.essential_only) } else { plain(lv.essential_only) };
+        let layers = [
+            EncLayer { name: Layer::Incidents.name(), features: pts },
+            EncLayer { name: Layer::Areas.name(), features: pick(&areas, lv) },
+            EncLayer { name: Layer::Lines.name(), features: pick(&lines, lv) },
+        ];
+        last = encode::encode_tile(&layers)?;
+        if last.len() <= MAX_TILE_BYTES {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+/// Basemap layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BasemapLayer {
     Countries,
     Admin1,
     Places,
 }
 
-pub struct BasemapFeature {
-    pub geometry: geo_types::Geometry<f64>,
-    pub layer: BasemapLayer,
-    pub min_zoom: u8,
-    pub props: serde_json::Map<String, serde_json::Value>,
+impl BasemapLayer {
+    pub fn name(self) -> &'static str {
+        match self {
+            BasemapLayer::Countries => "countries",
+            BasemapLayer::Admin1 => "admin1",
+            BasemapLayer::Places => "places",
+        }
+    }
 }
 
-pub struct Basemap;
+/// One basemap feature (WGS84 lon/lat geometry).
+#[derive(Debug, Clone)]
+pub struct BasemapFeature {
+    pub geometry: Geometry<f64>,
+    pub layer: BasemapLayer,
+    /// First zoom the feature is drawn at.
+    pub min_zoom: u8,
+    pub props: Map<String, Value>,
+}
+
+struct BasemapEntry {
+    feature: BasemapFeature,
+    world: Geometry<f64>,
+    bbox: Rect<f64>,
+    /// `rank` property (smaller = more important), for ordering places.
+    rank: i64,
+}
+
+/// Places drawn per tile at most (most important first).
+const MAX_PLACES_PER_TILE: usize = 400;
+
+/// An immutable basemap with its own R-tree (world units).
+pub struct Basemap {
+    entries: Vec<BasemapEntry>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+}
+
+impl std::fmt::Debug for Basemap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Basemap").field("features", &self.entries.len()).finish()
+    }
+}
 
 impl Basemap {
-    pub fn new(_f: Vec<BasemapFeature>) -> Basemap {
-        Basemap
+    /// Build once; features without coordinates are dropped.
+    pub fn new(features: Vec<BasemapFeature>) -> Basemap {
+        let mut entries = Vec::with_capacity(features.len());
+        let mut items = Vec::new();
+        for feature in features {
+            let unwrapped = proj::unwrap_geometry(&feature.geometry);
+            let ll = unwrapped.as_ref().unwrap_or(&feature.geometry);
+            let world = ll.map_coords(proj::lonlat_to_world);
+            let Some(bbox) = world.bounding_rect() else { continue };
+            let slot = entries.len() as u32;
+            for (a, b) in world_x_ranges(bbox.min().x, bbox.max().x) {
+                items.push(GeomWithData::new(Rectangle::from_corners([a, bbox.min().y], [b, bbox.max().y]), slot));
+            }
+            let rank = feature.props.get("rank").and_then(Value::as_i64).unwrap_or(i64::MAX);
+            entries.push(BasemapEntry { feature, world, bbox, rank });
+        }
+        Basemap { entries, tree: RTree::bulk_load(items) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
 
-fn check(z: u8, x: u32, y: u32) -> Result<(), TileError> {
-    if z > 22 || x >= (1u32 << z) || y >= (1u32 << z) {
-        return Err(TileError::OutOfRange(z, x, y));
+fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
+    if !(x0.is_finite() && x1.is_finite()) || x1 - x0 >= 1.0 {
+        return vec![(0.0, 1.0)];
     }
-    Ok(())
+    let k = x0.floor();
+    let (a, b) = (x0 - k, x1 - k);
+    if b > 1.0 { vec![(a, 1.0), (0.0, b - 1.0)] } else { vec![(a, b)] }
 }
 
-pub fn incidents_tile(_s: &crate::index::IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
-    check(z, x, y)?;
-    Ok(vec![])
+/// The basemap tile z/x/y: layers `countries`, `admin1`, `places`.
+pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
+    let tile = TileId::new(z, x, y)?;
+    let tol = Tolerance::for_zoom(z);
+    let [x0, y0, x1, y1] = tile.world_bounds(f64::from(BUFFER));
+    let mut envs = Vec::new();
+    if x0 < 0.0 {
+        envs.push(AABB::from_corners([x0 + 1.0, y0], [1.0, y1]));
+    }
+    if x1 > 1.0 {
+        envs.push(AABB::from_corners([0.0, y0], [x1 - 1.0, y1]));
+    }
+    envs.push(AABB::from_corners([x0.max(0.0), y0], [x1.min(1.0), y1]));
+    let mut slots: Vec<u32> = envs
+        .iter()
+        .flat_map(|e| self_query(&map.tree, e))
+        .filter(|&s| map.entries[s as usize].feature.min_zoom <= z)
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    let mut layers = [
+        EncLayer { name: BasemapLayer::Countries.name(), features: Vec::new() },
+        EncLayer { name: BasemapLayer::Admin1.name(), features: Vec::new() },
+        EncLayer { name: BasemapLayer::Places.name(), features: Vec::new() },
+    ];
+    let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
+    for s in slots {
+        let e = &map.entries[s as usize];
+        let Some(g) = prepare::prepare(&e.world, e.bbox, &tile, tol) else { continue };
+        let li = match e.feature.layer {
+            BasemapLayer::Countries => 0,
+            BasemapLayer::Admin1 => 1,
+            BasemapLayer::Places => {
+                places.push((e, g));
+                continue;
+            }
+        };
+        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None });
+    }
+    places.sort_by_key(|(e, _)| (e.feature.min_zoom, e.rank));
+    places.truncate(MAX_PLACES_PER_TILE);
+    layers[2].features = places
+        .into_iter()
+        .map(|(e, g)| EncFeature { id: None, geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None })
+        .collect();
+    encode::encode_tile(&layers)
 }
 
-pub fn basemap_tile(_b: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
-    check(z, x, y)?;
-    Ok(vec![])
-}
-
-pub struct CachedTile {
-    pub raw: Vec<u8>,
-    pub gzip: Vec<u8>,
-    pub etag: String,
-}
-
-pub struct TileCache;
-
-impl TileCache {
-    pub fn new(_cap: usize) -> TileCache {
-        TileCache
-    }
-    pub fn get(&self, _z: u8, _x: u32, _y: u32) -> Option<Arc<CachedTile>> {
-        None
-    }
-    pub fn put(&self, _z: u8, _x: u32, _y: u32, raw: Vec<u8>) -> Arc<CachedTile> {
-        Arc::new(CachedTile { gzip: raw.clone(), raw, etag: "\"x\"".into() })
-    }
-    pub fn invalidate(&self, _bbox: [f64; 4]) {}
+fn self_query(tree: &RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>, env: &AABB<[f64; 2]>) -> Vec<u32> {
+    tree.locate_in_envelope_intersecting(*env).map(|i| i.data).collect()
 }

@@ -1,0 +1,111 @@
+//! MVT encoding: the only module that touches fast-mvt (pinned =0.7.1, 0.x API churn).
+//!
+//! Contract: takes already prepared integer tile geometry (clipped, simplified, de-duplicated,
+//! oriented: see `prepare`) and typed tags, writes MVT 2.1 bytes with extent 4096. Layers with no
+//! features are left out; a tile with no features at all is an empty `Vec`. Tags: explicit tags
+//! first, then the JSON properties (strings, integers, floats, bools; nulls, arrays and objects
+//! are skipped; a key already given explicitly is skipped), so no feature repeats a key.
+//! Not for: geometry checks (the caller guarantees them) or compression.
+
+use std::borrow::Cow;
+
+use fast_mvt::{MvtLayerBuilder, MvtTileBuilder, MvtValueRef};
+use geo_types::Geometry;
+use serde_json::{Map, Value};
+
+use super::TileError;
+
+/// One typed MVT tag value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TagValue<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Bool(bool),
+}
+
+/// One feature ready to encode.
+#[derive(Debug, Clone)]
+pub(crate) struct EncFeature<'a> {
+    pub id: Option<u64>,
+    pub geometry: Geometry<i32>,
+    pub tags: Vec<(&'static str, TagValue<'a>)>,
+    pub json: Option<&'a Map<String, Value>>,
+    /// When set, only these JSON keys are written.
+    pub only: Option<&'static [&'static str]>,
+}
+
+/// One named layer.
+#[derive(Debug, Clone)]
+pub(crate) struct EncLayer<'a> {
+    pub name: &'static str,
+    pub features: Vec<EncFeature<'a>>,
+}
+
+fn value_ref<'v>(v: &'v TagValue<'_>) -> MvtValueRef<'v> {
+    match v {
+        TagValue::Str(s) => MvtValueRef::String(s),
+        TagValue::Int(i) if *i >= 0 => MvtValueRef::UInt(i.cast_unsigned()),
+        TagValue::Int(i) => MvtValueRef::SInt(*i),
+        TagValue::Bool(b) => MvtValueRef::Bool(*b),
+    }
+}
+
+fn json_ref(v: &Value) -> Option<MvtValueRef<'_>> {
+    Some(match v {
+        Value::String(s) => MvtValueRef::String(s),
+        Value::Bool(b) => MvtValueRef::Bool(*b),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                MvtValueRef::UInt(u)
+            } else if let Some(i) = n.as_i64() {
+                MvtValueRef::SInt(i)
+            } else {
+                MvtValueRef::Double(n.as_f64()?)
+            }
+        }
+        Value::Null | Value::Array(_) | Value::Object(_) => return None,
+    })
+}
+
+fn err(e: fast_mvt::MvtError) -> TileError {
+    TileError::Encode(e.to_string())
+}
+
+fn write_layer(mut layer: MvtLayerBuilder, features: &[EncFeature<'_>]) -> Result<MvtLayerBuilder, TileError> {
+    for f in features {
+        let mut fb = layer.feature(&f.geometry).map_err(err)?;
+        fb.id(f.id);
+        for (k, v) in &f.tags {
+            fb.tag_ref(k, value_ref(v)).map_err(err)?;
+        }
+        if let Some(json) = f.json {
+            for (k, v) in json {
+                if f.tags.iter().any(|(tk, _)| tk == k) {
+                    continue;
+                }
+                if let Some(only) = f.only {
+                    if !only.contains(&k.as_str()) {
+                        continue;
+                    }
+                }
+                if let Some(v) = json_ref(v) {
+                    fb.tag_ref(k, v).map_err(err)?;
+                }
+            }
+        }
+        layer = fb.end();
+    }
+    Ok(layer)
+}
+
+/// Encode layers (in the given order) into one MVT tile.
+pub(crate) fn encode_tile(layers: &[EncLayer<'_>]) -> Result<Vec<u8>, TileError> {
+    let mut tile = MvtTileBuilder::new();
+    let mut any = false;
+    for l in layers.iter().filter(|l| !l.features.is_empty()) {
+        any = true;
+        let layer = tile.layer(l.name).map_err(err)?;
+        tile = write_layer(layer, &l.features)?.end();
+    }
+    Ok(if any { tile.encode() } else { Vec::new() })
+}

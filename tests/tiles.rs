@@ -1,0 +1,544 @@
+//! Integration tests of the index and the vector tiles: decode with fast-mvt's reader, a strict
+//! MVT 2.1 command-stream check in Rust, brute-force comparison of bbox queries, and (when
+//! ../shared/tools/mvt_check.py and python3 with mapbox-vector-tile exist) the shared checker.
+
+use std::collections::{BTreeMap, HashSet};
+
+use fast_mvt::MvtReaderRef;
+use geo::{Centroid, Intersects};
+use geo_types::{coord, Coord, Geometry, LineString, Point, Polygon, Rect};
+use serde_json::{json, Map, Value};
+use sitrep::index::{Incident, IndexSnapshot, Layer, SpatialIndex};
+use sitrep::tiles::grid::{lonlat_to_tile, tile_for_lonlat, tile_to_lonlat, TileId};
+use sitrep::tiles::{basemap_tile, gzip, incidents_tile, Basemap, BasemapFeature, BasemapLayer, TileError};
+
+// ---------- helpers ----------
+
+struct Rng(u64);
+impl Rng {
+    fn f(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, a: f64, b: f64) -> f64 {
+        a + (b - a) * self.f()
+    }
+}
+
+fn props(id: u64) -> Map<String, Value> {
+    match json!({
+        "mention_id": id, "place_name": format!("Place {id}"), "precision": 2, "confidence": 0.75,
+        "approximate": id % 2 == 0, "delta": -5, "nothing": null, "nested": {"a": 1}, "list": [1, 2],
+    }) {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+fn incident(id: u64, geometry: Geometry<f64>, layer: Layer) -> Incident {
+    let point = match &geometry {
+        Geometry::Point(p) => *p,
+        g => g.centroid().unwrap_or(Point::new(0.0, 0.0)),
+    };
+    Incident { id, geometry, point, layer, kind: "settlement".into(), precision: 2, time: Some(1_700_000_000), props: props(id) }
+}
+
+fn star(rng: &mut Rng, cx: f64, cy: f64, r: f64) -> Polygon<f64> {
+    let n = 8 + (rng.f() * 20.0) as usize;
+    let mut ring: Vec<Coord<f64>> = (0..n)
+        .map(|k| {
+            let a = std::f64::consts::TAU * k as f64 / n as f64;
+            let rr = r * (0.5 + rng.f() * 0.5);
+            coord! { x: cx + a.cos() * rr, y: (cy + a.sin() * rr).clamp(-84.0, 84.0) }
+        })
+        .collect();
+    ring.push(ring[0]);
+    Polygon::new(LineString(ring), vec![])
+}
+
+/// Seeded random data set: points around hotspots, random-walk lines, star polygons.
+fn random_incidents(seed: u64, n_points: usize, n_lines: usize, n_polys: usize) -> Vec<Incident> {
+    let mut rng = Rng(seed);
+    let hot: Vec<(f64, f64, f64)> =
+        (0..30).map(|_| (rng.range(-180.0, 180.0), rng.range(-70.0, 70.0), rng.range(0.05, 3.0))).collect();
+    let mut out = Vec::new();
+    let mut id = 0u64;
+    let near = |rng: &mut Rng| {
+        let h = hot[(rng.f() * hot.len() as f64) as usize];
+        let lon = h.0 + (rng.f() - 0.5) * 2.0 * h.2;
+        let lon = if lon >= 180.0 { lon - 360.0 } else if lon < -180.0 { lon + 360.0 } else { lon };
+        (lon, (h.1 + (rng.f() - 0.5) * 2.0 * h.2).clamp(-84.0, 84.0))
+    };
+    for _ in 0..n_points {
+        id += 1;
+        let (x, y) = near(&mut rng);
+        out.push(incident(id, Point::new(x, y).into(), Layer::Incidents));
+    }
+    for i in 0..n_lines {
+        id += 1;
+        let (mut x, mut y) = near(&mut rng);
+        if i % 50 == 0 {
+            x = 179.5;
+        }
+        let n = 5 + (rng.f() * 20.0) as usize;
+        let mut c = Vec::new();
+        for _ in 0..n {
+            c.push(coord! { x: x, y: y });
+            x += (rng.f() - 0.3) * 0.2;
+            y = (y + (rng.f() - 0.5) * 0.2).clamp(-84.0, 84.0);
+        }
+        out.push(incident(id, LineString(c).into(), Layer::Lines));
+    }
+    for i in 0..n_polys {
+        id += 1;
+        let (mut x, y) = near(&mut rng);
+        if i % 50 == 0 {
+            x = 179.8;
+        }
+        let r = rng.range(0.01, 0.5);
+        out.push(incident(id, star(&mut rng, x, y, r).into(), Layer::Areas));
+    }
+    out
+}
+
+fn zz(v: u32) -> i32 {
+    ((v >> 1) as i32) ^ -((v & 1) as i32)
+}
+
+fn area2(r: &[(i64, i64)]) -> i64 {
+    let n = r.len();
+    (0..n).map(|i| r[i].0 * r[(i + 1) % n].1 - r[(i + 1) % n].0 * r[i].1).sum()
+}
+
+/// The strict checks of ../shared/tools/mvt_check.py, on the raw command stream. Returns problems.
+fn strict_check(bytes: &[u8]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if bytes.is_empty() {
+        return problems;
+    }
+    let reader = MvtReaderRef::new(bytes).expect("decodable tile");
+    for layer in reader.layers() {
+        assert_eq!(layer.extent(), 4096);
+        assert_eq!(layer.version(), 2);
+        for f in layer.features() {
+            let gt = f.geom_type_value().unwrap_or(0);
+            let tags = f.tags();
+            if tags.len() % 2 == 1 {
+                problems.push("odd tags".into());
+            }
+            let keys: Vec<u32> = tags.chunks(2).map(|c| c[0]).collect();
+            if keys.len() != keys.iter().collect::<HashSet<_>>().len() {
+                problems.push("duplicate keys".into());
+            }
+            let g = f.geometry_commands();
+            let (mut i, mut cx, mut cy) = (0usize, 0i64, 0i64);
+            let mut parts: Vec<Vec<(i64, i64)>> = Vec::new();
+            let mut moves = 0;
+            while i < g.len() {
+                let (cmd, cnt) = (g[i] & 7, (g[i] >> 3) as usize);
+                i += 1;
+                match cmd {
+                    1 => {
+                        if gt != 1 && cnt != 1 {
+                            problems.push("MoveTo count != 1".into());
+                        }
+                        moves += 1;
+                        if gt == 1 && moves > 1 {
+                            problems.push("more than one MoveTo in POINT".into());
+                        }
+                        for _ in 0..cnt {
+                            cx += i64::from(zz(g[i]));
+                            cy += i64::from(zz(g[i + 1]));
+                            i += 2;
+                            if gt == 1 {
+                                if parts.is_empty() {
+                                    parts.push(Vec::new());
+                                }
+                                parts[0].push((cx, cy));
+                            } else {
+                                parts.push(vec![(cx, cy)]);
+                            }
+                        }
+                    }
+                    2 => {
+                        if cnt == 0 || (gt == 3 && cnt < 2) {
+                            problems.push(format!("LineTo count {cnt}"));
+                        }
+                        for _ in 0..cnt {
+                            let (dx, dy) = (zz(g[i]), zz(g[i + 1]));
+                            i += 2;
+                            if dx == 0 && dy == 0 {
+                                problems.push("zero-length LineTo".into());
+                            }
+                            cx += i64::from(dx);
+                            cy += i64::from(dy);
+                            parts.last_mut().unwrap().push((cx, cy));
+                        }
+                    }
+                    7 => {
+                        if gt != 3 {
+                            problems.push("ClosePath outside polygon".into());
+                        }
+                        let r = parts.last().unwrap();
+                        if r.len() > 1 && r.first() == r.last() {
+                            problems.push("ring repeats first point".into());
+                        }
+                    }
+                    c => problems.push(format!("unknown command {c}")),
+                }
+            }
+            for p in &parts {
+                if p.iter().any(|&(x, y)| !(-64..=4160).contains(&x) || !(-64..=4160).contains(&y)) {
+                    problems.push("coordinate outside extent+buffer".into());
+                }
+                if gt == 2 && p.len() < 2 {
+                    problems.push("line part without LineTo".into());
+                }
+            }
+            if gt == 3 {
+                if let Some(first) = parts.first() {
+                    if area2(first) <= 0 {
+                        problems.push(format!("first ring area {} <= 0", area2(first)));
+                    }
+                }
+                if parts.iter().any(|r| area2(r) == 0) {
+                    problems.push("zero-area ring".into());
+                }
+            }
+        }
+    }
+    problems
+}
+
+type Decoded = BTreeMap<String, Vec<(Option<u64>, Geometry<i32>, BTreeMap<String, String>)>>;
+
+fn decode(bytes: &[u8]) -> Decoded {
+    let mut out = Decoded::new();
+    if bytes.is_empty() {
+        return out;
+    }
+    let reader = MvtReaderRef::new(bytes).unwrap();
+    for layer in reader.layers() {
+        let v = out.entry(layer.name().to_string()).or_default();
+        for f in layer.features() {
+            let props = f.properties().map(|p| p.unwrap()).map(|(k, v)| (k.to_string(), format!("{v:?}"))).collect();
+            v.push((f.id(), f.geometry().unwrap(), props));
+        }
+    }
+    out
+}
+
+// ---------- tests ----------
+
+#[test]
+fn decoded_tile_has_layers_ids_props_and_coordinates() {
+    let kyiv = (30.5234, 50.4501);
+    let t = tile_for_lonlat(kyiv.0, kyiv.1, 14);
+    // a line and a polygon near the point, all inside the tile
+    let a = tile_to_lonlat(&t, coord! { x: 1000.0, y: 1000.0 });
+    let b = tile_to_lonlat(&t, coord! { x: 3000.0, y: 1200.0 });
+    let sq: Vec<Coord<f64>> = [(500.0, 2500.0), (1500.0, 2500.0), (1500.0, 3500.0), (500.0, 3500.0), (500.0, 2500.0)]
+        .iter()
+        .map(|&(x, y)| tile_to_lonlat(&t, coord! { x: x, y: y }))
+        .collect();
+    let snap = IndexSnapshot::build(vec![
+        incident(11, Point::new(kyiv.0, kyiv.1).into(), Layer::Incidents),
+        incident(12, LineString(vec![a, b]).into(), Layer::Lines),
+        incident(13, Polygon::new(LineString(sq), vec![]).into(), Layer::Areas),
+    ]);
+    let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+    assert!(strict_check(&bytes).is_empty(), "{:?}", strict_check(&bytes));
+    let d = decode(&bytes);
+    assert_eq!(d.keys().cloned().collect::<Vec<_>>(), vec!["areas", "incidents", "lines"]);
+    let (id, g, p) = &d["incidents"][0];
+    assert_eq!(*id, Some(11));
+    let expect = lonlat_to_tile(&t, kyiv.0, kyiv.1);
+    let Geometry::Point(pt) = g else { panic!("{g:?}") };
+    assert_eq!((pt.x(), pt.y()), (expect.x.round() as i32, expect.y.round() as i32));
+    assert_eq!(p["place_name"], "\"Place 11\"");
+    assert_eq!(p["precision"], "2 (uint)");
+    assert_eq!(p["confidence"], "0.75 (double)");
+    assert_eq!(p["approximate"], "false (bool)");
+    assert_eq!(p["delta"], "-5 (sint)");
+    assert_eq!(p["mention_id"], "11 (uint)");
+    assert!(!p.contains_key("nothing") && !p.contains_key("nested") && !p.contains_key("list"));
+    let (id, g, _) = &d["lines"][0];
+    assert_eq!(*id, Some(12));
+    assert_eq!(g, &Geometry::LineString(LineString::from(vec![(1000, 1000), (3000, 1200)])));
+    let (id, g, _) = &d["areas"][0];
+    assert_eq!(*id, Some(13));
+    let Geometry::Polygon(poly) = g else { panic!("{g:?}") };
+    let mut xs: Vec<(i32, i32)> = poly.exterior().0.iter().map(|c| (c.x, c.y)).collect();
+    xs.sort();
+    xs.dedup();
+    assert_eq!(xs, vec![(500, 2500), (500, 3500), (1500, 2500), (1500, 3500)]);
+    // gzip round trip
+    let gz = gzip(&bytes);
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+    assert_eq!(out, bytes);
+}
+
+#[test]
+fn empty_and_out_of_range_tiles() {
+    let snap = IndexSnapshot::build(vec![incident(1, Point::new(10.0, 10.0).into(), Layer::Incidents)]);
+    assert!(incidents_tile(&snap, 14, 0, 0).unwrap().is_empty());
+    assert!(matches!(incidents_tile(&snap, 23, 0, 0), Err(TileError::ZoomOutOfRange(23))));
+    assert!(matches!(incidents_tile(&snap, 4, 16, 0), Err(TileError::OutOfRange { .. })));
+    assert!(matches!(incidents_tile(&snap, 4, 0, 16), Err(TileError::OutOfRange { .. })));
+}
+
+#[test]
+fn point_just_outside_the_buffer_is_dropped() {
+    let t = TileId::new(10, 600, 300).unwrap();
+    let inside = tile_to_lonlat(&t, coord! { x: 4150.0, y: 100.0 });
+    let outside = tile_to_lonlat(&t, coord! { x: 4200.0, y: 100.0 });
+    let snap = IndexSnapshot::build(vec![
+        incident(1, Point(inside).into(), Layer::Areas),
+        incident(2, Point(outside).into(), Layer::Areas),
+    ]);
+    let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
+    let ids: Vec<Option<u64>> = d["areas"].iter().map(|f| f.0).collect();
+    assert_eq!(ids, vec![Some(1)]);
+    assert_eq!(d["areas"][0].1, Geometry::Point(Point::new(4150, 100)));
+}
+
+#[test]
+fn clustering_is_deterministic_and_counts_sum() {
+    let inc = random_incidents(3, 3000, 0, 0);
+    let snap = IndexSnapshot::build(inc.clone());
+    let mut rev = inc.clone();
+    rev.reverse();
+    let snap_rev = IndexSnapshot::build(rev);
+    // z0: the whole world in one tile; every point counted exactly once
+    let bytes = incidents_tile(&snap, 0, 0, 0).unwrap();
+    assert_eq!(bytes, incidents_tile(&snap_rev, 0, 0, 0).unwrap());
+    assert!(strict_check(&bytes).is_empty());
+    let d = decode(&bytes);
+    let mut total = 0u64;
+    let mut clusters = 0;
+    for (_, _, p) in &d["incidents"] {
+        if p.get("cluster").map(String::as_str) == Some("true (bool)") {
+            clusters += 1;
+            let n: u64 = p["point_count"].split(' ').next().unwrap().parse().unwrap();
+            assert!(n >= 2);
+            assert!(p.contains_key("point_count_abbreviated"));
+            total += n;
+        } else {
+            total += 1;
+        }
+    }
+    assert!(clusters > 0);
+    assert_eq!(total, 3000);
+    // z12 is not clustered
+    let p = &inc[0].geometry;
+    let Geometry::Point(p) = p else { unreachable!() };
+    let t = tile_for_lonlat(p.x(), p.y(), 12);
+    let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
+    assert!(d["incidents"].iter().all(|f| !f.2.contains_key("cluster")));
+}
+
+#[test]
+fn bbox_queries_match_brute_force() {
+    let inc = random_incidents(7, 3000, 500, 500);
+    let snap = IndexSnapshot::build(inc.clone());
+    assert_eq!(snap.len(), 4000);
+    let mut rng = Rng(99);
+    let mut nonempty = 0;
+    for q in 0..300 {
+        let size = if q % 3 == 0 { 30.0 } else { 3.0 };
+        let (w, s) = if q % 4 == 0 {
+            (rng.range(-180.0, 175.0), rng.range(-85.0, 80.0))
+        } else {
+            let p = inc[(rng.f() * inc.len() as f64) as usize].point;
+            ((p.x() - rng.f() * size / 2.0).max(-180.0), (p.y() - rng.f() * size / 2.0).max(-85.0))
+        };
+        let bbox = [w, s, (w + rng.f() * size).min(180.0), (s + rng.f() * size).min(85.0)];
+        let rect = Rect::new(coord! { x: bbox[0], y: bbox[1] }, coord! { x: bbox[2], y: bbox[3] });
+        // brute force on geometries that do not cross the antimeridian (those are tested apart)
+        let expect: Vec<u64> = inc
+            .iter()
+            .filter(|i| {
+                let bb = geo::BoundingRect::bounding_rect(&i.geometry).unwrap();
+                bb.max().x <= 180.0 && i.geometry.intersects(&rect)
+            })
+            .map(|i| i.id)
+            .collect();
+        let got: Vec<u64> = snap
+            .query_bbox_lonlat(bbox)
+            .into_iter()
+            .filter(|i| geo::BoundingRect::bounding_rect(&i.geometry).unwrap().max().x <= 180.0)
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(got, expect, "bbox {bbox:?}");
+        nonempty += usize::from(!expect.is_empty());
+    }
+    assert!(nonempty > 150, "{nonempty}");
+}
+
+#[test]
+fn snapshot_isolation_under_insert() {
+    let idx = SpatialIndex::from_incidents(random_incidents(5, 500, 50, 50));
+    let before = idx.snapshot();
+    let n = before.len();
+    let touched = idx.insert(vec![incident(10_000, Point::new(1.0, 2.0).into(), Layer::Incidents)]).unwrap();
+    assert_eq!(touched, [1.0, 2.0, 1.0, 2.0]);
+    assert_eq!(before.len(), n);
+    assert!(before.get(10_000).is_none());
+    assert!(before.query_bbox_lonlat([0.0, 1.0, 2.0, 3.0]).iter().all(|i| i.id != 10_000));
+    let after = idx.snapshot();
+    assert_eq!(after.len(), n + 1);
+    assert!(after.query_bbox_lonlat([0.0, 1.0, 2.0, 3.0]).iter().any(|i| i.id == 10_000));
+    // readers on other threads keep their own snapshot while a writer publishes
+    std::thread::scope(|s| {
+        let r = s.spawn(|| {
+            let snap = idx.snapshot();
+            let l = snap.len();
+            for _ in 0..50 {
+                assert_eq!(snap.len(), l);
+            }
+        });
+        for i in 0..50 {
+            idx.insert(vec![incident(20_000 + i, Point::new(3.0, 4.0).into(), Layer::Incidents)]);
+        }
+        r.join().unwrap();
+    });
+    assert_eq!(idx.snapshot().len(), n + 51);
+}
+
+#[test]
+fn antimeridian_polygon_appears_on_both_sides() {
+    let g: Geometry<f64> = Polygon::new(
+        LineString::from(vec![(179.0, -1.0), (181.0, -1.0), (181.0, 1.0), (179.0, 1.0), (179.0, -1.0)]),
+        vec![],
+    )
+    .into();
+    let snap = IndexSnapshot::build(vec![incident(5, g, Layer::Areas)]);
+    for z in [0u8, 2, 6] {
+        let e = tile_for_lonlat(179.5, 0.5, z);
+        let w = tile_for_lonlat(-179.5, 0.5, z);
+        for t in [e, w] {
+            let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+            assert!(strict_check(&bytes).is_empty());
+            let d = decode(&bytes);
+            assert_eq!(d["areas"].len(), 1, "z{z} {t:?}");
+        }
+    }
+    // and not in a tile far away
+    let far = tile_for_lonlat(0.0, 0.5, 6);
+    assert!(incidents_tile(&snap, far.z, far.x, far.y).unwrap().is_empty());
+}
+
+#[test]
+fn small_area_visible_once_a_few_pixels_wide() {
+    // a 0.01°-radius polygon: under a unit at z1, a few screen pixels at z8
+    let mut rng = Rng(1);
+    let g: Geometry<f64> = star(&mut rng, 44.5, 40.2, 0.01).into();
+    let snap = IndexSnapshot::build(vec![incident(1, g, Layer::Areas)]);
+    let t = tile_for_lonlat(44.5, 40.2, 8);
+    let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
+    assert_eq!(d["areas"].len(), 1);
+    let Geometry::Polygon(p) = &d["areas"][0].1 else { panic!() };
+    assert!(p.exterior().0.len() >= 5, "{p:?}");
+    let t = tile_for_lonlat(44.5, 40.2, 1);
+    let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
+    // sub-unit at z1: nothing, or a dot of at most a couple of units
+    if let Some(areas) = d.get("areas") {
+        let Geometry::Polygon(p) = &areas[0].1 else { panic!() };
+        let r: Vec<(i64, i64)> = p.exterior().0.iter().map(|c| (i64::from(c.x), i64::from(c.y))).collect();
+        assert!(area2(&r[..r.len() - 1]).abs() <= 4);
+    }
+}
+
+#[test]
+fn random_tiles_pass_strict_checks() {
+    let snap = IndexSnapshot::build(random_incidents(11, 4000, 400, 400));
+    let mut rng = Rng(5);
+    let mut n = 0;
+    for z in [0u8, 1, 3, 5, 7, 9, 11, 12, 14] {
+        for _ in 0..12 {
+            let i = snap.iter().nth((rng.f() * snap.len() as f64) as usize).unwrap();
+            let p = i.incident().point;
+            let t = tile_for_lonlat(p.x(), p.y(), z);
+            let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+            let problems = strict_check(&bytes);
+            assert!(problems.is_empty(), "{t:?}: {problems:?}");
+            n += usize::from(!bytes.is_empty());
+        }
+    }
+    assert!(n > 90);
+}
+
+#[test]
+fn basemap_layers() {
+    let mut rng = Rng(2);
+    let country: Geometry<f64> = star(&mut rng, 45.0, 40.0, 3.0).into();
+    let admin: Geometry<f64> = star(&mut rng, 45.0, 40.0, 1.0).into();
+    let m = |v: Value| match v {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let map = Basemap::new(vec![
+        BasemapFeature { geometry: country, layer: BasemapLayer::Countries, min_zoom: 0, props: m(json!({"name": "Armenia", "iso_a2": "AM"})) },
+        BasemapFeature { geometry: admin, layer: BasemapLayer::Admin1, min_zoom: 3, props: m(json!({"name": "Syunik", "country": "AM"})) },
+        BasemapFeature {
+            geometry: Point::new(44.5, 40.18).into(),
+            layer: BasemapLayer::Places,
+            min_zoom: 2,
+            props: m(json!({"name": "Yerevan", "population": 1_000_000, "capital": true, "rank": 1})),
+        },
+    ]);
+    let t = tile_for_lonlat(45.0, 40.0, 0);
+    let d = decode(&basemap_tile(&map, t.z, t.x, t.y).unwrap());
+    assert_eq!(d.keys().cloned().collect::<Vec<_>>(), vec!["countries"]);
+    let t = tile_for_lonlat(44.5, 40.18, 5);
+    let bytes = basemap_tile(&map, t.z, t.x, t.y).unwrap();
+    assert!(strict_check(&bytes).is_empty());
+    let d = decode(&bytes);
+    assert_eq!(d.keys().cloned().collect::<Vec<_>>(), vec!["admin1", "countries", "places"]);
+    assert_eq!(d["places"][0].2["name"], "\"Yerevan\"");
+    assert_eq!(d["places"][0].2["capital"], "true (bool)");
+    assert!(basemap_tile(&map, 30, 0, 0).is_err());
+}
+
+/// Dump tiles and run ../shared/tools/mvt_check.py when it (and python3 + mapbox-vector-tile) exist.
+#[test]
+fn shared_mvt_checker_when_available() {
+    let checker = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/mvt_check.py");
+    if !checker.exists() {
+        eprintln!("note: {} not found; skipping the shared MVT checker", checker.display());
+        return;
+    }
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import mapbox_vector_tile"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("note: python3 with mapbox-vector-tile not available; skipping the shared MVT checker");
+        return;
+    }
+    let snap = IndexSnapshot::build(random_incidents(13, 3000, 300, 300));
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut rng = Rng(17);
+    for z in [0u8, 2, 4, 6, 8, 10, 12, 14] {
+        for k in 0..6 {
+            let i = snap.iter().nth((rng.f() * snap.len() as f64) as usize).unwrap();
+            let p = i.incident().point;
+            let t = tile_for_lonlat(p.x(), p.y(), z);
+            let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+            if bytes.is_empty() {
+                continue;
+            }
+            let f = dir.path().join(format!("{z}-{}-{}-{k}.mvt", t.x, t.y));
+            std::fs::write(&f, if k % 2 == 0 { bytes } else { gzip(&bytes) }).unwrap();
+            files.push(f);
+        }
+    }
+    assert!(files.len() > 20);
+    let out = std::process::Command::new("python3").arg(&checker).arg("--quiet").args(&files).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "mvt_check.py failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("features with problems: 0"), "{stdout}");
+}
