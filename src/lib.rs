@@ -4,4 +4,5 @@
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
 pub mod gazetteer;
+pub mod geoparse;
 pub mod cli;
