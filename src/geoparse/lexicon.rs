@@ -64,7 +64,11 @@ pub const STOP: &[&str] = &[
     "alliance", "coalition", "movement", "front", "brigade", "battalion", "division", "regiment",
     "unit", "units", "squad", "command", "operation", "operations", "mobile", "unity", "harmony",
     "hope", "providence", "welcome", "concord", "friendship", "progress", "enterprise", "commerce",
-    "industry", "eden", "heaven", "hell", "bethlehem", "nazareth", "eden", "canaan", "zion",
+    "industry", "eden", "heaven", "hell", "bethlehem", "nazareth", "eden", "canaan", "zion", "english",
+    "four", "five", "six", "seven", "eight", "nine", "ten", "hundred", "thousand", "million", "millions",
+    "billion", "supreme", "royal", "vice", "act", "out", "buy", "hey", "human", "sky", "cathedral",
+    "parachute", "newcomers", "colleges", "sgt", "gen", "col", "lt", "capt", "gov", "sen", "rep", "chef",
+    "mega", "court", "justice", "notre", "dame", "jae", "rue", "fig", "mary",
 ];
 
 /// Words that, written before a capitalised name, make it a person ("President Putin", "Mr Chad").
@@ -79,8 +83,15 @@ pub const TITLES: &[&str] = &[
     "commander", "chief", "deputy", "agent", "attorney", "sheriff", "trooper", "councilman",
     "councilwoman", "councillor", "councilor", "premier", "ceo", "founder", "author", "actor", "actress",
     "singer", "player", "striker", "midfielder", "defender", "goalkeeper", "quarterback", "manager",
-    "dj",
+    "dj", "chef", "councillor", "dr", "host", "anchor", "reporter", "correspondent", "editor",
+    "columnist", "writer", "artist", "designer", "photographer", "owner", "resident", "student",
+    "teacher", "nurse", "lawyer", "analyst", "economist", "scientist", "researcher", "activist",
+    "candidate", "nominee", "mp", "mep", "mla", "legislator", "lawmaker", "rapper", "comedian",
+    "trainer", "jockey", "boxer", "cyclist", "chancellor", "aide", "adviser", "advisor",
 ];
+
+/// Lower-case particles inside personal names ("Mike de Kock", "Mohammed bin Rashid").
+pub const NAME_PARTICLES: &[&str] = &["de", "van", "von", "bin", "ibn", "binti", "bint", "der", "den", "ter", "da", "dos", "du", "della", "di", "le", "la"];
 
 /// Words after a first name that show the name is a person ("Chad said", "Jordan, who").
 pub const PERSON_VERBS: &[&str] = &[
@@ -143,3 +154,16 @@ pub const REGION_DEMONYMS: &[(&str, &str)] = &[
 pub fn set(words: &[&'static str]) -> HashSet<&'static str> {
     words.iter().copied().filter(|w| !w.is_empty()).collect()
 }
+
+/// Points GeoNames gives countries and continents (see `scripts/fetch_reference_points.sh`):
+/// `key lat lon demonyms`, key = ISO alpha-2 or curated id.
+pub const REFERENCE_POINTS: &str = include_str!("../../data/lexicon/reference_points.tsv");
+
+/// Names the gazetteer lacks, to ISO alpha-2 codes or place ids.
+pub const EXTRA_NAMES: &[(&str, &str)] = &[
+    ("us", "US"), ("america", "US"), ("eu", "sitrep:europe"), ("european union", "sitrep:europe"),
+    ("holy see", "VA"), ("the vatican", "VA"), ("britain", "GB"), ("great britain", "GB"),
+];
+
+/// Demonyms that are languages more often than people; never read as places.
+pub const NOT_DEMONYMS: &[&str] = &["english", "arabic", "latin", "hebrew", "sanskrit", "esperanto"];

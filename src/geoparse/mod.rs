@@ -91,11 +91,19 @@ pub struct Geoparser {
     person_verbs: HashSet<&'static str>,
     place_heads: HashSet<&'static str>,
     infix: HashSet<&'static str>,
+    particles: HashSet<&'static str>,
     abbrev: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
     region_demonyms: HashMap<&'static str, PlaceIdx>,
     segments: Vec<Segment>,
+    /// GeoNames-style points of countries and continents, by place.
+    ref_points: HashMap<PlaceIdx, Point<f64>>,
+    /// Demonyms the gazetteer lacks.
+    extra_demonyms: HashMap<String, PlaceIdx>,
+    /// Names the gazetteer lacks.
+    extra_names: HashMap<&'static str, PlaceIdx>,
+    not_demonyms: HashSet<&'static str>,
     /// Longest demonym, in words.
     max_demonym_tokens: usize,
 }
@@ -172,12 +180,48 @@ impl Geoparser {
                 }
             }
         }
+        let resolve_key = |k: &str| -> Option<PlaceIdx> {
+            if k.len() == 2 && k.chars().all(|c| c.is_ascii_uppercase()) {
+                gaz.country(k)
+            } else {
+                gaz.idx_of(k)
+            }
+        };
+        let mut ref_points = HashMap::new();
+        let mut extra_demonyms = HashMap::new();
+        for line in lexicon::REFERENCE_POINTS.lines().skip(1) {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() < 3 {
+                continue;
+            }
+            let Some(i) = resolve_key(f[0]) else { continue };
+            if let (Ok(lat), Ok(lon)) = (f[1].parse::<f64>(), f[2].parse::<f64>()) {
+                ref_points.insert(i, Point::new(lon, lat));
+            }
+            for d in f.get(3).copied().unwrap_or("").split('|').filter(|d| !d.is_empty()) {
+                let k = crate::gazetteer::normalize(d);
+                if gaz.demonym_country(&k).is_none() {
+                    extra_demonyms.insert(k, i);
+                }
+            }
+        }
+        let mut extra_names = HashMap::new();
+        for (k, t) in lexicon::EXTRA_NAMES {
+            if let Some(i) = resolve_key(t) {
+                extra_names.insert(*k, i);
+            }
+        }
         let mut gp = Geoparser {
+            ref_points,
+            extra_demonyms,
+            extra_names,
+            not_demonyms: lexicon::set(lexicon::NOT_DEMONYMS),
             stop: lexicon::set(lexicon::STOP),
             titles: lexicon::set(lexicon::TITLES),
             person_verbs: lexicon::set(lexicon::PERSON_VERBS),
             place_heads: lexicon::set(lexicon::PLACE_HEADS),
             infix: lexicon::set(lexicon::NAME_INFIX),
+            particles: lexicon::set(lexicon::NAME_PARTICLES),
             abbrev: lexicon::set(lexicon::ABBREV),
             first_names,
             us_states,
@@ -192,6 +236,14 @@ impl Geoparser {
 
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gaz
+    }
+
+    /// The country (or macro-region) a demonym stands for ("Armenian" → Armenia).
+    fn demonym(&self, key: &str) -> Option<PlaceIdx> {
+        self.gaz
+            .demonym_country(key)
+            .or_else(|| self.region_demonyms.get(key).copied())
+            .or_else(|| self.extra_demonyms.get(key).copied())
     }
 
     /// Which countries and divisions each curated border segment separates, read from its names.
@@ -381,7 +433,10 @@ impl<'a> Doc<'a> {
         let mut i = 0;
         while i < n {
             let w = self.norm(i);
-            let is_title = gp.titles.contains(w) && (self.cap[i] || matches!(w, "president" | "minister" | "senator" | "governor" | "mayor" | "prime"));
+            // Lower-case titles count before two capitalised words ("councillor Dewly Nelson").
+            let two_caps = i + 2 < n && self.link[i + 1] && self.cap[i + 1] && self.cap[i + 2];
+            let is_title = gp.titles.contains(w)
+                && (self.cap[i] || two_caps || matches!(w, "president" | "minister" | "senator" | "governor" | "mayor" | "prime"));
             let is_first = self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w);
             if (is_title || is_first) && i + 1 < n && self.link[i] && self.cap[i + 1] && !self.allcaps[i + 1] {
                 let next = self.norm(i + 1);
@@ -517,8 +572,10 @@ impl<'a> Doc<'a> {
         let (s, t) = (&self.toks[i], &self.toks[e - 1]);
         let mut end = t.end;
         let mut byte_end = t.byte_end;
-        // "U.S." keeps its final period.
-        if e - i >= 2 && self.surf[e - 1].chars().count() == 1 && self.text[byte_end..].starts_with('.') {
+        // "U.S." and "Calif." keep their final period.
+        let last_abbrev = (e - i >= 2 && self.surf[e - 1].chars().count() == 1)
+            || (e - i == 1 && self.gp.abbrev.contains(self.norm(i)) && self.surf[i].chars().count() <= 5);
+        if last_abbrev && self.text[byte_end..].starts_with('.') {
             end += 1;
             byte_end += 1;
         }
@@ -573,10 +630,12 @@ impl<'a> Doc<'a> {
         let allcaps = (i..e).all(|t| self.allcaps[t]);
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
-            let dem = gaz
-                .demonym_country(key)
-                .or_else(|| gp.region_demonyms.get(key).copied())
-                .or_else(|| key.strip_suffix('s').and_then(|k| gaz.demonym_country(k)));
+            // Plural demonyms ("Americans") denote people, not places.
+            let plural = key.strip_suffix('s').is_some_and(|k| gp.demonym(k).is_some());
+            let dem = if gp.not_demonyms.contains(key) || plural { None } else { gp.demonym(key) };
+            if plural {
+                return None;
+            }
             if let Some(c) = dem {
                 let place_is_major = gaz.matches(key).any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1));
                 if !place_is_major && !(allcaps && len == 1) {
@@ -585,7 +644,10 @@ impl<'a> Doc<'a> {
             }
         }
         let mut places: Vec<(PlaceIdx, bool)> = gaz.matches(key).collect();
-        // US state abbreviations only right after a comma ("Springfield, Ill.").
+        if let Some(&x) = gp.extra_names.get(key) {
+            places.clear();
+            places.push((x, false));
+        }
         if places.is_empty() {
             return None;
         }
@@ -607,6 +669,11 @@ impl<'a> Doc<'a> {
                     return None;
                 }
             }
+            // "MPs", "MoD": abbreviations in mixed case are not places.
+            let sf = self.surf[i];
+            if sf.chars().count() <= 4 && sf.chars().skip(1).any(char::is_uppercase) && sf.chars().any(char::is_lowercase) {
+                return None;
+            }
             if self.surnames.contains(w) && !best_major {
                 return None;
             }
@@ -622,6 +689,20 @@ impl<'a> Doc<'a> {
                 return None;
             }
             if !best_major && !big_city && self.lower_words.contains(w) {
+                return None;
+            }
+            // "Mike de Kock", "bin Rashid": a name particle before the word makes it a surname.
+            if i >= 2 && !best_major && self.link[i - 1] && gp.particles.contains(self.norm(i - 1)) && !self.cap[i - 1] && self.cap[i - 2] {
+                return None;
+            }
+            // "Johnson & Johnson": a company.
+            let gap_before = if i > 0 { &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] } else { "" };
+            let gap_after = if e < self.toks.len() { &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] } else { "" };
+            if !best_major && (gap_before.contains('&') || gap_after.contains('&')) {
+                return None;
+            }
+            // "Supreme Court", "Mega Millions": a small place name followed by a capitalised common word.
+            if !best_major && !big_city && e < self.toks.len() && self.link[e - 1] && self.cap[e] && gp.stop.contains(self.norm(e)) {
                 return None;
             }
             // A first name that speaks or is followed by a surname-like word.
@@ -642,7 +723,7 @@ impl<'a> Doc<'a> {
         } else {
             // Multi-word: reject when it is a first name plus surname-like word and not a known place
             // of some standing ("Jordan Hayes" is not a key anyway; "Santa Barbara" is).
-            if self.gp.stop.contains(self.norm(i)) && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t))) {
+            if !best_major && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t))) {
                 return None;
             }
             if allcaps && !best_major && !big_city {
@@ -908,8 +989,11 @@ impl<'a> Doc<'a> {
             (false, false, true) => 0,
             (false, false, false) => 1_000,
             (false, true, true) => 2_000,
-            (false, true, false) => 50_000,
+            (false, true, false) => 200_000,
         };
+        if len == 1 && pop < 50_000 && self.gp.first_names.contains(self.norm(c.tok_start)) {
+            return false;
+        }
         pop >= min_pop
     }
 
@@ -1040,7 +1124,7 @@ impl<'a> Doc<'a> {
             precision,
             geo_precision: acled_precision(precision),
             confidence: conf.clamp(0.0, 1.0),
-            point: pl.point,
+            point: self.gp.ref_points.get(&place).copied().unwrap_or(pl.point),
             geometry: pl.full_geometry(),
             sentence: self.text[ss..se].to_string(),
             sentence_start: scp,
@@ -1080,6 +1164,13 @@ impl<'a> Doc<'a> {
             if !ok {
                 continue;
             }
+            // "the border districts": an adjective, not the border itself.
+            if i + 1 < n && self.sents.of_token[i + 1] == self.sents.of_token[i] {
+                let gap = &self.text[tk.byte_end..self.toks[i + 1].byte_start];
+                if gap.trim().is_empty() && !matches!(self.norm(i + 1), "with" | "between" | "of" | "in" | "near" | "and" | "on" | "at" | "to" | "from" | "started" | "was" | "is" | "has" | "had" | "runs" | "ran" | "area" | "zone" | "region") {
+                    continue;
+                }
+            }
             let st = &self.toks[start_tok];
             let mut m = self.mention(st.start, tk.end, st.byte_start, tk.byte_end, self.sents.of_token[i], seg, Role::Place, 0.6);
             m.confidence = 0.6;
@@ -1095,7 +1186,9 @@ impl<'a> Doc<'a> {
         let tok_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.start, i)).collect();
         let end_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.end, i)).collect();
         for mi in 0..mentions.len() {
-            if mentions[mi].role != Role::Place {
+            if mentions[mi].role != Role::Place
+                || matches!(mentions[mi].kind, Kind::Country | Kind::Admin1 | Kind::Continent | Kind::Region | Kind::Sea)
+            {
                 continue;
             }
             let Some(&ti) = tok_at.get(&mentions[mi].start) else { continue };
@@ -1140,15 +1233,11 @@ impl<'a> Doc<'a> {
             if k < 2 {
                 continue;
             }
-            let Some(dist) = text::distance_km(self.norm(k - 2), self.norm(k - 1)).or_else(|| {
-                // "3.5" tokenises as "3", "5"
-                if k >= 3 && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start].trim() == "." {
-                    let num = format!("{}.{}", self.norm(k - 3), self.norm(k - 2));
-                    text::distance_km(&num, self.norm(k - 1))
-                } else {
-                    None
-                }
-            }) else { continue };
+            // "3.5" tokenises as "3", "5"
+            let decimal = (k >= 3 && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start] == *".")
+                .then(|| text::distance_km(&format!("{}.{}", self.norm(k - 3), self.norm(k - 2)), self.norm(k - 1)))
+                .flatten();
+            let Some(dist) = decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1))) else { continue };
             // territory owner: "its" → the latest country mention in the sentence; "Armenian" → that country
             let sent = self.sents.of_token[i];
             let here = self.toks[i].start;
