@@ -3,6 +3,6 @@
 //!
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
+pub mod cli;
 pub mod gazetteer;
 pub mod geoparse;
-pub mod cli;

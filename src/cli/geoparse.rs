@@ -47,25 +47,35 @@ fn read_input(input: &Option<PathBuf>) -> anyhow::Result<(String, Vec<u8>)> {
     match input {
         None => read_stdin(),
         Some(p) if p.as_os_str() == "-" => read_stdin(),
-        Some(p) => Ok((p.display().to_string(), std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)),
+        Some(p) => Ok((
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )),
     }
 }
 
 fn read_stdin() -> anyhow::Result<(String, Vec<u8>)> {
     let mut buf = Vec::new();
-    std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("cannot read standard input")?;
     Ok(("<stdin>".into(), buf))
 }
 
 /// The text of `bytes`, or an error naming the file and the byte offset of the first invalid byte.
 fn utf8<'a>(name: &str, bytes: &'a [u8], base: usize) -> anyhow::Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
-        anyhow!("{name}: invalid UTF-8 at byte offset {} (the input must be UTF-8 text)", base + e.valid_up_to())
+        anyhow!(
+            "{name}: invalid UTF-8 at byte offset {} (the input must be UTF-8 text)",
+            base + e.valid_up_to()
+        )
     })
 }
 
 fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
-    Ok(rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?)
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()?)
 }
 
 fn parser(data: Option<PathBuf>) -> anyhow::Result<Geoparser> {
@@ -73,12 +83,18 @@ fn parser(data: Option<PathBuf>) -> anyhow::Result<Geoparser> {
 }
 
 /// One document of a JSONL input, or why the line was skipped.
-fn parse_doc_line(name: &str, line: &[u8], lineno: usize, offset: usize) -> Result<Option<(Value, String, Option<String>)>, String> {
+fn parse_doc_line(
+    name: &str,
+    line: &[u8],
+    lineno: usize,
+    offset: usize,
+) -> Result<Option<(Value, String, Option<String>)>, String> {
     let s = utf8(name, line, offset).map_err(|e| format!("{e} (line {lineno})"))?;
     if s.trim().is_empty() {
         return Ok(None);
     }
-    let v: Value = serde_json::from_str(s).map_err(|e| format!("{name}: line {lineno}: malformed JSON: {e}; skipped"))?;
+    let v: Value = serde_json::from_str(s)
+        .map_err(|e| format!("{name}: line {lineno}: malformed JSON: {e}; skipped"))?;
     let text = v
         .get("text")
         .and_then(Value::as_str)
@@ -117,7 +133,9 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
     let results: Vec<Result<Option<String>, String>> = pool(args.threads)?.install(|| {
         ls.par_iter()
             .map(|(lineno, off, l)| {
-                let Some((id, text, date)) = parse_doc_line(&name, l, *lineno, *off)? else { return Ok(None) };
+                let Some((id, text, date)) = parse_doc_line(&name, l, *lineno, *off)? else {
+                    return Ok(None);
+                };
                 let date = date.or_else(|| args.date.clone());
                 let ms = gp.parse(&text, date.as_deref());
                 let tops: Vec<Value> = ms.iter().map(prediction).collect();
@@ -167,7 +185,10 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
         let mut p: Vec<&(usize, usize, String, f64, f64)> = p.iter().collect();
         for t in g {
             let gc = (t.start + t.end) as f64 / 2.0;
-            let hit = p.iter().position(|q| ((q.0 + q.1) as f64 / 2.0 - gc).abs() < 10.0 && q.2.to_lowercase() == t.name.to_lowercase());
+            let hit = p.iter().position(|q| {
+                ((q.0 + q.1) as f64 / 2.0 - gc).abs() < 10.0
+                    && q.2.to_lowercase() == t.name.to_lowercase()
+            });
             match hit {
                 None => fn_ += 1,
                 Some(h) => {
@@ -180,15 +201,39 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
         }
         fp += p.len();
     }
-    let pr = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
-    let rc = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
-    let f1 = if pr + rc > 0.0 { 2.0 * pr * rc / (pr + rc) } else { 0.0 };
+    let pr = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        0.0
+    };
+    let rc = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        0.0
+    };
+    let f1 = if pr + rc > 0.0 {
+        2.0 * pr * rc / (pr + rc)
+    } else {
+        0.0
+    };
     errors.sort_by(f64::total_cmp);
     let n = errors.len();
     let within = errors.iter().filter(|e| **e < 161.0).count();
-    let med = if n == 0 { 0.0 } else if n % 2 == 1 { errors[n / 2] } else { (errors[n / 2 - 1] + errors[n / 2]) / 2.0 };
+    let med = if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        errors[n / 2]
+    } else {
+        (errors[n / 2 - 1] + errors[n / 2]) / 2.0
+    };
     let f = |x: f64| (1.0 + x).ln() / 20039f64.ln();
-    let auc = if n < 2 { 0.0 } else { (0.5 * (f(errors[0]) + f(errors[n - 1])) + errors[1..n - 1].iter().map(|e| f(*e)).sum::<f64>()) / (n - 1) as f64 };
+    let auc = if n < 2 {
+        0.0
+    } else {
+        (0.5 * (f(errors[0]) + f(errors[n - 1]))
+            + errors[1..n - 1].iter().map(|e| f(*e)).sum::<f64>())
+            / (n - 1) as f64
+    };
     let r4 = |x: f64| (x * 1e4).round() / 1e4;
     json!({
         "gold": tp + fn_, "pred": tp + fp, "tp": tp, "fp": fp, "fn": fn_,
@@ -237,17 +282,27 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let docs = load_corpus(&args.corpus)?;
     let t0 = Instant::now();
     let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.threads)?.install(|| {
-        docs.par_iter().map(|(_, text, date, _)| gp.parse(text, date.as_deref())).collect()
+        docs.par_iter()
+            .map(|(_, text, date, _)| gp.parse(text, date.as_deref()))
+            .collect()
     });
     let secs = t0.elapsed().as_secs_f64();
     let preds: Vec<Vec<(usize, usize, String, f64, f64)>> = mentions
         .iter()
-        .map(|ms| ms.iter().map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x())).collect())
+        .map(|ms| {
+            ms.iter()
+                .map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x()))
+                .collect()
+        })
         .collect();
     if let Some(p) = &args.predictions {
         let mut f = std::io::BufWriter::new(std::fs::File::create(p)?);
         for ((id, ..), ms) in docs.iter().zip(&mentions) {
-            writeln!(f, "{}", json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()}))?;
+            writeln!(
+                f,
+                "{}",
+                json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()})
+            )?;
         }
     }
     let gold: Vec<Vec<Gold>> = docs.into_iter().map(|d| d.3).collect();

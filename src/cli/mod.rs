@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "sitrep", version, about = "Conflict-map tile server: geoparse news articles, serve incidents as vector tiles, OGC API Features and a web map")]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Conflict-map tile server: geoparse news articles, serve incidents as vector tiles, OGC API Features and a web map"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -47,9 +51,15 @@ pub enum GazetteerCommand {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Gazetteer { command: GazetteerCommand::Lookup { name, limit, geometry, data } } => {
-            gazetteer::lookup(&name, limit, geometry, data)
-        }
+        Command::Gazetteer {
+            command:
+                GazetteerCommand::Lookup {
+                    name,
+                    limit,
+                    geometry,
+                    data,
+                },
+        } => gazetteer::lookup(&name, limit, geometry, data),
         Command::Geoparse(args) => geoparse::geoparse(args),
         Command::Eval(args) => geoparse::eval(args),
     }

@@ -35,6 +35,15 @@ fn is_latin(c: char) -> bool {
 
 /// Folds one word (no separators inside) to its key form.
 fn fold_word(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        // Fast path: most words of English text.
+        for b in word.bytes() {
+            if b != b'\'' && b != b'`' {
+                out.push(b.to_ascii_lowercase() as char);
+            }
+        }
+        return;
+    }
     for c in word.nfc() {
         if is_apostrophe(c) {
             continue;
@@ -54,6 +63,9 @@ fn fold_word(word: &str, out: &mut String) {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || c == '\u{0301}' || unicode_normalization::char::is_combining_mark(c)
 }
 
@@ -94,7 +106,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let mut norm = String::with_capacity(byte_end - byte_start);
         fold_word(&text[byte_start..byte_end], &mut norm);
         if !norm.is_empty() {
-            tokens.push(Token { norm, start, end, byte_start, byte_end });
+            tokens.push(Token {
+                norm,
+                start,
+                end,
+                byte_start,
+                byte_end,
+            });
         }
         i = j;
     }

@@ -17,7 +17,7 @@
 mod lexicon;
 mod text;
 
-use crate::gazetteer::{Gazetteer, Kind, PlaceIdx, Place, Token};
+use crate::gazetteer::{Gazetteer, Kind, Place, PlaceIdx, Token};
 use geo_types::{Geometry, Point};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -133,8 +133,14 @@ enum CandKind {
 }
 
 fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.y().to_radians(), a.x().to_radians(), b.y().to_radians(), b.x().to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let (la1, lo1, la2, lo2) = (
+        a.y().to_radians(),
+        a.x().to_radians(),
+        b.y().to_radians(),
+        b.x().to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
@@ -143,7 +149,10 @@ fn is_curated(p: &Place) -> bool {
 }
 
 fn is_line_kind(k: Kind) -> bool {
-    matches!(k, Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing)
+    matches!(
+        k,
+        Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing
+    )
 }
 
 /// ACLED geo_precision from the UCDP scale.
@@ -158,8 +167,11 @@ fn acled_precision(p: u8) -> u8 {
 impl Geoparser {
     pub fn new(gazetteer: Arc<Gazetteer>) -> Geoparser {
         let gaz = gazetteer;
-        let first_names: HashSet<&'static str> =
-            lexicon::FIRST_NAMES.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let first_names: HashSet<&'static str> = lexicon::FIRST_NAMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         let mut us_states = HashMap::new();
         for (abbr, code) in lexicon::US_STATES {
             if let Some(i) = gaz.admin1("US", code) {
@@ -176,7 +188,8 @@ impl Geoparser {
         for p in gaz.places() {
             if p.kind == Kind::Country {
                 for d in &p.demonyms {
-                    max_demonym_tokens = max_demonym_tokens.max(crate::gazetteer::normalize(d).split(' ').count());
+                    max_demonym_tokens =
+                        max_demonym_tokens.max(crate::gazetteer::normalize(d).split(' ').count());
                 }
             }
         }
@@ -198,7 +211,13 @@ impl Geoparser {
             if let (Ok(lat), Ok(lon)) = (f[1].parse::<f64>(), f[2].parse::<f64>()) {
                 ref_points.insert(i, Point::new(lon, lat));
             }
-            for d in f.get(3).copied().unwrap_or("").split('|').filter(|d| !d.is_empty()) {
+            for d in f
+                .get(3)
+                .copied()
+                .unwrap_or("")
+                .split('|')
+                .filter(|d| !d.is_empty())
+            {
                 let k = crate::gazetteer::normalize(d);
                 if gaz.demonym_country(&k).is_none() {
                     extra_demonyms.insert(k, i);
@@ -254,7 +273,12 @@ impl Geoparser {
             if p.kind != Kind::BorderSegment {
                 continue;
             }
-            let mut seg = Segment { idx: i as PlaceIdx, direct: HashSet::new(), countries: HashSet::new(), admin1: HashSet::new() };
+            let mut seg = Segment {
+                idx: i as PlaceIdx,
+                direct: HashSet::new(),
+                countries: HashSet::new(),
+                admin1: HashSet::new(),
+            };
             for name in std::iter::once(&p.name).chain(p.names.iter()) {
                 let toks = crate::gazetteer::tokenize(name);
                 for s in 0..toks.len() {
@@ -297,7 +321,12 @@ impl Geoparser {
             // A division named in the segment may belong to a third country by namesake; keep only
             // divisions of the countries the segment names directly when it names two.
             if seg.direct.len() >= 2 {
-                seg.admin1.retain(|a| gaz.place(*a).country.as_ref().is_some_and(|c| seg.direct.contains(c)));
+                seg.admin1.retain(|a| {
+                    gaz.place(*a)
+                        .country
+                        .as_ref()
+                        .is_some_and(|c| seg.direct.contains(c))
+                });
             }
             let direct = seg.direct.clone();
             seg.countries.extend(direct);
@@ -358,7 +387,10 @@ struct Doc<'a> {
 impl<'a> Doc<'a> {
     fn new(gp: &'a Geoparser, text: &'a str, toks: &'a [Token], sents: &'a Sentences) -> Doc<'a> {
         let n = toks.len();
-        let surf: Vec<&str> = toks.iter().map(|t| &text[t.byte_start..t.byte_end]).collect();
+        let surf: Vec<&str> = toks
+            .iter()
+            .map(|t| &text[t.byte_start..t.byte_end])
+            .collect();
         let mut link = vec![false; n];
         for i in 0..n.saturating_sub(1) {
             if sents.of_token[i] != sents.of_token[i + 1] {
@@ -369,11 +401,19 @@ impl<'a> Doc<'a> {
         }
         let cap: Vec<bool> = surf
             .iter()
-            .map(|s| s.chars().next().is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase())))
+            .map(|s| {
+                s.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
+            })
             .collect();
         let allcaps: Vec<bool> = surf
             .iter()
-            .map(|s| s.chars().count() >= 2 && s.chars().all(|c| !c.is_alphabetic() || c.is_uppercase()) && s.chars().any(|c| c.is_alphabetic()))
+            .map(|s| {
+                s.chars().count() >= 2
+                    && s.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+                    && s.chars().any(|c| c.is_alphabetic())
+            })
             .collect();
         let mut initial = vec![false; n];
         for i in 0..n {
@@ -436,11 +476,23 @@ impl<'a> Doc<'a> {
             // Lower-case titles count before two capitalised words ("councillor Dewly Nelson").
             let two_caps = i + 2 < n && self.link[i + 1] && self.cap[i + 1] && self.cap[i + 2];
             let is_title = gp.titles.contains(w)
-                && (self.cap[i] || two_caps || matches!(w, "president" | "minister" | "senator" | "governor" | "mayor" | "prime"));
+                && (self.cap[i]
+                    || two_caps
+                    || matches!(
+                        w,
+                        "president" | "minister" | "senator" | "governor" | "mayor" | "prime"
+                    ));
             let is_first = self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w);
-            if (is_title || is_first) && i + 1 < n && self.link[i] && self.cap[i + 1] && !self.allcaps[i + 1] {
+            if (is_title || is_first)
+                && i + 1 < n
+                && self.link[i]
+                && self.cap[i + 1]
+                && !self.allcaps[i + 1]
+            {
                 let next = self.norm(i + 1);
-                if gp.place_heads.contains(next) || gp.stop.contains(next) && !gp.first_names.contains(next) && !is_title {
+                if gp.place_heads.contains(next)
+                    || gp.stop.contains(next) && !gp.first_names.contains(next) && !is_title
+                {
                     i += 1;
                     continue;
                 }
@@ -451,7 +503,12 @@ impl<'a> Doc<'a> {
                 // A title followed by a place is "President of X" style only with "of"; "Prime Minister" etc.
                 let mut j = i + 1;
                 // skip further titles ("Prime Minister Nikol Pashinyan", "Acting Prime Minister")
-                while j < n && gp.titles.contains(self.norm(j)) && self.link[j - 1] && j + 1 < n && self.cap[j + 1] {
+                while j < n
+                    && gp.titles.contains(self.norm(j))
+                    && self.link[j - 1]
+                    && j + 1 < n
+                    && self.cap[j + 1]
+                {
                     j += 1;
                 }
                 if is_title && j < n && self.cap[j] {
@@ -459,7 +516,12 @@ impl<'a> Doc<'a> {
                     // A country after a title ("President Putin" yes; "Minister Armenia" rare) is kept
                     // as a person only when it is not a country or division.
                     let mut k = j;
-                    while k < n && self.cap[k] && !self.allcaps[k] && (k == j || self.link[k - 1]) && k - j < 3 {
+                    while k < n
+                        && self.cap[k]
+                        && !self.allcaps[k]
+                        && (k == j || self.link[k - 1])
+                        && k - j < 3
+                    {
                         if self.is_major_name(k) {
                             break;
                         }
@@ -477,7 +539,11 @@ impl<'a> Doc<'a> {
                 if is_first {
                     // first name [initial.] Surname [Surname]
                     let mut k = i + 1;
-                    while k < n && self.cap[k] && (self.link[k - 1] || self.surf[k - 1].chars().count() == 1) && k - i < 4 {
+                    while k < n
+                        && self.cap[k]
+                        && (self.link[k - 1] || self.surf[k - 1].chars().count() == 1)
+                        && k - i < 4
+                    {
                         if k > i + 1 && self.is_major_name(k) {
                             break;
                         }
@@ -565,7 +631,17 @@ impl<'a> Doc<'a> {
     }
 
     fn may_start_generic(&self, i: usize) -> bool {
-        matches!(self.norm(i), "engagement" | "line" | "contact" | "state" | "border" | "lachin" | "grain" | "humanitarian")
+        matches!(
+            self.norm(i),
+            "engagement"
+                | "line"
+                | "contact"
+                | "state"
+                | "border"
+                | "lachin"
+                | "grain"
+                | "humanitarian"
+        )
     }
 
     fn make_cand(&self, i: usize, e: usize, what: CandKind, rec: f32) -> Cand {
@@ -574,7 +650,9 @@ impl<'a> Doc<'a> {
         let mut byte_end = t.byte_end;
         // "U.S." and "Calif." keep their final period.
         let last_abbrev = (e - i >= 2 && self.surf[e - 1].chars().count() == 1)
-            || (e - i == 1 && self.gp.abbrev.contains(self.norm(i)) && self.surf[i].chars().count() <= 5);
+            || (e - i == 1
+                && self.gp.abbrev.contains(self.norm(i))
+                && self.surf[i].chars().count() <= 5);
         if last_abbrev && self.text[byte_end..].starts_with('.') {
             end += 1;
             byte_end += 1;
@@ -616,7 +694,12 @@ impl<'a> Doc<'a> {
             if places.is_empty() {
                 return None;
             }
-            return Some(self.make_cand(i, e, CandKind::Places(places.into_iter().map(|p| (p, false)).collect()), 0.8));
+            return Some(self.make_cand(
+                i,
+                e,
+                CandKind::Places(places.into_iter().map(|p| (p, false)).collect()),
+                0.8,
+            ));
         }
         // Capitalisation: last word capitalised; inner lower-case words only from the infix list.
         if !self.cap[e - 1] {
@@ -631,13 +714,21 @@ impl<'a> Doc<'a> {
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
-            let plural = key.strip_suffix('s').is_some_and(|k| gp.demonym(k).is_some());
-            let dem = if gp.not_demonyms.contains(key) || plural { None } else { gp.demonym(key) };
+            let plural = key
+                .strip_suffix('s')
+                .is_some_and(|k| gp.demonym(k).is_some());
+            let dem = if gp.not_demonyms.contains(key) || plural {
+                None
+            } else {
+                gp.demonym(key)
+            };
             if plural {
                 return None;
             }
             if let Some(c) = dem {
-                let place_is_major = gaz.matches(key).any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1));
+                let place_is_major = gaz
+                    .matches(key)
+                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1));
                 if !place_is_major && !(allcaps && len == 1) {
                     return Some(self.make_cand(i, e, CandKind::Demonym(c), 0.8));
                 }
@@ -655,7 +746,9 @@ impl<'a> Doc<'a> {
         places.dedup_by_key(|p| p.0);
         let best_major = places.iter().any(|(p, alt)| {
             let pl = gaz.place(*p);
-            matches!(pl.kind, Kind::Country | Kind::Continent) || (pl.kind == Kind::Admin1 && !alt) || (is_curated(pl) && !alt)
+            matches!(pl.kind, Kind::Country | Kind::Continent)
+                || (pl.kind == Kind::Admin1 && !alt)
+                || (is_curated(pl) && !alt)
         });
         let big_city = places.iter().any(|(p, alt)| {
             let pl = gaz.place(*p);
@@ -671,7 +764,10 @@ impl<'a> Doc<'a> {
             }
             // "MPs", "MoD": abbreviations in mixed case are not places.
             let sf = self.surf[i];
-            if sf.chars().count() <= 4 && sf.chars().skip(1).any(char::is_uppercase) && sf.chars().any(char::is_lowercase) {
+            if sf.chars().count() <= 4
+                && sf.chars().skip(1).any(char::is_uppercase)
+                && sf.chars().any(char::is_lowercase)
+            {
                 return None;
             }
             if self.surnames.contains(w) && !best_major {
@@ -692,17 +788,37 @@ impl<'a> Doc<'a> {
                 return None;
             }
             // "Mike de Kock", "bin Rashid": a name particle before the word makes it a surname.
-            if i >= 2 && !best_major && self.link[i - 1] && gp.particles.contains(self.norm(i - 1)) && !self.cap[i - 1] && self.cap[i - 2] {
+            if i >= 2
+                && !best_major
+                && self.link[i - 1]
+                && gp.particles.contains(self.norm(i - 1))
+                && !self.cap[i - 1]
+                && self.cap[i - 2]
+            {
                 return None;
             }
             // "Johnson & Johnson": a company.
-            let gap_before = if i > 0 { &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] } else { "" };
-            let gap_after = if e < self.toks.len() { &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] } else { "" };
+            let gap_before = if i > 0 {
+                &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start]
+            } else {
+                ""
+            };
+            let gap_after = if e < self.toks.len() {
+                &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start]
+            } else {
+                ""
+            };
             if !best_major && (gap_before.contains('&') || gap_after.contains('&')) {
                 return None;
             }
             // "Supreme Court", "Mega Millions": a small place name followed by a capitalised common word.
-            if !best_major && !big_city && e < self.toks.len() && self.link[e - 1] && self.cap[e] && gp.stop.contains(self.norm(e)) {
+            if !best_major
+                && !big_city
+                && e < self.toks.len()
+                && self.link[e - 1]
+                && self.cap[e]
+                && gp.stop.contains(self.norm(e))
+            {
                 return None;
             }
             // A first name that speaks or is followed by a surname-like word.
@@ -716,14 +832,18 @@ impl<'a> Doc<'a> {
             // A capitalised word preceded by a title or a first name is a person ("George Washington").
             if i > 0 && self.link[i - 1] && self.cap[i - 1] {
                 let pw = self.norm(i - 1);
-                if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major)) && !self.person_tok[i - 1] {
+                if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major))
+                    && !self.person_tok[i - 1]
+                {
                     return None;
                 }
             }
         } else {
             // Multi-word: reject when it is a first name plus surname-like word and not a known place
             // of some standing ("Jordan Hayes" is not a key anyway; "Santa Barbara" is).
-            if !best_major && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t))) {
+            if !best_major
+                && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t)))
+            {
                 return None;
             }
             if allcaps && !best_major && !big_city {
@@ -731,7 +851,13 @@ impl<'a> Doc<'a> {
             }
             // all words common lower-case words in the document: "New Hope", "Black Rock"... keep.
         }
-        let rec = if best_major { 0.9 } else if len > 1 { 0.8 } else { 0.6 };
+        let rec = if best_major {
+            0.9
+        } else if len > 1 {
+            0.8
+        } else {
+            0.6
+        };
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
     }
 
@@ -751,16 +877,26 @@ impl<'a> Doc<'a> {
             return None;
         }
         let gap = &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start];
-        if !gap.trim().chars().all(|c| matches!(c, '-' | '–' | '—' | '/' | '‐')) || gap.trim().is_empty() {
+        if !gap
+            .trim()
+            .chars()
+            .all(|c| matches!(c, '-' | '–' | '—' | '/' | '‐'))
+            || gap.trim().is_empty()
+        {
             return None;
         }
-        if !matches!(self.norm(i + 2), "border" | "frontier" | "boundary" | "borders") {
+        if !matches!(
+            self.norm(i + 2),
+            "border" | "frontier" | "boundary" | "borders"
+        ) {
             return None;
         }
         let country_of = |t: usize| -> Option<String> {
             let w = self.norm(t);
             let c = gaz.demonym_country(w).or_else(|| {
-                gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country)
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)
             })?;
             gaz.place(c).country.clone()
         };
@@ -784,7 +920,9 @@ impl<'a> Doc<'a> {
         let country_of = |t: usize| -> Option<String> {
             let w = self.norm(t);
             let cc = gaz.demonym_country(w).or_else(|| {
-                gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country)
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)
             })?;
             gaz.place(cc).country.clone()
         };
@@ -793,7 +931,13 @@ impl<'a> Doc<'a> {
 
     /// The curated border segment between two countries, preferring one in a division the
     /// document names; `None` when there is none or the choice is arbitrary.
-    fn border_segment(&self, a: &str, b: &str, doc_admin1: &HashSet<PlaceIdx>, date: Option<&str>) -> Option<PlaceIdx> {
+    fn border_segment(
+        &self,
+        a: &str,
+        b: &str,
+        doc_admin1: &HashSet<PlaceIdx>,
+        date: Option<&str>,
+    ) -> Option<PlaceIdx> {
         let gaz = &*self.gp.gaz;
         let mut scored: Vec<(i32, PlaceIdx)> = Vec::new();
         for s in &self.gp.segments {
@@ -831,7 +975,13 @@ impl<'a> Doc<'a> {
         let first: Vec<Option<PlaceIdx>> = cands
             .iter()
             .map(|c| match &c.what {
-                CandKind::Places(ps) => ps.iter().max_by(|a, b| self.prior(a.0, a.1, date).total_cmp(&self.prior(b.0, b.1, date))).map(|p| p.0),
+                CandKind::Places(ps) => ps
+                    .iter()
+                    .max_by(|a, b| {
+                        self.prior(a.0, a.1, date)
+                            .total_cmp(&self.prior(b.0, b.1, date))
+                    })
+                    .map(|p| p.0),
                 CandKind::Demonym(p) => Some(*p),
                 CandKind::Fixed(p) if *p != PlaceIdx::MAX => Some(*p),
                 CandKind::Fixed(_) => None,
@@ -840,12 +990,18 @@ impl<'a> Doc<'a> {
         // Document context: countries and divisions named, weighted by how sure the reading is.
         let mut ctx_country: HashMap<String, f64> = HashMap::new();
         let mut ctx_admin1: HashSet<PlaceIdx> = HashSet::new();
-        let mut ctx_points: Vec<(Point<f64>, usize)> = Vec::new();
-        for (ci, (c, f)) in cands.iter().zip(&first).enumerate() {
+        // Unambiguous settlements for spatial coherence: distinct places, at most MAX_CTX_POINTS, so
+        // that resolution stays linear in the length of the text.
+        const MAX_CTX_POINTS: usize = 256;
+        let mut ctx_points: Vec<(Point<f64>, PlaceIdx)> = Vec::new();
+        let mut ctx_seen: HashSet<PlaceIdx> = HashSet::new();
+        for (c, f) in cands.iter().zip(&first) {
             let Some(p) = f else { continue };
             let pl = gaz.place(*p);
             let unambiguous = match &c.what {
-                CandKind::Places(ps) => ps.len() == 1 || matches!(pl.kind, Kind::Country | Kind::Admin1),
+                CandKind::Places(ps) => {
+                    ps.len() == 1 || matches!(pl.kind, Kind::Country | Kind::Admin1)
+                }
                 _ => true,
             };
             let w = match (pl.kind, unambiguous) {
@@ -860,19 +1016,25 @@ impl<'a> Doc<'a> {
             if pl.kind == Kind::Admin1 {
                 ctx_admin1.insert(*p);
             }
-            if pl.kind == Kind::Settlement && unambiguous {
-                ctx_points.push((pl.point, ci));
+            if pl.kind == Kind::Settlement
+                && unambiguous
+                && ctx_points.len() < MAX_CTX_POINTS
+                && ctx_seen.insert(*p)
+            {
+                ctx_points.push((pl.point, *p));
             }
         }
         let max_w = ctx_country.values().cloned().fold(0.0, f64::max).max(1.0);
         // Pass 2: context scores.
         let mut mentions: Vec<Mention> = Vec::with_capacity(cands.len());
-        for (ci, c) in cands.iter().enumerate() {
+        for c in cands.iter() {
             let (place, role, conf) = match &c.what {
                 CandKind::Demonym(p) => (*p, Role::Demonym, c.rec),
                 CandKind::Fixed(p) if *p != PlaceIdx::MAX => (*p, Role::Place, c.rec),
                 CandKind::Fixed(_) => {
-                    let Some((a, b)) = self.pair_of(c) else { continue };
+                    let Some((a, b)) = self.pair_of(c) else {
+                        continue;
+                    };
                     match self.border_segment(&a, &b, &ctx_admin1, date) {
                         Some(seg) => (seg, Role::Place, 0.85),
                         None => {
@@ -911,7 +1073,7 @@ impl<'a> Doc<'a> {
                             // spatial coherence with the unambiguous settlements of the document
                             let mut near = 0.0f64;
                             for (pt, other) in &ctx_points {
-                                if *other == ci {
+                                if *other == p {
                                     continue;
                                 }
                                 let d = haversine_km(pl.point, *pt);
@@ -947,10 +1109,23 @@ impl<'a> Doc<'a> {
                     let margin = if second.is_finite() { bs - second } else { 5.0 };
                     let res_conf = 1.0 / (1.0 + (-margin).exp());
                     let _ = bpl;
-                    (bp, Role::Place, (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32)
+                    (
+                        bp,
+                        Role::Place,
+                        (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32,
+                    )
                 }
             };
-            mentions.push(self.mention(c.start, c.end, c.byte_start, c.byte_end, c.sentence, place, role, conf));
+            mentions.push(self.mention(
+                c.start,
+                c.end,
+                c.byte_start,
+                c.byte_end,
+                c.sentence,
+                place,
+                role,
+                conf,
+            ));
         }
         self.generic_borders(&mut mentions, &ctx_country, &ctx_admin1, date);
         self.relations(&mut mentions);
@@ -965,21 +1140,45 @@ impl<'a> Doc<'a> {
         let (p, role) = if let Some(c) = gaz.demonym_country(w) {
             (c, Role::Demonym)
         } else {
-            (gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country)?, Role::Place)
+            (
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)?,
+                Role::Place,
+            )
         };
         let tk = &self.toks[t];
-        Some(self.mention(tk.start, tk.end, tk.byte_start, tk.byte_end, self.sents.of_token[t], p, role, 0.8))
+        Some(self.mention(
+            tk.start,
+            tk.end,
+            tk.byte_start,
+            tk.byte_end,
+            self.sents.of_token[t],
+            p,
+            role,
+            0.8,
+        ))
     }
 
     /// Whether the chosen reading of a candidate is good enough to report.
-    fn accept(&self, c: &Cand, p: PlaceIdx, ps: &[(PlaceIdx, bool)], _score: f64, ctx: &HashMap<String, f64>) -> bool {
+    fn accept(
+        &self,
+        c: &Cand,
+        p: PlaceIdx,
+        ps: &[(PlaceIdx, bool)],
+        _score: f64,
+        ctx: &HashMap<String, f64>,
+    ) -> bool {
         let gaz = &*self.gp.gaz;
         let pl = gaz.place(p);
         if pl.kind != Kind::Settlement {
             return true;
         }
         let alt = ps.iter().find(|x| x.0 == p).is_some_and(|x| x.1);
-        let supported = pl.country.as_ref().is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
+        let supported = pl
+            .country
+            .as_ref()
+            .is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
         let len = c.tok_end - c.tok_start;
         let pop = pl.population;
         let min_pop = match (len > 1, alt, supported) {
@@ -1006,7 +1205,9 @@ impl<'a> Doc<'a> {
             return None;
         }
         let gap = &self.text[c.byte_end.min(self.toks[e].byte_start)..self.toks[e].byte_start];
-        let ok_gap = gap.trim() == "," || gap.trim() == "(" || (gap.trim().is_empty() && self.norm(e) == "in");
+        let ok_gap = gap.trim() == ","
+            || gap.trim() == "("
+            || (gap.trim().is_empty() && self.norm(e) == "in");
         if !ok_gap {
             return None;
         }
@@ -1030,8 +1231,12 @@ impl<'a> Doc<'a> {
             for (p, _) in gaz.matches(&key) {
                 let pl = gaz.place(p);
                 match pl.kind {
-                    Kind::Country => containers.push((pl.country.clone().unwrap_or_default(), None)),
-                    Kind::Admin1 => containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone())),
+                    Kind::Country => {
+                        containers.push((pl.country.clone().unwrap_or_default(), None))
+                    }
+                    Kind::Admin1 => {
+                        containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
+                    }
                     _ => {}
                 }
             }
@@ -1047,7 +1252,9 @@ impl<'a> Doc<'a> {
         if containers.is_empty() {
             return None;
         }
-        let CandKind::Places(ps) = &c.what else { return None };
+        let CandKind::Places(ps) = &c.what else {
+            return None;
+        };
         let set: HashSet<PlaceIdx> = ps
             .iter()
             .map(|x| x.0)
@@ -1084,7 +1291,13 @@ impl<'a> Doc<'a> {
                 };
                 (1.0 + pl.population as f64 * f).ln()
             }
-            Kind::Sea | Kind::River | Kind::Lake | Kind::MountainRange | Kind::Desert | Kind::Region | Kind::Natural => 16.5,
+            Kind::Sea
+            | Kind::River
+            | Kind::Lake
+            | Kind::MountainRange
+            | Kind::Desert
+            | Kind::Region
+            | Kind::Natural => 16.5,
             Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing => 16.0,
         };
         if alt {
@@ -1103,13 +1316,27 @@ impl<'a> Doc<'a> {
         }
         // Among dated records of the same feature prefer the latest start.
         if let Some(f) = &pl.valid_from {
-            s += f.get(..4).and_then(|y| y.parse::<f64>().ok()).map(|y| (y - 1900.0) / 1000.0).unwrap_or(0.0);
+            s += f
+                .get(..4)
+                .and_then(|y| y.parse::<f64>().ok())
+                .map(|y| (y - 1900.0) / 1000.0)
+                .unwrap_or(0.0);
         }
         s
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn mention(&self, start: usize, end: usize, bs: usize, be: usize, sentence: usize, place: PlaceIdx, role: Role, conf: f32) -> Mention {
+    fn mention(
+        &self,
+        start: usize,
+        end: usize,
+        bs: usize,
+        be: usize,
+        sentence: usize,
+        place: PlaceIdx,
+        role: Role,
+        conf: f32,
+    ) -> Mention {
         let pl = self.gp.gaz.place(place);
         let (ss, se, scp) = self.sents.span(sentence);
         let precision = pl.kind.precision();
@@ -1135,9 +1362,16 @@ impl<'a> Doc<'a> {
 
     /// "the border", "state border", "Armenia's border" → the curated segment between the document's
     /// two leading countries, when one can be chosen.
-    fn generic_borders(&self, mentions: &mut Vec<Mention>, ctx: &HashMap<String, f64>, admin1: &HashSet<PlaceIdx>, date: Option<&str>) {
+    fn generic_borders(
+        &self,
+        mentions: &mut Vec<Mention>,
+        ctx: &HashMap<String, f64>,
+        admin1: &HashSet<PlaceIdx>,
+        date: Option<&str>,
+    ) {
         let n = self.toks.len();
-        let taken: Vec<(usize, usize)> = mentions.iter().map(|m| (m.start, m.end)).collect();
+        let mut taken: Vec<(usize, usize)> = mentions.iter().map(|m| (m.start, m.end)).collect();
+        taken.sort_unstable();
         let mut top: Vec<(&String, &f64)> = ctx.iter().collect();
         top.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
         if top.len() < 2 {
@@ -1152,14 +1386,18 @@ impl<'a> Doc<'a> {
                 continue;
             }
             let tk = &self.toks[i];
-            if taken.iter().any(|(s, e)| *s < tk.end && tk.start < *e) {
+            let k = taken.partition_point(|(s, _)| *s < tk.end);
+            if k > 0 && taken[k - 1].1 > tk.start {
                 continue;
             }
             let prev = if i > 0 { self.norm(i - 1) } else { "" };
             let (start_tok, ok) = match prev {
                 "state" => (i - 1, true),
                 "the" | "its" => (i, true),
-                _ => (i, i > 0 && taken.iter().any(|(_, e)| *e + 2 >= tk.start && *e <= tk.start)),
+                _ => (
+                    i,
+                    k > 0 && taken[k - 1].1 + 2 >= tk.start && taken[k - 1].1 <= tk.start,
+                ),
             };
             if !ok {
                 continue;
@@ -1167,12 +1405,45 @@ impl<'a> Doc<'a> {
             // "the border districts": an adjective, not the border itself.
             if i + 1 < n && self.sents.of_token[i + 1] == self.sents.of_token[i] {
                 let gap = &self.text[tk.byte_end..self.toks[i + 1].byte_start];
-                if gap.trim().is_empty() && !matches!(self.norm(i + 1), "with" | "between" | "of" | "in" | "near" | "and" | "on" | "at" | "to" | "from" | "started" | "was" | "is" | "has" | "had" | "runs" | "ran" | "area" | "zone" | "region") {
+                if gap.trim().is_empty()
+                    && !matches!(
+                        self.norm(i + 1),
+                        "with"
+                            | "between"
+                            | "of"
+                            | "in"
+                            | "near"
+                            | "and"
+                            | "on"
+                            | "at"
+                            | "to"
+                            | "from"
+                            | "started"
+                            | "was"
+                            | "is"
+                            | "has"
+                            | "had"
+                            | "runs"
+                            | "ran"
+                            | "area"
+                            | "zone"
+                            | "region"
+                    )
+                {
                     continue;
                 }
             }
             let st = &self.toks[start_tok];
-            let mut m = self.mention(st.start, tk.end, st.byte_start, tk.byte_end, self.sents.of_token[i], seg, Role::Place, 0.6);
+            let mut m = self.mention(
+                st.start,
+                tk.end,
+                st.byte_start,
+                tk.byte_end,
+                self.sents.of_token[i],
+                seg,
+                Role::Place,
+                0.6,
+            );
             m.confidence = 0.6;
             mentions.push(m);
         }
@@ -1183,32 +1454,82 @@ impl<'a> Doc<'a> {
     fn relations(&self, mentions: &mut [Mention]) {
         let gaz = &*self.gp.gaz;
         mentions.sort_by_key(|m| m.start);
-        let tok_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.start, i)).collect();
-        let end_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.end, i)).collect();
+        let tok_at: HashMap<usize, usize> = self
+            .toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.start, i))
+            .collect();
+        let end_at: HashMap<usize, usize> = self
+            .toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.end, i))
+            .collect();
         for mi in 0..mentions.len() {
             if mentions[mi].role != Role::Place
-                || matches!(mentions[mi].kind, Kind::Country | Kind::Admin1 | Kind::Continent | Kind::Region | Kind::Sea)
+                || matches!(
+                    mentions[mi].kind,
+                    Kind::Country | Kind::Admin1 | Kind::Continent | Kind::Region | Kind::Sea
+                )
             {
                 continue;
             }
-            let Some(&ti) = tok_at.get(&mentions[mi].start) else { continue };
-            let w = |k: usize| -> &str { if ti >= k { self.norm(ti - k) } else { "" } };
-            let same_sent = |k: usize| ti >= k && self.sents.of_token[ti - k] == self.sents.of_token[ti];
+            let Some(&ti) = tok_at.get(&mentions[mi].start) else {
+                continue;
+            };
+            let w = |k: usize| -> &str {
+                if ti >= k {
+                    self.norm(ti - k)
+                } else {
+                    ""
+                }
+            };
+            let same_sent =
+                |k: usize| ti >= k && self.sents.of_token[ti - k] == self.sents.of_token[ti];
             let id = mentions[mi].place_id.clone();
             let mut rel: Option<Relation> = None;
             if same_sent(2) && w(1) == "of" && text::direction(w(2)).is_some() {
                 let dir = text::direction(w(2)).unwrap();
-                let dist = if same_sent(4) { text::distance_km(w(4), w(3)) } else { None };
-                rel = Some(Relation { kind: "direction_of".into(), anchor_id: id.clone(), distance_km: dist, direction: Some(dir.into()), side: None });
-            } else if same_sent(1) && (w(1) == "near" || w(1) == "outside" || (w(1) == "of" && matches!(w(2), "outskirts" | "vicinity" | "area")) || (w(1) == "to" && w(2) == "close")) {
-                rel = Some(Relation { kind: "near".into(), anchor_id: id.clone(), distance_km: None, direction: None, side: None });
+                let dist = if same_sent(4) {
+                    text::distance_km(w(4), w(3))
+                } else {
+                    None
+                };
+                rel = Some(Relation {
+                    kind: "direction_of".into(),
+                    anchor_id: id.clone(),
+                    distance_km: dist,
+                    direction: Some(dir.into()),
+                    side: None,
+                });
+            } else if same_sent(1)
+                && (w(1) == "near"
+                    || w(1) == "outside"
+                    || (w(1) == "of" && matches!(w(2), "outskirts" | "vicinity" | "area"))
+                    || (w(1) == "to" && w(2) == "close"))
+            {
+                rel = Some(Relation {
+                    kind: "near".into(),
+                    anchor_id: id.clone(),
+                    distance_km: None,
+                    direction: None,
+                    side: None,
+                });
             } else if same_sent(1) && w(1) == "between" {
                 // between X and Y: anchor on X, the other end in `side`.
                 if let Some(&ei) = end_at.get(&mentions[mi].end) {
                     if ei + 2 < self.toks.len() && self.norm(ei + 1) == "and" {
                         let ystart = self.toks[ei + 2].start;
-                        if let Some(other) = mentions.iter().find(|m| m.start == ystart) {
-                            rel = Some(Relation { kind: "between".into(), anchor_id: id.clone(), distance_km: None, direction: None, side: Some(other.place_id.clone()) });
+                        let k = mentions.partition_point(|m| m.start < ystart);
+                        if let Some(other) = mentions.get(k).filter(|m| m.start == ystart) {
+                            rel = Some(Relation {
+                                kind: "between".into(),
+                                anchor_id: id.clone(),
+                                distance_km: None,
+                                direction: None,
+                                side: Some(other.place_id.clone()),
+                            });
                         }
                     }
                 }
@@ -1234,34 +1555,61 @@ impl<'a> Doc<'a> {
                 continue;
             }
             // "3.5" tokenises as "3", "5"
-            let decimal = (k >= 3 && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start] == *".")
-                .then(|| text::distance_km(&format!("{}.{}", self.norm(k - 3), self.norm(k - 2)), self.norm(k - 1)))
+            let decimal = (k >= 3
+                && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start] == *".")
+                .then(|| {
+                    text::distance_km(
+                        &format!("{}.{}", self.norm(k - 3), self.norm(k - 2)),
+                        self.norm(k - 1),
+                    )
+                })
                 .flatten();
-            let Some(dist) = decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1))) else { continue };
+            let Some(dist) =
+                decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1)))
+            else {
+                continue;
+            };
             // territory owner: "its" → the latest country mention in the sentence; "Armenian" → that country
             let sent = self.sents.of_token[i];
             let here = self.toks[i].start;
-            let in_sent: Vec<usize> = (0..mentions.len())
-                .filter(|&m| mentions[m].start < here && self.sents.span(sent).2 <= mentions[m].start)
-                .collect();
+            let lo = mentions.partition_point(|m| m.start < self.sents.span(sent).2);
+            let hi = mentions.partition_point(|m| m.start < here);
+            let in_sent: Vec<usize> = (lo..hi.max(lo)).collect();
             let side = (i + 1 < self.toks.len())
                 .then(|| {
                     let w = self.norm(i + 1);
-                    gaz.demonym_country(w).and_then(|c| gaz.place(c).country.clone()).or_else(|| {
-                        if matches!(w, "its" | "the") {
-                            in_sent.iter().rev().map(|&m| gaz.place(mentions[m].place)).find(|p| p.kind == Kind::Country).and_then(|p| p.country.clone())
-                        } else {
-                            None
-                        }
-                    })
+                    gaz.demonym_country(w)
+                        .and_then(|c| gaz.place(c).country.clone())
+                        .or_else(|| {
+                            if matches!(w, "its" | "the") {
+                                in_sent
+                                    .iter()
+                                    .rev()
+                                    .map(|&m| gaz.place(mentions[m].place))
+                                    .find(|p| p.kind == Kind::Country)
+                                    .and_then(|p| p.country.clone())
+                            } else {
+                                None
+                            }
+                        })
                 })
                 .flatten();
-            let anchor = in_sent.iter().rev().copied().find(|&m| mentions[m].kind != Kind::Country && mentions[m].role == Role::Place)
+            let anchor = in_sent
+                .iter()
+                .rev()
+                .copied()
+                .find(|&m| mentions[m].kind != Kind::Country && mentions[m].role == Role::Place)
                 .or_else(|| in_sent.last().copied());
             if let Some(m) = anchor {
                 let id = mentions[m].place_id.clone();
                 let mm = &mut mentions[m];
-                mm.relation = Some(Relation { kind: "distance_inside".into(), anchor_id: id, distance_km: Some(dist), direction: None, side });
+                mm.relation = Some(Relation {
+                    kind: "distance_inside".into(),
+                    anchor_id: id,
+                    distance_km: Some(dist),
+                    direction: None,
+                    side,
+                });
                 mm.precision = 2;
                 mm.geo_precision = 2;
             }
@@ -1280,16 +1628,28 @@ pub fn feature(m: &Mention) -> Value {
     props.insert("place_id".into(), json!(m.place_id));
     props.insert("place_name".into(), json!(m.place_name));
     props.insert("kind".into(), json!(m.kind.as_str()));
-    props.insert("role".into(), json!(match m.role { Role::Place => "place", Role::Demonym => "demonym" }));
+    props.insert(
+        "role".into(),
+        json!(match m.role {
+            Role::Place => "place",
+            Role::Demonym => "demonym",
+        }),
+    );
     props.insert("precision".into(), json!(m.precision));
     props.insert("geo_precision".into(), json!(m.geo_precision));
-    props.insert("confidence".into(), json!((m.confidence as f64 * 1000.0).round() / 1000.0));
+    props.insert(
+        "confidence".into(),
+        json!((m.confidence as f64 * 1000.0).round() / 1000.0),
+    );
     props.insert("sentence".into(), json!(m.sentence));
     props.insert("sentence_start".into(), json!(m.sentence_start));
     props.insert("lat".into(), json!(m.point.y()));
     props.insert("lon".into(), json!(m.point.x()));
     if let Some(r) = &m.relation {
-        props.insert("relation".into(), serde_json::to_value(r).unwrap_or(Value::Null));
+        props.insert(
+            "relation".into(),
+            serde_json::to_value(r).unwrap_or(Value::Null),
+        );
     }
     json!({"type": "Feature", "geometry": geometry, "properties": props})
 }

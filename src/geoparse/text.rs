@@ -24,7 +24,15 @@ impl Sentences {
             of_token.push(cur);
             let next_start = toks.get(i + 1).map(|n| n.byte_start).unwrap_or(text.len());
             let gap = &text[t.byte_end..next_start];
-            if i + 1 < toks.len() && ends_sentence(gap, &text[t.byte_start..t.byte_end], &t.norm, abbrev, &text[next_start..]) {
+            if i + 1 < toks.len()
+                && ends_sentence(
+                    gap,
+                    &text[t.byte_start..t.byte_end],
+                    &t.norm,
+                    abbrev,
+                    &text[next_start..],
+                )
+            {
                 // the sentence ends after its closing punctuation
                 let trimmed = gap.trim_end();
                 let end = t.byte_end + trimmed.len();
@@ -39,7 +47,11 @@ impl Sentences {
             let keep = rest.find(|c: char| c == '\n').unwrap_or(rest.len());
             t.byte_end + rest[..keep].trim_end().len()
         });
-        spans.push((sent_byte_start, last_end.unwrap_or(text.len()), sent_cp_start));
+        spans.push((
+            sent_byte_start,
+            last_end.unwrap_or(text.len()),
+            sent_cp_start,
+        ));
         Sentences { of_token, spans }
     }
 
@@ -49,12 +61,20 @@ impl Sentences {
     }
 }
 
-fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static str>, next: &str) -> bool {
+fn ends_sentence(
+    gap: &str,
+    surface: &str,
+    norm: &str,
+    abbrev: &HashSet<&'static str>,
+    next: &str,
+) -> bool {
     if gap.contains('\n') {
         return true;
     }
     let g = gap.trim_start_matches(|c: char| c == '\'' || c == '’');
-    let Some(first) = g.chars().next() else { return false };
+    let Some(first) = g.chars().next() else {
+        return false;
+    };
     if !matches!(first, '.' | '!' | '?' | ';') {
         return false;
     }
@@ -68,7 +88,11 @@ fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static
             // "Gen. Smith" / "U.S. officials": not a boundary unless the next word is clearly a new
             // sentence start after a single letter ("... in the U.S. The ...").
             let nw: String = next.chars().take_while(|c| c.is_alphabetic()).collect();
-            return single && matches!(nw.as_str(), "The" | "It" | "He" | "She" | "They" | "We" | "In" | "But" | "A");
+            return single
+                && matches!(
+                    nw.as_str(),
+                    "The" | "It" | "He" | "She" | "They" | "We" | "In" | "But" | "A"
+                );
         }
     }
     true
@@ -76,7 +100,12 @@ fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static
 
 /// Whether the characters between two words may sit inside one name ("St. Louis", "Nagorno-Karabakh",
 /// "Rio de Janeiro"), as opposed to punctuation that separates names ("Goris, Armenia").
-pub fn joinable_gap(gap: &str, prev_surface: &str, prev_norm: &str, abbrev: &HashSet<&'static str>) -> bool {
+pub fn joinable_gap(
+    gap: &str,
+    prev_surface: &str,
+    prev_norm: &str,
+    abbrev: &HashSet<&'static str>,
+) -> bool {
     if gap.is_empty() {
         return false;
     }
@@ -89,7 +118,11 @@ pub fn joinable_gap(gap: &str, prev_surface: &str, prev_norm: &str, abbrev: &Has
     let t = gap.trim_matches(|c: char| c == ' ' || c == '\u{a0}');
     match t {
         "-" | "‐" | "–" => true,
-        "." => prev_surface.chars().count() == 1 || matches!(prev_norm, "st" | "mt" | "ft" | "pt" | "ste") || abbrev.contains(prev_norm) && prev_surface.len() <= 3,
+        "." => {
+            prev_surface.chars().count() == 1
+                || matches!(prev_norm, "st" | "mt" | "ft" | "pt" | "ste")
+                || abbrev.contains(prev_norm) && prev_surface.len() <= 3
+        }
         _ => false,
     }
 }
