@@ -50,6 +50,9 @@ fn fold_word(word: &str, out: &mut String) {
         }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
+        } else if matches!(c, 'ə' | 'Ə') {
+            // Azerbaijani schwa (IPA block, outside the Latin ranges below): Xankəndi = Xankendi.
+            out.push('e');
         } else if is_latin(c) {
             for d in deunicode::deunicode_char(c).unwrap_or("").chars() {
                 if d.is_alphanumeric() {
