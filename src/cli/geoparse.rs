@@ -1,11 +1,19 @@
-//! `sitrep geoparse` and `sitrep eval` (owned by the geoparser work; placeholder argument types).
+//! `sitrep geoparse` (one article → FeatureCollection; `--jsonl` documents → predictions) and
+//! `sitrep eval` (score the geoparser on a gold corpus with the definitions of `shared/eval/score.py`).
 
+use crate::geoparse::{feature_collection, prediction, Geoparser};
+use anyhow::{anyhow, Context};
 use clap::Args;
-use std::path::PathBuf;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct GeoparseArgs {
-    /// Input file, or - for standard input.
+    /// Input file, or - for standard input (default).
     pub input: Option<PathBuf>,
     /// Article date (YYYY-MM-DD), used to pick curated features valid on that day.
     #[arg(long)]
@@ -16,6 +24,7 @@ pub struct GeoparseArgs {
     /// Worker threads for --jsonl.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Data directory (default: $SITREP_DATA, else ./data).
     #[arg(long)]
     pub data: Option<PathBuf>,
 }
@@ -26,14 +35,282 @@ pub struct EvalArgs {
     pub corpus: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Data directory (default: $SITREP_DATA, else ./data).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Also write the predictions to this file.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
 }
 
-pub fn geoparse(_args: GeoparseArgs) -> anyhow::Result<()> {
-    anyhow::bail!("geoparse is not built yet")
+fn read_input(input: &Option<PathBuf>) -> anyhow::Result<(String, Vec<u8>)> {
+    match input {
+        None => read_stdin(),
+        Some(p) if p.as_os_str() == "-" => read_stdin(),
+        Some(p) => Ok((
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )),
+    }
 }
 
-pub fn eval(_args: EvalArgs) -> anyhow::Result<()> {
-    anyhow::bail!("eval is not built yet")
+fn read_stdin() -> anyhow::Result<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("cannot read standard input")?;
+    Ok(("<stdin>".into(), buf))
+}
+
+/// The text of `bytes`, or an error naming the file and the byte offset of the first invalid byte.
+fn utf8<'a>(name: &str, bytes: &'a [u8], base: usize) -> anyhow::Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{name}: invalid UTF-8 at byte offset {} (the input must be UTF-8 text)",
+            base + e.valid_up_to()
+        )
+    })
+}
+
+fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()?)
+}
+
+fn parser(data: Option<PathBuf>) -> anyhow::Result<Geoparser> {
+    Ok(Geoparser::new(Arc::new(super::load_gazetteer(data)?)))
+}
+
+/// One document of a JSONL input, or why the line was skipped.
+fn parse_doc_line(
+    name: &str,
+    line: &[u8],
+    lineno: usize,
+    offset: usize,
+) -> Result<Option<(Value, String, Option<String>)>, String> {
+    let s = utf8(name, line, offset).map_err(|e| format!("{e} (line {lineno})"))?;
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    let v: Value = serde_json::from_str(s)
+        .map_err(|e| format!("{name}: line {lineno}: malformed JSON: {e}; skipped"))?;
+    let text = v
+        .get("text")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{name}: line {lineno}: no \"text\" string; skipped"))?
+        .to_string();
+    let id = v.get("id").cloned().unwrap_or(json!(lineno));
+    let date = v.get("date").and_then(Value::as_str).map(str::to_string);
+    Ok(Some((id, text, date)))
+}
+
+/// Splits a byte buffer into (line number, byte offset, line) triples.
+fn lines(bytes: &[u8]) -> Vec<(usize, usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    for (i, l) in bytes.split(|b| *b == b'\n').enumerate() {
+        let l2 = l.strip_suffix(b"\r").unwrap_or(l);
+        out.push((i + 1, off, l2));
+        off += l.len() + 1;
+    }
+    out
+}
+
+pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
+    let gp = parser(args.data.clone())?;
+    let (name, bytes) = read_input(&args.input)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if !args.jsonl {
+        let text = utf8(&name, &bytes, 0)?;
+        let mentions = gp.parse(text, args.date.as_deref());
+        serde_json::to_writer_pretty(&mut out, &feature_collection(&mentions))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let ls = lines(&bytes);
+    let results: Vec<Result<Option<String>, String>> = pool(args.threads)?.install(|| {
+        ls.par_iter()
+            .map(|(lineno, off, l)| {
+                let Some((id, text, date)) = parse_doc_line(&name, l, *lineno, *off)? else {
+                    return Ok(None);
+                };
+                let date = date.or_else(|| args.date.clone());
+                let ms = gp.parse(&text, date.as_deref());
+                let tops: Vec<Value> = ms.iter().map(prediction).collect();
+                Ok(Some(json!({"id": id, "toponyms": tops}).to_string()))
+            })
+            .collect()
+    });
+    let mut skipped = 0;
+    for r in results {
+        match r {
+            Ok(Some(line)) => writeln!(out, "{line}")?,
+            Ok(None) => {}
+            Err(e) => {
+                skipped += 1;
+                eprintln!("sitrep: {e}");
+            }
+        }
+    }
+    out.flush()?;
+    if skipped > 0 {
+        eprintln!("sitrep: {skipped} line(s) skipped");
+    }
+    Ok(())
+}
+
+struct Gold {
+    start: usize,
+    end: usize,
+    name: String,
+    coords: Option<(f64, f64)>,
+}
+
+fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = (p2 - p1, (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
+}
+
+/// Metrics of `score.py` (inexact matching, gold with coordinates only).
+fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) -> Value {
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut errors: Vec<f64> = Vec::new();
+    for (g, p) in gold.iter().zip(preds) {
+        let mut g: Vec<&Gold> = g.iter().filter(|t| t.coords.is_some()).collect();
+        g.sort_by_key(|t| (t.start, t.end));
+        let mut p: Vec<&(usize, usize, String, f64, f64)> = p.iter().collect();
+        for t in g {
+            let gc = (t.start + t.end) as f64 / 2.0;
+            let hit = p.iter().position(|q| {
+                ((q.0 + q.1) as f64 / 2.0 - gc).abs() < 10.0
+                    && q.2.to_lowercase() == t.name.to_lowercase()
+            });
+            match hit {
+                None => fn_ += 1,
+                Some(h) => {
+                    let q = p.remove(h);
+                    tp += 1;
+                    let (la, lo) = t.coords.unwrap();
+                    errors.push(haversine(la, lo, q.3, q.4));
+                }
+            }
+        }
+        fp += p.len();
+    }
+    let pr = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        0.0
+    };
+    let rc = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        0.0
+    };
+    let f1 = if pr + rc > 0.0 {
+        2.0 * pr * rc / (pr + rc)
+    } else {
+        0.0
+    };
+    errors.sort_by(f64::total_cmp);
+    let n = errors.len();
+    let within = errors.iter().filter(|e| **e < 161.0).count();
+    let med = if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        errors[n / 2]
+    } else {
+        (errors[n / 2 - 1] + errors[n / 2]) / 2.0
+    };
+    let f = |x: f64| (1.0 + x).ln() / 20039f64.ln();
+    let auc = if n < 2 {
+        0.0
+    } else {
+        (0.5 * (f(errors[0]) + f(errors[n - 1]))
+            + errors[1..n - 1].iter().map(|e| f(*e)).sum::<f64>())
+            / (n - 1) as f64
+    };
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    json!({
+        "gold": tp + fn_, "pred": tp + fp, "tp": tp, "fp": fp, "fn": fn_,
+        "precision": r4(pr), "recall": r4(rc), "f1": r4(f1),
+        "acc161": if n > 0 { json!(r4(within as f64 / n as f64)) } else { Value::Null },
+        "acc161_end_to_end": if tp + fn_ > 0 { json!(r4(within as f64 / (tp + fn_) as f64)) } else { Value::Null },
+        "mean_km": if n > 0 { json!((errors.iter().sum::<f64>() / n as f64 * 10.0).round() / 10.0) } else { Value::Null },
+        "median_km": if n > 0 { json!((med * 10.0).round() / 10.0) } else { Value::Null },
+        "auc": if n > 0 { json!(r4(auc)) } else { Value::Null },
+    })
+}
+
+fn load_corpus(path: &Path) -> anyhow::Result<Vec<(Value, String, Option<String>, Vec<Gold>)>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let mut docs = Vec::new();
+    for (lineno, off, l) in lines(&bytes) {
+        match parse_doc_line(&name, l, lineno, off) {
+            Ok(Some((id, text, date))) => {
+                let v: Value = serde_json::from_slice(l)?;
+                let gold = v
+                    .get("toponyms")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .map(|t| Gold {
+                                start: t["start"].as_u64().unwrap_or(0) as usize,
+                                end: t["end"].as_u64().unwrap_or(0) as usize,
+                                name: t["name"].as_str().unwrap_or("").to_string(),
+                                coords: t["lat"].as_f64().zip(t["lon"].as_f64()),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                docs.push((id, text, date, gold));
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("sitrep: {e}"),
+        }
+    }
+    Ok(docs)
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let gp = parser(args.data.clone())?;
+    let docs = load_corpus(&args.corpus)?;
+    let t0 = Instant::now();
+    let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.threads)?.install(|| {
+        docs.par_iter()
+            .map(|(_, text, date, _)| gp.parse(text, date.as_deref()))
+            .collect()
+    });
+    let secs = t0.elapsed().as_secs_f64();
+    let preds: Vec<Vec<(usize, usize, String, f64, f64)>> = mentions
+        .iter()
+        .map(|ms| {
+            ms.iter()
+                .map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x()))
+                .collect()
+        })
+        .collect();
+    if let Some(p) = &args.predictions {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(p)?);
+        for ((id, ..), ms) in docs.iter().zip(&mentions) {
+            writeln!(
+                f,
+                "{}",
+                json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()})
+            )?;
+        }
+    }
+    let gold: Vec<Vec<Gold>> = docs.into_iter().map(|d| d.3).collect();
+    let mut s = score(&gold, &preds);
+    s["documents"] = json!(gold.len());
+    s["seconds"] = json!((secs * 1e4).round() / 1e4);
+    s["documents_per_second"] = json!((gold.len() as f64 / secs).round());
+    s["threads"] = json!(args.threads);
+    println!("{s}");
+    Ok(())
 }

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "sitrep", version, about = "Conflict-map tile server: geoparse news articles, serve incidents as vector tiles, OGC API Features and a web map")]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Conflict-map tile server: geoparse news articles, serve incidents as vector tiles, OGC API Features and a web map"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

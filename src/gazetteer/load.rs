@@ -19,17 +19,25 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum GazetteerError {
     #[error("cannot read gazetteer file {path}: {source} (is SITREP_DATA or ./data pointing at the shipped data/ folder?)")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("gazetteer file {path} is malformed: {message}")]
     Format { path: PathBuf, message: String },
 }
 
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, GazetteerError> {
-    let io = |source| GazetteerError::Io { path: path.to_path_buf(), source };
+    let io = |source| GazetteerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let raw = std::fs::read(path).map_err(io)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(io)?;
         Ok(out)
     } else {
         Ok(raw)
@@ -37,7 +45,10 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, GazetteerError> {
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> GazetteerError {
-    GazetteerError::Format { path: path.to_path_buf(), message: message.into() }
+    GazetteerError::Format {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// Loads every file; missing optional files (curated layers, aliases) are skipped.
@@ -108,23 +119,51 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
     let header = lines.next().ok_or_else(|| format_err(path, "empty file"))?;
     let cols: Vec<&str> = header.split('\t').collect();
     let col = |name: &str| {
-        cols.iter().position(|c| *c == name).ok_or_else(|| format_err(path, format!("missing column {name}")))
+        cols.iter()
+            .position(|c| *c == name)
+            .ok_or_else(|| format_err(path, format!("missing column {name}")))
     };
-    let (c_id, c_name, c_ascii, c_lat, c_lon) =
-        (col("geonameid")?, col("name")?, col("asciiname")?, col("lat")?, col("lon")?);
-    let (c_fc, c_cc, c_a1, c_pop, c_alt) =
-        (col("feature_code")?, col("country")?, col("admin1")?, col("population")?, col("alternatenames")?);
+    let (c_id, c_name, c_ascii, c_lat, c_lon) = (
+        col("geonameid")?,
+        col("name")?,
+        col("asciiname")?,
+        col("lat")?,
+        col("lon")?,
+    );
+    let (c_fc, c_cc, c_a1, c_pop, c_alt) = (
+        col("feature_code")?,
+        col("country")?,
+        col("admin1")?,
+        col("population")?,
+        col("alternatenames")?,
+    );
     let mut out = Vec::with_capacity(240_000);
     for (lineno, line) in lines.enumerate() {
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() < cols.len() {
-            return Err(format_err(path, format!("line {} has {} fields, expected {}", lineno + 2, f.len(), cols.len())));
+            return Err(format_err(
+                path,
+                format!(
+                    "line {} has {} fields, expected {}",
+                    lineno + 2,
+                    f.len(),
+                    cols.len()
+                ),
+            ));
         }
         let num = |i: usize| -> Result<f64, GazetteerError> {
-            f[i].parse::<f64>().map_err(|_| format_err(path, format!("line {}: bad number {:?}", lineno + 2, f[i])))
+            f[i].parse::<f64>().map_err(|_| {
+                format_err(path, format!("line {}: bad number {:?}", lineno + 2, f[i]))
+            })
         };
-        let id: u64 = f[c_id].parse().map_err(|_| format_err(path, format!("line {}: bad geonameid", lineno + 2)))?;
-        let mut names: Vec<String> = f[c_alt].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let id: u64 = f[c_id]
+            .parse()
+            .map_err(|_| format_err(path, format!("line {}: bad geonameid", lineno + 2)))?;
+        let mut names: Vec<String> = f[c_alt]
+            .split('|')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         if !f[c_ascii].is_empty() && f[c_ascii] != f[c_name] {
             names.push(f[c_ascii].to_string());
         }
@@ -152,14 +191,24 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
 }
 
 fn str_prop(props: &Map<String, Value>, key: &str) -> Option<String> {
-    props.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    props
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn str_list(props: &Map<String, Value>, key: &str) -> Vec<String> {
     props
         .get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -183,7 +232,9 @@ pub(crate) fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
         Geometry::Point(p) => Some(*p),
         Geometry::LineString(l) => l.point_at_ratio_from_start(&Euclidean, 0.5),
         Geometry::MultiLineString(m) => {
-            m.0.iter().max_by_key(|l| l.0.len()).and_then(|l| l.point_at_ratio_from_start(&Euclidean, 0.5))
+            m.0.iter()
+                .max_by_key(|l| l.0.len())
+                .and_then(|l| l.point_at_ratio_from_start(&Euclidean, 0.5))
         }
         other => other.interior_point(),
     }
@@ -251,7 +302,10 @@ fn union_of(members: &[Geometry<f64>]) -> Option<Geometry<f64>> {
     acc.map(Geometry::MultiPolygon)
 }
 
-fn load_curated(path: &Path, members: &HashMap<String, Geometry<f64>>) -> Result<Vec<Place>, GazetteerError> {
+fn load_curated(
+    path: &Path,
+    members: &HashMap<String, Geometry<f64>>,
+) -> Result<Vec<Place>, GazetteerError> {
     let fc = parse_collection(path)?;
     let mut out = Vec::with_capacity(fc.features.len());
     for f in fc.features {
@@ -299,7 +353,10 @@ fn load_curated(path: &Path, members: &HashMap<String, Geometry<f64>>) -> Result
             demonyms: Vec::new(),
             valid_from: str_prop(&props, "valid_from"),
             valid_to: str_prop(&props, "valid_to"),
-            approximate: props.get("approximate").and_then(Value::as_bool).unwrap_or(false),
+            approximate: props
+                .get("approximate")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             source: str_prop(&props, "source"),
             id,
         });
@@ -310,17 +367,27 @@ fn load_curated(path: &Path, members: &HashMap<String, Geometry<f64>>) -> Result
 fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError> {
     let bytes = read_maybe_gz(path)?;
     let text = String::from_utf8(bytes).map_err(|e| format_err(path, e.to_string()))?;
-    let index: HashMap<String, usize> = places.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+    let index: HashMap<String, usize> = places
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
     for (lineno, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let (target, alias) = line
-            .split_once('\t')
-            .ok_or_else(|| format_err(path, format!("line {}: expected target_id<TAB>alias", lineno + 1)))?;
-        let i = *index
-            .get(target.trim())
-            .ok_or_else(|| format_err(path, format!("line {}: unknown target {target}", lineno + 1)))?;
+        let (target, alias) = line.split_once('\t').ok_or_else(|| {
+            format_err(
+                path,
+                format!("line {}: expected target_id<TAB>alias", lineno + 1),
+            )
+        })?;
+        let i = *index.get(target.trim()).ok_or_else(|| {
+            format_err(
+                path,
+                format!("line {}: unknown target {target}", lineno + 1),
+            )
+        })?;
         places[i].names.push(alias.trim().to_string());
     }
     Ok(())

@@ -287,7 +287,15 @@ impl Gazetteer {
         }
         keys.par_sort_unstable();
         keys.dedup();
-        Gazetteer { places, keys, by_id, demonyms, countries, admin1, max_tokens: max_tokens.min(8) }
+        Gazetteer {
+            places,
+            keys,
+            by_id,
+            demonyms,
+            countries,
+            admin1,
+            max_tokens: max_tokens.min(8),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -346,7 +354,9 @@ impl Gazetteer {
 
     /// The first-level division of a country by GeoNames admin-1 code.
     pub fn admin1(&self, iso2: &str, code: &str) -> Option<PlaceIdx> {
-        self.admin1.get(&(iso2.to_string(), code.to_string())).copied()
+        self.admin1
+            .get(&(iso2.to_string(), code.to_string()))
+            .copied()
     }
 
     /// All places carrying `name`, best known first: primary names before alternate names only
@@ -362,6 +372,10 @@ impl Gazetteer {
             sb.total_cmp(&sa).then(pa.id.cmp(&pb.id))
         });
         found.dedup_by_key(|f| f.0);
-        found.into_iter().take(limit).map(|(i, _)| self.place(i)).collect()
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(i, _)| self.place(i))
+            .collect()
     }
 }

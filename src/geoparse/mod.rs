@@ -1,22 +1,42 @@
-//! PLACEHOLDER geoparser (longest capitalised match, most important candidate), replaced by the real one
-//! from the `geoparse` branch. Keeps the fixed API so the store and HTTP layers build against it.
+//! The geoparser: text in, place mentions out, no I/O.
+//!
+//! Contract: [`Geoparser::parse`] finds every reference to a place in an article (towns, divisions,
+//! countries, regions, seas, rivers, corridors, lines of contact, border segments, crossings) with its
+//! exact span in Unicode code points, resolves each to one gazetteer record using the whole document
+//! (countries and divisions named, "X, Y" hierarchy cues, spatial coherence, importance, the article
+//! date for dated curated features), and attaches the geometry, representative point, UCDP/ACLED
+//! precision, a confidence and the sentence it came from. Demonyms ("Russian") come out with
+//! [`Role::Demonym`] and the country's point; relative references ("north of Goris", "3.5 km into its
+//! territory") keep the anchor place and record a [`Relation`] instead of moved coordinates.
+//! Not for: reading files, storing mentions or drawing them (CLI, `store`, `tiles`).
+//!
+//! Method: tokens from [`crate::gazetteer::tokenize`]; n-grams looked up longest-first (never across
+//! sentence punctuation) under capitalisation, stoplist and person-name filters; then a two-pass
+//! scoring of namesakes (prior importance, then document context).
 
-use crate::gazetteer::{tokenize, Gazetteer, Kind, PlaceIdx};
-use serde::Serialize;
+mod lexicon;
+mod text;
+
+use crate::gazetteer::{Gazetteer, Kind, Place, PlaceIdx, Token};
+use geo_types::{Geometry, Point};
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use text::Sentences;
 
-pub struct Geoparser {
-    gaz: Arc<Gazetteer>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// What a mention stands for on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Role {
+    /// A place reference: a map incident.
     Place,
+    /// A demonym or adjective ("Russian"): reported for evaluation, not a map incident.
     Demonym,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A relative reference anchored on the mention's place.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Relation {
+    /// `distance_inside`, `direction_of`, `near` or `between`.
     pub kind: String,
     pub anchor_id: String,
     pub distance_km: Option<f64>,
@@ -24,101 +44,1633 @@ pub struct Relation {
     pub side: Option<String>,
 }
 
+/// One place reference found in a text.
 #[derive(Debug, Clone)]
 pub struct Mention {
+    /// Surface text.
     pub name: String,
+    /// Code-point offsets in the document.
     pub start: usize,
     pub end: usize,
     pub place: PlaceIdx,
     pub place_id: String,
     pub place_name: String,
     pub kind: Kind,
+    /// UCDP `where_prec` 1–7.
     pub precision: u8,
+    /// ACLED `geo_precision` 1–3.
     pub geo_precision: u8,
     pub confidence: f32,
-    pub point: geo_types::Point<f64>,
-    pub geometry: geo_types::Geometry<f64>,
+    /// Representative point, lon/lat.
+    pub point: Point<f64>,
+    /// The place geometry: point, line or area.
+    pub geometry: Geometry<f64>,
     pub sentence: String,
+    /// Code-point offset of `sentence` in the document.
     pub sentence_start: usize,
     pub role: Role,
     pub relation: Option<Relation>,
 }
 
+/// A border segment of the curated layer and the countries/divisions it separates.
+struct Segment {
+    idx: PlaceIdx,
+    /// Countries named directly in the segment's names.
+    direct: HashSet<String>,
+    /// All countries (direct or through a division named in it).
+    countries: HashSet<String>,
+    /// Divisions named in the segment's names.
+    admin1: HashSet<PlaceIdx>,
+}
+
+/// The geoparser: the gazetteer plus prepared word tables. Cheap to share across threads.
+pub struct Geoparser {
+    gaz: Arc<Gazetteer>,
+    stop: HashSet<&'static str>,
+    titles: HashSet<&'static str>,
+    person_verbs: HashSet<&'static str>,
+    place_heads: HashSet<&'static str>,
+    infix: HashSet<&'static str>,
+    particles: HashSet<&'static str>,
+    abbrev: HashSet<&'static str>,
+    first_names: HashSet<&'static str>,
+    us_states: HashMap<&'static str, PlaceIdx>,
+    region_demonyms: HashMap<&'static str, PlaceIdx>,
+    segments: Vec<Segment>,
+    /// GeoNames-style points of countries and continents, by place.
+    ref_points: HashMap<PlaceIdx, Point<f64>>,
+    /// Demonyms the gazetteer lacks.
+    extra_demonyms: HashMap<String, PlaceIdx>,
+    /// Names the gazetteer lacks.
+    extra_names: HashMap<&'static str, PlaceIdx>,
+    not_demonyms: HashSet<&'static str>,
+    /// Longest demonym, in words.
+    max_demonym_tokens: usize,
+}
+
+/// One recognised span before resolution.
+#[derive(Debug, Clone)]
+struct Cand {
+    tok_start: usize,
+    tok_end: usize,
+    start: usize,
+    end: usize,
+    byte_start: usize,
+    byte_end: usize,
+    sentence: usize,
+    what: CandKind,
+    /// Recognition confidence.
+    rec: f32,
+}
+
+#[derive(Debug, Clone)]
+enum CandKind {
+    /// Namesakes: (place, matched through an alternate name).
+    Places(Vec<(PlaceIdx, bool)>),
+    Demonym(PlaceIdx),
+    /// Already resolved (compound border references, generic conflict references).
+    Fixed(PlaceIdx),
+}
+
+fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.y().to_radians(),
+        a.x().to_radians(),
+        b.y().to_radians(),
+        b.x().to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+fn is_curated(p: &Place) -> bool {
+    p.id.starts_with("sitrep:")
+}
+
+fn is_line_kind(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing
+    )
+}
+
+/// ACLED geo_precision from the UCDP scale.
+fn acled_precision(p: u8) -> u8 {
+    match p {
+        1 => 1,
+        2 => 2,
+        _ => 3,
+    }
+}
+
 impl Geoparser {
     pub fn new(gazetteer: Arc<Gazetteer>) -> Geoparser {
-        Geoparser { gaz: gazetteer }
+        let gaz = gazetteer;
+        let first_names: HashSet<&'static str> = lexicon::FIRST_NAMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut us_states = HashMap::new();
+        for (abbr, code) in lexicon::US_STATES {
+            if let Some(i) = gaz.admin1("US", code) {
+                us_states.insert(*abbr, i);
+            }
+        }
+        let mut region_demonyms = HashMap::new();
+        for (d, id) in lexicon::REGION_DEMONYMS {
+            if let Some(i) = gaz.idx_of(id) {
+                region_demonyms.insert(*d, i);
+            }
+        }
+        let mut max_demonym_tokens = 2;
+        for p in gaz.places() {
+            if p.kind == Kind::Country {
+                for d in &p.demonyms {
+                    max_demonym_tokens =
+                        max_demonym_tokens.max(crate::gazetteer::normalize(d).split(' ').count());
+                }
+            }
+        }
+        let resolve_key = |k: &str| -> Option<PlaceIdx> {
+            if k.len() == 2 && k.chars().all(|c| c.is_ascii_uppercase()) {
+                gaz.country(k)
+            } else {
+                gaz.idx_of(k)
+            }
+        };
+        let mut ref_points = HashMap::new();
+        let mut extra_demonyms = HashMap::new();
+        for line in lexicon::REFERENCE_POINTS.lines().skip(1) {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() < 3 {
+                continue;
+            }
+            let Some(i) = resolve_key(f[0]) else { continue };
+            if let (Ok(lat), Ok(lon)) = (f[1].parse::<f64>(), f[2].parse::<f64>()) {
+                ref_points.insert(i, Point::new(lon, lat));
+            }
+            for d in f
+                .get(3)
+                .copied()
+                .unwrap_or("")
+                .split('|')
+                .filter(|d| !d.is_empty())
+            {
+                let k = crate::gazetteer::normalize(d);
+                if gaz.demonym_country(&k).is_none() {
+                    extra_demonyms.insert(k, i);
+                }
+            }
+        }
+        let mut extra_names = HashMap::new();
+        for (k, t) in lexicon::EXTRA_NAMES {
+            if let Some(i) = resolve_key(t) {
+                extra_names.insert(*k, i);
+            }
+        }
+        let mut gp = Geoparser {
+            ref_points,
+            extra_demonyms,
+            extra_names,
+            not_demonyms: lexicon::set(lexicon::NOT_DEMONYMS),
+            stop: lexicon::set(lexicon::STOP),
+            titles: lexicon::set(lexicon::TITLES),
+            person_verbs: lexicon::set(lexicon::PERSON_VERBS),
+            place_heads: lexicon::set(lexicon::PLACE_HEADS),
+            infix: lexicon::set(lexicon::NAME_INFIX),
+            particles: lexicon::set(lexicon::NAME_PARTICLES),
+            abbrev: lexicon::set(lexicon::ABBREV),
+            first_names,
+            us_states,
+            region_demonyms,
+            segments: Vec::new(),
+            max_demonym_tokens: max_demonym_tokens.min(4),
+            gaz,
+        };
+        gp.segments = gp.build_segments();
+        gp
     }
+
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gaz
     }
-    pub fn parse(&self, text: &str, _date: Option<&str>) -> Vec<Mention> {
-        let toks = tokenize(text);
-        let chars: Vec<char> = text.chars().collect();
+
+    /// The country (or macro-region) a demonym stands for ("Armenian" → Armenia).
+    fn demonym(&self, key: &str) -> Option<PlaceIdx> {
+        self.gaz
+            .demonym_country(key)
+            .or_else(|| self.region_demonyms.get(key).copied())
+            .or_else(|| self.extra_demonyms.get(key).copied())
+    }
+
+    /// Which countries and divisions each curated border segment separates, read from its names.
+    fn build_segments(&self) -> Vec<Segment> {
+        let gaz = &*self.gaz;
         let mut out = Vec::new();
+        for (i, p) in gaz.places().iter().enumerate() {
+            if p.kind != Kind::BorderSegment {
+                continue;
+            }
+            let mut seg = Segment {
+                idx: i as PlaceIdx,
+                direct: HashSet::new(),
+                countries: HashSet::new(),
+                admin1: HashSet::new(),
+            };
+            for name in std::iter::once(&p.name).chain(p.names.iter()) {
+                let toks = crate::gazetteer::tokenize(name);
+                for s in 0..toks.len() {
+                    let mut key = String::new();
+                    for e in s..toks.len().min(s + 4) {
+                        if e > s {
+                            key.push(' ');
+                        }
+                        key.push_str(&toks[e].norm);
+                        if let Some(c) = gaz.demonym_country(&key) {
+                            if let Some(iso) = &gaz.place(c).country {
+                                seg.direct.insert(iso.clone());
+                            }
+                        }
+                        for (m, _) in gaz.matches(&key) {
+                            let mp = gaz.place(m);
+                            match mp.kind {
+                                Kind::Country => {
+                                    if let Some(iso) = &mp.country {
+                                        seg.direct.insert(iso.clone());
+                                    }
+                                }
+                                Kind::Admin1 => {
+                                    if e > s || toks[s].norm.len() > 4 {
+                                        seg.admin1.insert(m);
+                                        if let Some(iso) = &mp.country {
+                                            seg.countries.insert(iso.clone());
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(c) = &p.country {
+                seg.countries.insert(c.clone());
+            }
+            // A division named in the segment may belong to a third country by namesake; keep only
+            // divisions of the countries the segment names directly when it names two.
+            if seg.direct.len() >= 2 {
+                seg.admin1.retain(|a| {
+                    gaz.place(*a)
+                        .country
+                        .as_ref()
+                        .is_some_and(|c| seg.direct.contains(c))
+                });
+            }
+            let direct = seg.direct.clone();
+            seg.countries.extend(direct);
+            out.push(seg);
+        }
+        out
+    }
+
+    /// Finds and resolves every place mention in `text`. `date` (YYYY-MM-DD) selects dated curated
+    /// features; without it the latest year written in the text stands in. Sorted by start.
+    pub fn parse(&self, text: &str, date: Option<&str>) -> Vec<Mention> {
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let toks = crate::gazetteer::tokenize(text);
+        if toks.is_empty() {
+            return Vec::new();
+        }
+        let sents = Sentences::split(text, &toks, &self.abbrev);
+        let inferred;
+        let date = match date {
+            Some(d) => Some(d),
+            None => {
+                inferred = text::latest_year(&toks).map(|y| format!("{y}-07-01"));
+                inferred.as_deref()
+            }
+        };
+        let doc = Doc::new(self, text, &toks, &sents);
+        let cands = doc.recognise();
+        doc.resolve(cands, date)
+    }
+}
+
+/// Per-document working state.
+struct Doc<'a> {
+    gp: &'a Geoparser,
+    text: &'a str,
+    toks: &'a [Token],
+    sents: &'a Sentences,
+    /// Surface of each token.
+    surf: Vec<&'a str>,
+    /// Token i is linked to token i+1 (may be part of one name).
+    link: Vec<bool>,
+    /// Token i starts with an upper-case letter (or a letter without case).
+    cap: Vec<bool>,
+    /// Token i is written in capitals throughout.
+    allcaps: Vec<bool>,
+    /// Token i is the first word of its sentence.
+    initial: Vec<bool>,
+    /// Normalised words seen in lower case somewhere in the document.
+    lower_words: HashSet<&'a str>,
+    /// Surnames of people named in the document.
+    surnames: HashSet<&'a str>,
+    /// Tokens that belong to a person name.
+    person_tok: Vec<bool>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(gp: &'a Geoparser, text: &'a str, toks: &'a [Token], sents: &'a Sentences) -> Doc<'a> {
+        let n = toks.len();
+        let surf: Vec<&str> = toks
+            .iter()
+            .map(|t| &text[t.byte_start..t.byte_end])
+            .collect();
+        let mut link = vec![false; n];
+        for i in 0..n.saturating_sub(1) {
+            if sents.of_token[i] != sents.of_token[i + 1] {
+                continue;
+            }
+            let gap = &text[toks[i].byte_end..toks[i + 1].byte_start];
+            link[i] = text::joinable_gap(gap, surf[i], &toks[i].norm, &gp.abbrev);
+        }
+        let cap: Vec<bool> = surf
+            .iter()
+            .map(|s| {
+                s.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
+            })
+            .collect();
+        let allcaps: Vec<bool> = surf
+            .iter()
+            .map(|s| {
+                s.chars().count() >= 2
+                    && s.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+                    && s.chars().any(|c| c.is_alphabetic())
+            })
+            .collect();
+        let mut initial = vec![false; n];
+        for i in 0..n {
+            initial[i] = i == 0 || sents.of_token[i - 1] != sents.of_token[i] || {
+                // after an opening quote or a colon also counts as initial
+                let gap = &text[toks[i - 1].byte_end..toks[i].byte_start];
+                gap.contains(':') || gap.contains('"') || gap.contains('“')
+            };
+        }
+        let mut lower_words = HashSet::new();
+        for (i, s) in surf.iter().enumerate() {
+            if s.chars().next().is_some_and(|c| c.is_lowercase()) {
+                lower_words.insert(toks[i].norm.as_str());
+            }
+        }
+        let mut d = Doc {
+            gp,
+            text,
+            toks,
+            sents,
+            surf,
+            link,
+            cap,
+            allcaps,
+            initial,
+            lower_words,
+            surnames: HashSet::new(),
+            person_tok: vec![false; n],
+        };
+        d.find_people();
+        d
+    }
+
+    fn norm(&self, i: usize) -> &'a str {
+        self.toks[i].norm.as_str()
+    }
+
+    /// Whether the words i..j (exclusive) form a multi-word gazetteer name.
+    fn multiword_name(&self, i: usize, max: usize) -> bool {
+        let mut key = String::from(self.norm(i));
+        let mut j = i;
+        while j + 1 < self.toks.len() && j + 1 - i < max && self.link[j] {
+            j += 1;
+            key.push(' ');
+            key.push_str(self.norm(j));
+            if self.cap[j] && self.gp.gaz.has_key(&key) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Marks person names: a title or a first name followed by capitalised words.
+    fn find_people(&mut self) {
+        let n = self.toks.len();
+        let gp = self.gp;
         let mut i = 0;
-        while i < toks.len() {
-            let first = chars[toks[i].start];
-            if !first.is_uppercase() {
+        while i < n {
+            let w = self.norm(i);
+            // Lower-case titles count before two capitalised words ("councillor Dewly Nelson").
+            let two_caps = i + 2 < n && self.link[i + 1] && self.cap[i + 1] && self.cap[i + 2];
+            let is_title = gp.titles.contains(w)
+                && (self.cap[i]
+                    || two_caps
+                    || matches!(
+                        w,
+                        "president" | "minister" | "senator" | "governor" | "mayor" | "prime"
+                    ));
+            let is_first = self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w);
+            if (is_title || is_first)
+                && i + 1 < n
+                && self.link[i]
+                && self.cap[i + 1]
+                && !self.allcaps[i + 1]
+            {
+                let next = self.norm(i + 1);
+                if gp.place_heads.contains(next)
+                    || gp.stop.contains(next) && !gp.first_names.contains(next) && !is_title
+                {
+                    i += 1;
+                    continue;
+                }
+                if is_first && !is_title && self.multiword_name(i, 4) {
+                    i += 1;
+                    continue;
+                }
+                // A title followed by a place is "President of X" style only with "of"; "Prime Minister" etc.
+                let mut j = i + 1;
+                // skip further titles ("Prime Minister Nikol Pashinyan", "Acting Prime Minister")
+                while j < n
+                    && gp.titles.contains(self.norm(j))
+                    && self.link[j - 1]
+                    && j + 1 < n
+                    && self.cap[j + 1]
+                {
+                    j += 1;
+                }
+                if is_title && j < n && self.cap[j] {
+                    // After a title the next words up to a non-capitalised word are the person.
+                    // A country after a title ("President Putin" yes; "Minister Armenia" rare) is kept
+                    // as a person only when it is not a country or division.
+                    let mut k = j;
+                    while k < n
+                        && self.cap[k]
+                        && !self.allcaps[k]
+                        && (k == j || self.link[k - 1])
+                        && k - j < 3
+                    {
+                        if self.is_major_name(k) {
+                            break;
+                        }
+                        k += 1;
+                    }
+                    for t in j..k {
+                        self.person_tok[t] = true;
+                    }
+                    if k > j {
+                        self.surnames.insert(self.toks[k - 1].norm.as_str());
+                    }
+                    i = k.max(i + 1);
+                    continue;
+                }
+                if is_first {
+                    // first name [initial.] Surname [Surname]
+                    let mut k = i + 1;
+                    while k < n
+                        && self.cap[k]
+                        && (self.link[k - 1] || self.surf[k - 1].chars().count() == 1)
+                        && k - i < 4
+                    {
+                        if k > i + 1 && self.is_major_name(k) {
+                            break;
+                        }
+                        k += 1;
+                    }
+                    if k > i + 1 {
+                        for t in i..k {
+                            self.person_tok[t] = true;
+                        }
+                        let last = self.norm(k - 1);
+                        if last.chars().count() > 1 {
+                            self.surnames.insert(self.toks[k - 1].norm.as_str());
+                        }
+                        i = k;
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// A country or first-level division name (never treated as part of a person name).
+    fn is_major_name(&self, i: usize) -> bool {
+        let gaz = &*self.gp.gaz;
+        gaz.matches(self.norm(i)).any(|(p, alt)| {
+            let k = gaz.place(p).kind;
+            k == Kind::Country || (k == Kind::Admin1 && !alt)
+        })
+    }
+
+    /// All recognised spans, left to right, non-overlapping, longest first at each position.
+    fn recognise(&self) -> Vec<Cand> {
+        let gaz = &*self.gp.gaz;
+        let n = self.toks.len();
+        let maxn = gaz.max_name_tokens().max(self.gp.max_demonym_tokens);
+        let mut out: Vec<Cand> = Vec::new();
+        let mut i = 0;
+        let mut key = String::new();
+        while i < n {
+            // Compound border references: "Armenian-Azerbaijani border", "Armenia–Azerbaijan border".
+            if self.cap[i] {
+                if let Some(c) = self.compound_border(i) {
+                    i = c.tok_end;
+                    out.push(c);
+                    continue;
+                }
+            }
+            let lower_start = !self.cap[i];
+            if lower_start && !self.may_start_generic(i) {
                 i += 1;
                 continue;
             }
-            let mut found = None;
-            for n in (1..=self.gaz.max_name_tokens().min(toks.len() - i)).rev() {
-                let key: Vec<&str> = toks[i..i + n].iter().map(|t| t.norm.as_str()).collect();
-                let key = key.join(" ");
-                let best = self
-                    .gaz
-                    .matches(&key)
-                    .max_by(|a, b| self.gaz.place(a.0).importance().total_cmp(&self.gaz.place(b.0).importance()));
-                if let Some((idx, _)) = best {
-                    found = Some((n, idx));
+            // Longest chain of linked tokens from i.
+            let mut j = i;
+            while j + 1 < n && j + 1 - i < maxn && self.link[j] {
+                j += 1;
+            }
+            let mut found: Option<Cand> = None;
+            let mut len = j + 1 - i;
+            while len >= 1 {
+                let e = i + len; // exclusive
+                key.clear();
+                for t in i..e {
+                    if t > i {
+                        key.push(' ');
+                    }
+                    key.push_str(self.norm(t));
+                }
+                if let Some(c) = self.candidate(i, e, &key) {
+                    found = Some(c);
                     break;
                 }
+                len -= 1;
             }
-            if let Some((n, idx)) = found {
-                let p = self.gaz.place(idx);
-                let (s, e) = (toks[i].start, toks[i + n - 1].end);
-                out.push(Mention {
-                    name: chars[s..e].iter().collect(),
-                    start: s,
-                    end: e,
-                    place: idx,
-                    place_id: p.id.clone(),
-                    place_name: p.name.clone(),
-                    kind: p.kind,
-                    precision: p.kind.precision(),
-                    geo_precision: 1,
-                    confidence: 0.5,
-                    point: p.point,
-                    geometry: p.full_geometry(),
-                    sentence: text.to_string(),
-                    sentence_start: 0,
-                    role: Role::Place,
-                    relation: None,
-                });
-                i += n;
-            } else {
-                i += 1;
+            match found {
+                Some(c) => {
+                    i = c.tok_end;
+                    out.push(c);
+                }
+                None => i += 1,
             }
         }
         out
     }
+
+    fn may_start_generic(&self, i: usize) -> bool {
+        matches!(
+            self.norm(i),
+            "engagement"
+                | "line"
+                | "contact"
+                | "state"
+                | "border"
+                | "lachin"
+                | "grain"
+                | "humanitarian"
+        )
+    }
+
+    fn make_cand(&self, i: usize, e: usize, what: CandKind, rec: f32) -> Cand {
+        let (s, t) = (&self.toks[i], &self.toks[e - 1]);
+        let mut end = t.end;
+        let mut byte_end = t.byte_end;
+        // "U.S." and "Calif." keep their final period.
+        let last_abbrev = (e - i >= 2 && self.surf[e - 1].chars().count() == 1)
+            || (e - i == 1
+                && self.gp.abbrev.contains(self.norm(i))
+                && self.surf[i].chars().count() <= 5);
+        if last_abbrev && self.text[byte_end..].starts_with('.') {
+            end += 1;
+            byte_end += 1;
+        }
+        Cand {
+            tok_start: i,
+            tok_end: e,
+            start: s.start,
+            end,
+            byte_start: s.byte_start,
+            byte_end,
+            sentence: self.sents.of_token[i],
+            what,
+            rec,
+        }
+    }
+
+    /// Whether the words i..e, normalised to `key`, are a place mention; the candidate if so.
+    fn candidate(&self, i: usize, e: usize, key: &str) -> Option<Cand> {
+        let gp = self.gp;
+        let gaz = &*gp.gaz;
+        let len = e - i;
+        if self.person_tok[i] || self.person_tok[e - 1] {
+            return None;
+        }
+        // Lower-case generic conflict references: only curated lines, two words or more.
+        if !self.cap[i] {
+            if len < 2 {
+                return None;
+            }
+            let places: Vec<PlaceIdx> = gaz
+                .matches(key)
+                .map(|(p, _)| p)
+                .filter(|p| {
+                    let pl = gaz.place(*p);
+                    is_curated(pl) && is_line_kind(pl.kind)
+                })
+                .collect();
+            if places.is_empty() {
+                return None;
+            }
+            return Some(self.make_cand(
+                i,
+                e,
+                CandKind::Places(places.into_iter().map(|p| (p, false)).collect()),
+                0.8,
+            ));
+        }
+        // Capitalisation: last word capitalised; inner lower-case words only from the infix list.
+        if !self.cap[e - 1] {
+            return None;
+        }
+        for t in i + 1..e - 1 {
+            if !self.cap[t] && !gp.infix.contains(self.norm(t)) {
+                return None;
+            }
+        }
+        let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // Demonyms (also plurals: "Canadians").
+        if len <= gp.max_demonym_tokens {
+            // Plural demonyms ("Americans") denote people, not places.
+            let plural = key
+                .strip_suffix('s')
+                .is_some_and(|k| gp.demonym(k).is_some());
+            let dem = if gp.not_demonyms.contains(key) || plural {
+                None
+            } else {
+                gp.demonym(key)
+            };
+            if plural {
+                return None;
+            }
+            if let Some(c) = dem {
+                let place_is_major = gaz
+                    .matches(key)
+                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1));
+                if !place_is_major && !(allcaps && len == 1) {
+                    return Some(self.make_cand(i, e, CandKind::Demonym(c), 0.8));
+                }
+            }
+        }
+        let mut places: Vec<(PlaceIdx, bool)> = gaz.matches(key).collect();
+        if let Some(&x) = gp.extra_names.get(key) {
+            places.clear();
+            places.push((x, false));
+        }
+        if places.is_empty() {
+            return None;
+        }
+        places.sort_unstable_by_key(|p| (p.0, p.1));
+        places.dedup_by_key(|p| p.0);
+        let best_major = places.iter().any(|(p, alt)| {
+            let pl = gaz.place(*p);
+            matches!(pl.kind, Kind::Country | Kind::Continent)
+                || (pl.kind == Kind::Admin1 && !alt)
+                || (is_curated(pl) && !alt)
+        });
+        let big_city = places.iter().any(|(p, alt)| {
+            let pl = gaz.place(*p);
+            !alt && pl.kind == Kind::Settlement && pl.population >= 100_000
+        });
+        if len == 1 {
+            let w = self.norm(i);
+            if gp.stop.contains(w) && !(best_major && allcaps && w.len() <= 3) {
+                // "US", "UK" are fine; "May", "Police" are not.
+                if !(allcaps && best_major) {
+                    return None;
+                }
+            }
+            // "MPs", "MoD": abbreviations in mixed case are not places.
+            let sf = self.surf[i];
+            if sf.chars().count() <= 4
+                && sf.chars().skip(1).any(char::is_uppercase)
+                && sf.chars().any(char::is_lowercase)
+            {
+                return None;
+            }
+            if self.surnames.contains(w) && !best_major {
+                return None;
+            }
+            // A one-letter or two-letter word is a place only when it is a country code in capitals.
+            if w.chars().count() <= 2 && !(allcaps && best_major) {
+                return None;
+            }
+            if allcaps && !best_major && !big_city {
+                return None;
+            }
+            // Common words capitalised at the start of a sentence.
+            if self.initial[i] && !best_major && self.lower_words.contains(w) {
+                return None;
+            }
+            if !best_major && !big_city && self.lower_words.contains(w) {
+                return None;
+            }
+            // "Mike de Kock", "bin Rashid": a name particle before the word makes it a surname.
+            if i >= 2
+                && !best_major
+                && self.link[i - 1]
+                && gp.particles.contains(self.norm(i - 1))
+                && !self.cap[i - 1]
+                && self.cap[i - 2]
+            {
+                return None;
+            }
+            // "Johnson & Johnson": a company.
+            let gap_before = if i > 0 {
+                &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start]
+            } else {
+                ""
+            };
+            let gap_after = if e < self.toks.len() {
+                &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start]
+            } else {
+                ""
+            };
+            if !best_major && (gap_before.contains('&') || gap_after.contains('&')) {
+                return None;
+            }
+            // "Supreme Court", "Mega Millions": a small place name followed by a capitalised common word.
+            if !best_major
+                && !big_city
+                && e < self.toks.len()
+                && self.link[e - 1]
+                && self.cap[e]
+                && gp.stop.contains(self.norm(e))
+            {
+                return None;
+            }
+            // A first name that speaks or is followed by a surname-like word.
+            if gp.first_names.contains(w) && !self.allcaps[i] {
+                if let Some(nw) = self.next_word(e) {
+                    if gp.person_verbs.contains(nw) {
+                        return None;
+                    }
+                }
+            }
+            // A capitalised word preceded by a title or a first name is a person ("George Washington").
+            if i > 0 && self.link[i - 1] && self.cap[i - 1] {
+                let pw = self.norm(i - 1);
+                if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major))
+                    && !self.person_tok[i - 1]
+                {
+                    return None;
+                }
+            }
+        } else {
+            // Multi-word: reject when it is a first name plus surname-like word and not a known place
+            // of some standing ("Jordan Hayes" is not a key anyway; "Santa Barbara" is).
+            if !best_major
+                && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t)))
+            {
+                return None;
+            }
+            if allcaps && !best_major && !big_city {
+                return None;
+            }
+            // all words common lower-case words in the document: "New Hope", "Black Rock"... keep.
+        }
+        let rec = if best_major {
+            0.9
+        } else if len > 1 {
+            0.8
+        } else {
+            0.6
+        };
+        Some(self.make_cand(i, e, CandKind::Places(places), rec))
+    }
+
+    fn next_word(&self, e: usize) -> Option<&str> {
+        if e < self.toks.len() && self.sents.of_token[e] == self.sents.of_token[e - 1] {
+            Some(self.norm(e))
+        } else {
+            None
+        }
+    }
+
+    /// "Armenian-Azerbaijani border", "Armenia–Azerbaijan border", "Russian-Ukrainian frontier".
+    fn compound_border(&self, i: usize) -> Option<Cand> {
+        let n = self.toks.len();
+        let gaz = &*self.gp.gaz;
+        if i + 2 >= n || !self.link[i] || !self.link[i + 1] {
+            return None;
+        }
+        let gap = &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start];
+        if !gap
+            .trim()
+            .chars()
+            .all(|c| matches!(c, '-' | '–' | '—' | '/' | '‐'))
+            || gap.trim().is_empty()
+        {
+            return None;
+        }
+        if !matches!(
+            self.norm(i + 2),
+            "border" | "frontier" | "boundary" | "borders"
+        ) {
+            return None;
+        }
+        let country_of = |t: usize| -> Option<String> {
+            let w = self.norm(t);
+            let c = gaz.demonym_country(w).or_else(|| {
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)
+            })?;
+            gaz.place(c).country.clone()
+        };
+        let (a, b) = (country_of(i)?, country_of(i + 1)?);
+        Some(self.make_cand(i, i + 3, CandKind::Fixed(PlaceIdx::MAX), 0.9)).map(|mut c| {
+            c.what = CandKind::Fixed(PlaceIdx::MAX);
+            // stash the pair in a side table: encoded below by resolve via pair lookup
+            c.rec = 0.9;
+            self.pending_pair(&mut c, a, b);
+            c
+        })
+    }
+
+    fn pending_pair(&self, c: &mut Cand, a: String, b: String) {
+        // The pair is re-read from the text in resolve(); nothing to store here beyond the span.
+        let _ = (c, a, b);
+    }
+
+    fn pair_of(&self, c: &Cand) -> Option<(String, String)> {
+        let gaz = &*self.gp.gaz;
+        let country_of = |t: usize| -> Option<String> {
+            let w = self.norm(t);
+            let cc = gaz.demonym_country(w).or_else(|| {
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)
+            })?;
+            gaz.place(cc).country.clone()
+        };
+        Some((country_of(c.tok_start)?, country_of(c.tok_start + 1)?))
+    }
+
+    /// The curated border segment between two countries, preferring one in a division the
+    /// document names; `None` when there is none or the choice is arbitrary.
+    fn border_segment(
+        &self,
+        a: &str,
+        b: &str,
+        doc_admin1: &HashSet<PlaceIdx>,
+        date: Option<&str>,
+    ) -> Option<PlaceIdx> {
+        let gaz = &*self.gp.gaz;
+        let mut scored: Vec<(i32, PlaceIdx)> = Vec::new();
+        for s in &self.gp.segments {
+            if !(s.countries.contains(a) && s.countries.contains(b)) || a == b {
+                continue;
+            }
+            let p = gaz.place(s.idx);
+            if let Some(d) = date {
+                if !p.valid_on(d) {
+                    continue;
+                }
+            }
+            let mut score = 0;
+            if s.direct.contains(a) && s.direct.contains(b) {
+                score += 2;
+            }
+            if s.admin1.iter().any(|x| doc_admin1.contains(x)) {
+                score += 3;
+            }
+            scored.push((score, s.idx));
+        }
+        scored.sort_by(|x, y| y.0.cmp(&x.0));
+        match scored.as_slice() {
+            [] => None,
+            [only] => Some(only.1),
+            [first, second, ..] if first.0 > second.0 && first.0 >= 3 => Some(first.1),
+            _ => None,
+        }
+    }
+
+    /// Scores namesakes against the document and builds the mentions.
+    fn resolve(&self, cands: Vec<Cand>, date: Option<&str>) -> Vec<Mention> {
+        let gaz = &*self.gp.gaz;
+        // Pass 1: prior choice for every candidate.
+        let first: Vec<Option<PlaceIdx>> = cands
+            .iter()
+            .map(|c| match &c.what {
+                CandKind::Places(ps) => ps
+                    .iter()
+                    .max_by(|a, b| {
+                        self.prior(a.0, a.1, date)
+                            .total_cmp(&self.prior(b.0, b.1, date))
+                    })
+                    .map(|p| p.0),
+                CandKind::Demonym(p) => Some(*p),
+                CandKind::Fixed(p) if *p != PlaceIdx::MAX => Some(*p),
+                CandKind::Fixed(_) => None,
+            })
+            .collect();
+        // Document context: countries and divisions named, weighted by how sure the reading is.
+        let mut ctx_country: HashMap<String, f64> = HashMap::new();
+        let mut ctx_admin1: HashSet<PlaceIdx> = HashSet::new();
+        // Unambiguous settlements for spatial coherence: distinct places, at most MAX_CTX_POINTS, so
+        // that resolution stays linear in the length of the text.
+        const MAX_CTX_POINTS: usize = 256;
+        let mut ctx_points: Vec<(Point<f64>, PlaceIdx)> = Vec::new();
+        let mut ctx_seen: HashSet<PlaceIdx> = HashSet::new();
+        for (c, f) in cands.iter().zip(&first) {
+            let Some(p) = f else { continue };
+            let pl = gaz.place(*p);
+            let unambiguous = match &c.what {
+                CandKind::Places(ps) => {
+                    ps.len() == 1 || matches!(pl.kind, Kind::Country | Kind::Admin1)
+                }
+                _ => true,
+            };
+            let w = match (pl.kind, unambiguous) {
+                (Kind::Country, _) => 3.0,
+                (Kind::Admin1, true) => 2.0,
+                (_, true) => 1.0,
+                _ => 0.3,
+            };
+            if let Some(cc) = &pl.country {
+                *ctx_country.entry(cc.clone()).or_default() += w;
+            }
+            if pl.kind == Kind::Admin1 {
+                ctx_admin1.insert(*p);
+            }
+            if pl.kind == Kind::Settlement
+                && unambiguous
+                && ctx_points.len() < MAX_CTX_POINTS
+                && ctx_seen.insert(*p)
+            {
+                ctx_points.push((pl.point, *p));
+            }
+        }
+        let max_w = ctx_country.values().cloned().fold(0.0, f64::max).max(1.0);
+        // Pass 2: context scores.
+        let mut mentions: Vec<Mention> = Vec::with_capacity(cands.len());
+        for c in cands.iter() {
+            let (place, role, conf) = match &c.what {
+                CandKind::Demonym(p) => (*p, Role::Demonym, c.rec),
+                CandKind::Fixed(p) if *p != PlaceIdx::MAX => (*p, Role::Place, c.rec),
+                CandKind::Fixed(_) => {
+                    let Some((a, b)) = self.pair_of(c) else {
+                        continue;
+                    };
+                    match self.border_segment(&a, &b, &ctx_admin1, date) {
+                        Some(seg) => (seg, Role::Place, 0.85),
+                        None => {
+                            // No curated segment: the two demonyms/countries stand on their own.
+                            for t in [c.tok_start, c.tok_start + 1] {
+                                if let Some(m) = self.single_country_mention(t) {
+                                    mentions.push(m);
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                }
+                CandKind::Places(ps) => {
+                    let hier = self.hierarchy_cue(c);
+                    let mut best: Option<(f64, PlaceIdx)> = None;
+                    let mut second = f64::NEG_INFINITY;
+                    for &(p, alt) in ps {
+                        let pl = gaz.place(p);
+                        let mut s = self.prior(p, alt, date);
+                        if let Some(cc) = &pl.country {
+                            if pl.kind != Kind::Country {
+                                if let Some(w) = ctx_country.get(cc) {
+                                    s += 1.5 + 2.5 * (w / max_w);
+                                }
+                            }
+                        }
+                        if pl.kind == Kind::Settlement {
+                            if let (Some(cc), Some(a1)) = (&pl.country, &pl.admin1) {
+                                if let Some(ai) = gaz.admin1(cc, a1) {
+                                    if ctx_admin1.contains(&ai) {
+                                        s += 2.5;
+                                    }
+                                }
+                            }
+                            // spatial coherence with the unambiguous settlements of the document
+                            let mut near = 0.0f64;
+                            for (pt, other) in &ctx_points {
+                                if *other == p {
+                                    continue;
+                                }
+                                let d = haversine_km(pl.point, *pt);
+                                if d < 50.0 {
+                                    near = near.max(2.0);
+                                } else if d < 250.0 {
+                                    near = near.max(1.0);
+                                }
+                            }
+                            s += near;
+                        }
+                        if let Some(h) = &hier {
+                            if h.contains(&p) {
+                                s += 12.0;
+                            }
+                        }
+                        match best {
+                            Some((bs, _)) if bs >= s => second = second.max(s),
+                            _ => {
+                                if let Some((bs, _)) = best {
+                                    second = second.max(bs);
+                                }
+                                best = Some((s, p));
+                            }
+                        }
+                    }
+                    let Some((bs, bp)) = best else { continue };
+                    let bpl = gaz.place(bp);
+                    // Acceptance: small places need support from the document.
+                    if !self.accept(c, bp, ps, bs, &ctx_country) {
+                        continue;
+                    }
+                    let margin = if second.is_finite() { bs - second } else { 5.0 };
+                    let res_conf = 1.0 / (1.0 + (-margin).exp());
+                    let _ = bpl;
+                    (
+                        bp,
+                        Role::Place,
+                        (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32,
+                    )
+                }
+            };
+            mentions.push(self.mention(
+                c.start,
+                c.end,
+                c.byte_start,
+                c.byte_end,
+                c.sentence,
+                place,
+                role,
+                conf,
+            ));
+        }
+        self.generic_borders(&mut mentions, &ctx_country, &ctx_admin1, date);
+        self.relations(&mut mentions);
+        mentions.sort_by_key(|m| (m.start, m.end));
+        mentions
+    }
+
+    /// A demonym or country name at token t as its own mention.
+    fn single_country_mention(&self, t: usize) -> Option<Mention> {
+        let gaz = &*self.gp.gaz;
+        let w = self.norm(t);
+        let (p, role) = if let Some(c) = gaz.demonym_country(w) {
+            (c, Role::Demonym)
+        } else {
+            (
+                gaz.matches(w)
+                    .map(|(p, _)| p)
+                    .find(|p| gaz.place(*p).kind == Kind::Country)?,
+                Role::Place,
+            )
+        };
+        let tk = &self.toks[t];
+        Some(self.mention(
+            tk.start,
+            tk.end,
+            tk.byte_start,
+            tk.byte_end,
+            self.sents.of_token[t],
+            p,
+            role,
+            0.8,
+        ))
+    }
+
+    /// Whether the chosen reading of a candidate is good enough to report.
+    fn accept(
+        &self,
+        c: &Cand,
+        p: PlaceIdx,
+        ps: &[(PlaceIdx, bool)],
+        _score: f64,
+        ctx: &HashMap<String, f64>,
+    ) -> bool {
+        let gaz = &*self.gp.gaz;
+        let pl = gaz.place(p);
+        if pl.kind != Kind::Settlement {
+            return true;
+        }
+        let alt = ps.iter().find(|x| x.0 == p).is_some_and(|x| x.1);
+        let supported = pl
+            .country
+            .as_ref()
+            .is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
+        let len = c.tok_end - c.tok_start;
+        let pop = pl.population;
+        let min_pop = match (len > 1, alt, supported) {
+            (true, false, _) => 0,
+            (true, true, true) => 0,
+            (true, true, false) => 5_000,
+            (false, false, true) => 0,
+            (false, false, false) => 1_000,
+            (false, true, true) => 2_000,
+            (false, true, false) => 200_000,
+        };
+        if len == 1 && pop < 50_000 && self.gp.first_names.contains(self.norm(c.tok_start)) {
+            return false;
+        }
+        pop >= min_pop
+    }
+
+    /// "X, Y" / "X in Y": the places among X's namesakes that lie in Y (a division or country).
+    fn hierarchy_cue(&self, c: &Cand) -> Option<HashSet<PlaceIdx>> {
+        let gaz = &*self.gp.gaz;
+        let n = self.toks.len();
+        let e = c.tok_end;
+        if e >= n || self.sents.of_token[e] != c.sentence {
+            return None;
+        }
+        let gap = &self.text[c.byte_end.min(self.toks[e].byte_start)..self.toks[e].byte_start];
+        let ok_gap = gap.trim() == ","
+            || gap.trim() == "("
+            || (gap.trim().is_empty() && self.norm(e) == "in");
+        if !ok_gap {
+            return None;
+        }
+        let start = if self.norm(e) == "in" { e + 1 } else { e };
+        if start >= n || !self.cap[start] {
+            return None;
+        }
+        // Y: up to 4 linked words; also US state abbreviations.
+        let mut containers: Vec<(String, Option<String>)> = Vec::new(); // (country, admin1)
+        let mut key = String::new();
+        let mut t = start;
+        loop {
+            if t > start {
+                key.push(' ');
+            }
+            key.push_str(self.norm(t));
+            if let Some(&a) = self.gp.us_states.get(key.as_str()) {
+                let ap = gaz.place(a);
+                containers.push((ap.country.clone().unwrap_or_default(), ap.admin1.clone()));
+            }
+            for (p, _) in gaz.matches(&key) {
+                let pl = gaz.place(p);
+                match pl.kind {
+                    Kind::Country => {
+                        containers.push((pl.country.clone().unwrap_or_default(), None))
+                    }
+                    Kind::Admin1 => {
+                        containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(cc) = gaz.demonym_country(&key) {
+                containers.push((gaz.place(cc).country.clone().unwrap_or_default(), None));
+            }
+            if t + 1 >= n || !self.link[t] || t + 1 - start >= 4 {
+                break;
+            }
+            t += 1;
+        }
+        // "Sotk in Gegharkunik": also a bare province word after the name ("Gegharkunik Province").
+        if containers.is_empty() {
+            return None;
+        }
+        let CandKind::Places(ps) = &c.what else {
+            return None;
+        };
+        let set: HashSet<PlaceIdx> = ps
+            .iter()
+            .map(|x| x.0)
+            .filter(|p| {
+                let pl = gaz.place(*p);
+                containers.iter().any(|(cc, a1)| {
+                    pl.country.as_deref() == Some(cc.as_str())
+                        && pl.kind != Kind::Country
+                        && match a1 {
+                            None => true,
+                            Some(a) => pl.admin1.as_deref() == Some(a.as_str()),
+                        }
+                })
+            })
+            .collect();
+        (!set.is_empty()).then_some(set)
+    }
+
+    /// How likely a reading is before looking at the document.
+    fn prior(&self, p: PlaceIdx, alt: bool, date: Option<&str>) -> f64 {
+        let pl = self.gp.gaz.place(p);
+        let mut s = match pl.kind {
+            Kind::Country => 23.0 + (pl.population as f64 + 1.0).ln() / 10.0,
+            Kind::Continent => 22.0,
+            Kind::Admin1 => 15.0,
+            Kind::Settlement if is_curated(pl) => (pl.population.max(3_000) as f64).ln(),
+            Kind::Settlement => {
+                let f = match pl.feature_code.as_deref() {
+                    Some("PPLC") => 20.0,
+                    Some("PPLA") => 3.0,
+                    Some("PPLA2") => 1.5,
+                    Some("PPLX") | Some("PPLH") | Some("PPLQ") | Some("PPLW") => 0.3,
+                    _ => 1.0,
+                };
+                (1.0 + pl.population as f64 * f).ln()
+            }
+            Kind::Sea
+            | Kind::River
+            | Kind::Lake
+            | Kind::MountainRange
+            | Kind::Desert
+            | Kind::Region
+            | Kind::Natural => 16.5,
+            Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing => 16.0,
+        };
+        if alt {
+            s -= match pl.kind {
+                Kind::Settlement => 2.0,
+                Kind::Admin1 => 1.0,
+                _ => 0.3,
+            };
+        }
+        if let Some(d) = date {
+            if !pl.valid_on(d) {
+                s -= 8.0;
+            }
+        } else if pl.valid_to.is_some() {
+            s -= 0.5;
+        }
+        // Among dated records of the same feature prefer the latest start.
+        if let Some(f) = &pl.valid_from {
+            s += f
+                .get(..4)
+                .and_then(|y| y.parse::<f64>().ok())
+                .map(|y| (y - 1900.0) / 1000.0)
+                .unwrap_or(0.0);
+        }
+        s
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mention(
+        &self,
+        start: usize,
+        end: usize,
+        bs: usize,
+        be: usize,
+        sentence: usize,
+        place: PlaceIdx,
+        role: Role,
+        conf: f32,
+    ) -> Mention {
+        let pl = self.gp.gaz.place(place);
+        let (ss, se, scp) = self.sents.span(sentence);
+        let precision = pl.kind.precision();
+        Mention {
+            name: self.text[bs..be].to_string(),
+            start,
+            end,
+            place,
+            place_id: pl.id.clone(),
+            place_name: pl.name.clone(),
+            kind: pl.kind,
+            precision,
+            geo_precision: acled_precision(precision),
+            confidence: conf.clamp(0.0, 1.0),
+            point: self.gp.ref_points.get(&place).copied().unwrap_or(pl.point),
+            geometry: pl.full_geometry(),
+            sentence: self.text[ss..se].to_string(),
+            sentence_start: scp,
+            role,
+            relation: None,
+        }
+    }
+
+    /// "the border", "state border", "Armenia's border" → the curated segment between the document's
+    /// two leading countries, when one can be chosen.
+    fn generic_borders(
+        &self,
+        mentions: &mut Vec<Mention>,
+        ctx: &HashMap<String, f64>,
+        admin1: &HashSet<PlaceIdx>,
+        date: Option<&str>,
+    ) {
+        let n = self.toks.len();
+        let mut taken: Vec<(usize, usize)> = mentions.iter().map(|m| (m.start, m.end)).collect();
+        taken.sort_unstable();
+        let mut top: Vec<(&String, &f64)> = ctx.iter().collect();
+        top.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        if top.len() < 2 {
+            return;
+        }
+        let seg = match self.border_segment(top[0].0, top[1].0, admin1, date) {
+            Some(s) => s,
+            None => return,
+        };
+        for i in 0..n {
+            if self.norm(i) != "border" || self.cap[i] {
+                continue;
+            }
+            let tk = &self.toks[i];
+            let k = taken.partition_point(|(s, _)| *s < tk.end);
+            if k > 0 && taken[k - 1].1 > tk.start {
+                continue;
+            }
+            let prev = if i > 0 { self.norm(i - 1) } else { "" };
+            let (start_tok, ok) = match prev {
+                "state" => (i - 1, true),
+                "the" | "its" => (i, true),
+                _ => (
+                    i,
+                    k > 0 && taken[k - 1].1 + 2 >= tk.start && taken[k - 1].1 <= tk.start,
+                ),
+            };
+            if !ok {
+                continue;
+            }
+            // "the border districts": an adjective, not the border itself.
+            if i + 1 < n && self.sents.of_token[i + 1] == self.sents.of_token[i] {
+                let gap = &self.text[tk.byte_end..self.toks[i + 1].byte_start];
+                if gap.trim().is_empty()
+                    && !matches!(
+                        self.norm(i + 1),
+                        "with"
+                            | "between"
+                            | "of"
+                            | "in"
+                            | "near"
+                            | "and"
+                            | "on"
+                            | "at"
+                            | "to"
+                            | "from"
+                            | "started"
+                            | "was"
+                            | "is"
+                            | "has"
+                            | "had"
+                            | "runs"
+                            | "ran"
+                            | "area"
+                            | "zone"
+                            | "region"
+                    )
+                {
+                    continue;
+                }
+            }
+            let st = &self.toks[start_tok];
+            let mut m = self.mention(
+                st.start,
+                tk.end,
+                st.byte_start,
+                tk.byte_end,
+                self.sents.of_token[i],
+                seg,
+                Role::Place,
+                0.6,
+            );
+            m.confidence = 0.6;
+            mentions.push(m);
+        }
+    }
+
+    /// Relative references around each mention: "N km north of X", "near X", "between X and Y",
+    /// "N km deep into its territory".
+    fn relations(&self, mentions: &mut [Mention]) {
+        let gaz = &*self.gp.gaz;
+        mentions.sort_by_key(|m| m.start);
+        let tok_at: HashMap<usize, usize> = self
+            .toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.start, i))
+            .collect();
+        let end_at: HashMap<usize, usize> = self
+            .toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.end, i))
+            .collect();
+        for mi in 0..mentions.len() {
+            if mentions[mi].role != Role::Place
+                || matches!(
+                    mentions[mi].kind,
+                    Kind::Country | Kind::Admin1 | Kind::Continent | Kind::Region | Kind::Sea
+                )
+            {
+                continue;
+            }
+            let Some(&ti) = tok_at.get(&mentions[mi].start) else {
+                continue;
+            };
+            let w = |k: usize| -> &str {
+                if ti >= k {
+                    self.norm(ti - k)
+                } else {
+                    ""
+                }
+            };
+            let same_sent =
+                |k: usize| ti >= k && self.sents.of_token[ti - k] == self.sents.of_token[ti];
+            let id = mentions[mi].place_id.clone();
+            let mut rel: Option<Relation> = None;
+            if same_sent(2) && w(1) == "of" && text::direction(w(2)).is_some() {
+                let dir = text::direction(w(2)).unwrap();
+                let dist = if same_sent(4) {
+                    text::distance_km(w(4), w(3))
+                } else {
+                    None
+                };
+                rel = Some(Relation {
+                    kind: "direction_of".into(),
+                    anchor_id: id.clone(),
+                    distance_km: dist,
+                    direction: Some(dir.into()),
+                    side: None,
+                });
+            } else if same_sent(1)
+                && (w(1) == "near"
+                    || w(1) == "outside"
+                    || (w(1) == "of" && matches!(w(2), "outskirts" | "vicinity" | "area"))
+                    || (w(1) == "to" && w(2) == "close"))
+            {
+                rel = Some(Relation {
+                    kind: "near".into(),
+                    anchor_id: id.clone(),
+                    distance_km: None,
+                    direction: None,
+                    side: None,
+                });
+            } else if same_sent(1) && w(1) == "between" {
+                // between X and Y: anchor on X, the other end in `side`.
+                if let Some(&ei) = end_at.get(&mentions[mi].end) {
+                    if ei + 2 < self.toks.len() && self.norm(ei + 1) == "and" {
+                        let ystart = self.toks[ei + 2].start;
+                        let k = mentions.partition_point(|m| m.start < ystart);
+                        if let Some(other) = mentions.get(k).filter(|m| m.start == ystart) {
+                            rel = Some(Relation {
+                                kind: "between".into(),
+                                anchor_id: id.clone(),
+                                distance_km: None,
+                                direction: None,
+                                side: Some(other.place_id.clone()),
+                            });
+                        }
+                    }
+                }
+            }
+            if let Some(r) = rel {
+                let m = &mut mentions[mi];
+                m.relation = Some(r);
+                m.precision = 2;
+                m.geo_precision = 2;
+            }
+        }
+        // "N km (deep) into its/X's territory": anchor on the closest preceding place mention of the sentence.
+        for i in 0..self.toks.len() {
+            if self.norm(i) != "into" && self.norm(i) != "inside" {
+                continue;
+            }
+            // look back for "<num> <unit> [deep]"
+            let mut k = i;
+            if k > 0 && matches!(self.norm(k - 1), "deep" | "further" | "farther") {
+                k -= 1;
+            }
+            if k < 2 {
+                continue;
+            }
+            // "3.5" tokenises as "3", "5"
+            let decimal = (k >= 3
+                && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start] == *".")
+                .then(|| {
+                    text::distance_km(
+                        &format!("{}.{}", self.norm(k - 3), self.norm(k - 2)),
+                        self.norm(k - 1),
+                    )
+                })
+                .flatten();
+            let Some(dist) =
+                decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1)))
+            else {
+                continue;
+            };
+            // territory owner: "its" → the latest country mention in the sentence; "Armenian" → that country
+            let sent = self.sents.of_token[i];
+            let here = self.toks[i].start;
+            let lo = mentions.partition_point(|m| m.start < self.sents.span(sent).2);
+            let hi = mentions.partition_point(|m| m.start < here);
+            let in_sent: Vec<usize> = (lo..hi.max(lo)).collect();
+            let side = (i + 1 < self.toks.len())
+                .then(|| {
+                    let w = self.norm(i + 1);
+                    gaz.demonym_country(w)
+                        .and_then(|c| gaz.place(c).country.clone())
+                        .or_else(|| {
+                            if matches!(w, "its" | "the") {
+                                in_sent
+                                    .iter()
+                                    .rev()
+                                    .map(|&m| gaz.place(mentions[m].place))
+                                    .find(|p| p.kind == Kind::Country)
+                                    .and_then(|p| p.country.clone())
+                            } else {
+                                None
+                            }
+                        })
+                })
+                .flatten();
+            let anchor = in_sent
+                .iter()
+                .rev()
+                .copied()
+                .find(|&m| mentions[m].kind != Kind::Country && mentions[m].role == Role::Place)
+                .or_else(|| in_sent.last().copied());
+            if let Some(m) = anchor {
+                let id = mentions[m].place_id.clone();
+                let mm = &mut mentions[m];
+                mm.relation = Some(Relation {
+                    kind: "distance_inside".into(),
+                    anchor_id: id,
+                    distance_km: Some(dist),
+                    direction: None,
+                    side,
+                });
+                mm.precision = 2;
+                mm.geo_precision = 2;
+            }
+        }
+    }
 }
 
-/// PLACEHOLDER: the RFC 7946 FeatureCollection of mentions.
-pub fn feature_collection(mentions: &[Mention]) -> serde_json::Value {
-    let features: Vec<serde_json::Value> = mentions
-        .iter()
-        .map(|m| {
-            serde_json::json!({
-                "type": "Feature",
-                "geometry": geojson::Geometry::new(geojson::GeometryValue::from(&m.geometry)),
-                "properties": {"name": m.name, "start": m.start, "end": m.end, "place_id": m.place_id,
-                  "place_name": m.place_name, "kind": m.kind.as_str(), "precision": m.precision,
-                  "geo_precision": m.geo_precision, "confidence": m.confidence, "sentence": m.sentence,
-                  "lat": m.point.y(), "lon": m.point.x()}
-            })
-        })
-        .collect();
-    serde_json::json!({"type": "FeatureCollection", "features": features})
+/// One GeoJSON feature per mention (RFC 7946): the place geometry with the mention properties.
+pub fn feature(m: &Mention) -> Value {
+    let g = geojson::GeometryValue::from(&m.geometry);
+    let geometry = serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null);
+    let mut props = Map::new();
+    props.insert("name".into(), json!(m.name));
+    props.insert("start".into(), json!(m.start));
+    props.insert("end".into(), json!(m.end));
+    props.insert("place_id".into(), json!(m.place_id));
+    props.insert("place_name".into(), json!(m.place_name));
+    props.insert("kind".into(), json!(m.kind.as_str()));
+    props.insert(
+        "role".into(),
+        json!(match m.role {
+            Role::Place => "place",
+            Role::Demonym => "demonym",
+        }),
+    );
+    props.insert("precision".into(), json!(m.precision));
+    props.insert("geo_precision".into(), json!(m.geo_precision));
+    props.insert(
+        "confidence".into(),
+        json!((m.confidence as f64 * 1000.0).round() / 1000.0),
+    );
+    props.insert("sentence".into(), json!(m.sentence));
+    props.insert("sentence_start".into(), json!(m.sentence_start));
+    props.insert("lat".into(), json!(m.point.y()));
+    props.insert("lon".into(), json!(m.point.x()));
+    if let Some(r) = &m.relation {
+        props.insert(
+            "relation".into(),
+            serde_json::to_value(r).unwrap_or(Value::Null),
+        );
+    }
+    json!({"type": "Feature", "geometry": geometry, "properties": props})
+}
+
+/// The RFC 7946 FeatureCollection the CLI prints and the HTTP layer returns.
+pub fn feature_collection(mentions: &[Mention]) -> Value {
+    json!({"type": "FeatureCollection", "features": mentions.iter().map(feature).collect::<Vec<_>>()})
+}
+
+/// A mention in the prediction format of the evaluation corpora (no geometry).
+pub fn prediction(m: &Mention) -> Value {
+    let mut v = json!({
+        "start": m.start, "end": m.end, "name": m.name,
+        "lat": (m.point.y() * 1e5).round() / 1e5, "lon": (m.point.x() * 1e5).round() / 1e5,
+        "place_id": m.place_id, "place_name": m.place_name, "kind": m.kind.as_str(),
+        "precision": m.precision, "geo_precision": m.geo_precision,
+        "confidence": (m.confidence as f64 * 1000.0).round() / 1000.0,
+        "role": match m.role { Role::Place => "place", Role::Demonym => "demonym" },
+    });
+    if let Some(r) = &m.relation {
+        v["relation"] = serde_json::to_value(r).unwrap_or(Value::Null);
+    }
+    v
 }

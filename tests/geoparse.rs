@@ -1,0 +1,569 @@
+//! Geoparser tests on a small hand-built gazetteer (no shipped data needed), plus the seed article
+//! when `../shared/seed` and the shipped data are present.
+
+use geo_types::{line_string, polygon, Geometry, Point};
+use sitrep::gazetteer::{Gazetteer, Kind, Place};
+use sitrep::geoparse::{feature_collection, Geoparser, Mention, Role};
+use std::sync::Arc;
+
+fn place(
+    id: &str,
+    name: &str,
+    kind: Kind,
+    country: &str,
+    admin1: Option<&str>,
+    pop: u64,
+    lon: f64,
+    lat: f64,
+) -> Place {
+    Place {
+        id: id.into(),
+        name: name.into(),
+        kind,
+        country: Some(country.into()),
+        admin1: admin1.map(Into::into),
+        population: pop,
+        point: Point::new(lon, lat),
+        feature_code: (kind == Kind::Settlement).then(|| "PPL".to_string()),
+        geometry: None,
+        geonameid: None,
+        names: Vec::new(),
+        demonyms: Vec::new(),
+        valid_from: None,
+        valid_to: None,
+        approximate: false,
+        source: None,
+    }
+}
+
+fn area(lon: f64, lat: f64) -> Geometry<f64> {
+    Geometry::Polygon(
+        polygon![(x: lon - 0.5, y: lat - 0.5), (x: lon + 0.5, y: lat - 0.5), (x: lon + 0.5, y: lat + 0.5), (x: lon - 0.5, y: lat + 0.5), (x: lon - 0.5, y: lat - 0.5)],
+    )
+}
+
+fn gazetteer() -> Gazetteer {
+    let mut v = Vec::new();
+    let mut am = place(
+        "ne-country:ARM",
+        "Armenia",
+        Kind::Country,
+        "AM",
+        None,
+        3_000_000,
+        44.9,
+        40.3,
+    );
+    am.demonyms = vec!["Armenian".into()];
+    am.geometry = Some(area(44.9, 40.3));
+    v.push(am);
+    let mut az = place(
+        "ne-country:AZE",
+        "Azerbaijan",
+        Kind::Country,
+        "AZ",
+        None,
+        10_000_000,
+        47.7,
+        40.3,
+    );
+    az.demonyms = vec!["Azerbaijani".into()];
+    az.geometry = Some(area(47.7, 40.3));
+    v.push(az);
+    let mut td = place(
+        "ne-country:TCD",
+        "Chad",
+        Kind::Country,
+        "TD",
+        None,
+        16_000_000,
+        18.6,
+        15.3,
+    );
+    td.demonyms = vec!["Chadian".into()];
+    v.push(td);
+    let mut jo = place(
+        "ne-country:JOR",
+        "Jordan",
+        Kind::Country,
+        "JO",
+        None,
+        10_000_000,
+        36.4,
+        31.2,
+    );
+    jo.demonyms = vec!["Jordanian".into()];
+    v.push(jo);
+    let mut us = place(
+        "ne-country:USA",
+        "United States",
+        Kind::Country,
+        "US",
+        None,
+        330_000_000,
+        -97.5,
+        39.5,
+    );
+    us.demonyms = vec!["American".into()];
+    v.push(us);
+    let mut su = place(
+        "ne-admin1:AM-SU",
+        "Syunik",
+        Kind::Admin1,
+        "AM",
+        Some("08"),
+        0,
+        46.0,
+        39.5,
+    );
+    su.names = vec!["Syunik Province".into(), "Siunik".into()];
+    su.geometry = Some(area(46.0, 39.5));
+    v.push(su);
+    let mut tx = place(
+        "ne-admin1:US-TX",
+        "Texas",
+        Kind::Admin1,
+        "US",
+        Some("TX"),
+        0,
+        -99.0,
+        31.0,
+    );
+    tx.geometry = Some(area(-99.0, 31.0));
+    v.push(tx);
+    v.push(place(
+        "geonames:174875",
+        "Goris",
+        Kind::Settlement,
+        "AM",
+        Some("08"),
+        20_000,
+        46.34,
+        39.51,
+    ));
+    v.push(place(
+        "geonames:616052",
+        "Yerevan",
+        Kind::Settlement,
+        "AM",
+        Some("11"),
+        1_000_000,
+        44.51,
+        40.18,
+    ));
+    v.push(place(
+        "geonames:147625",
+        "Lachin",
+        Kind::Settlement,
+        "AZ",
+        None,
+        10_000,
+        46.55,
+        39.64,
+    ));
+    v.push(place(
+        "geonames:750165",
+        "Lachin",
+        Kind::Settlement,
+        "TR",
+        None,
+        3_000,
+        34.9,
+        40.8,
+    ));
+    // namesakes: Armenia the Colombian city, Paris in France and in Texas
+    v.push(place(
+        "geonames:3689560",
+        "Armenia",
+        Kind::Settlement,
+        "CO",
+        None,
+        304_314,
+        -75.68,
+        4.53,
+    ));
+    let mut paris = place(
+        "geonames:2988507",
+        "Paris",
+        Kind::Settlement,
+        "FR",
+        None,
+        2_100_000,
+        2.35,
+        48.86,
+    );
+    paris.feature_code = Some("PPLC".into());
+    v.push(paris);
+    v.push(place(
+        "geonames:4717560",
+        "Paris",
+        Kind::Settlement,
+        "US",
+        Some("TX"),
+        25_000,
+        -95.56,
+        33.66,
+    ));
+    v.push(place(
+        "geonames:1",
+        "Victoria",
+        Kind::Settlement,
+        "SC",
+        None,
+        26_000,
+        55.45,
+        -4.62,
+    ));
+    v.push(place(
+        "geonames:2",
+        "May",
+        Kind::Settlement,
+        "US",
+        None,
+        900,
+        -99.0,
+        31.9,
+    ));
+    v.push(place(
+        "geonames:3",
+        "Hayes",
+        Kind::Settlement,
+        "GB",
+        None,
+        80_000,
+        -0.42,
+        51.51,
+    ));
+    let mut xk = place(
+        "geonames:148",
+        "Khankendi",
+        Kind::Settlement,
+        "AZ",
+        None,
+        50_000,
+        46.75,
+        39.82,
+    );
+    xk.names = vec!["Xankəndi".into(), "Stepanakert".into()];
+    v.push(xk);
+    let mut corridor = place(
+        "sitrep:lachin-corridor-2020",
+        "Lachin corridor",
+        Kind::Corridor,
+        "AZ",
+        None,
+        0,
+        46.5,
+        39.6,
+    );
+    corridor.names = vec!["Lachin Corridor".into(), "Lachin road".into()];
+    corridor.geometry = Some(Geometry::LineString(
+        line_string![(x: 46.34, y: 39.51), (x: 46.75, y: 39.82)],
+    ));
+    corridor.valid_from = Some("2020-11-10".into());
+    corridor.valid_to = Some("2022-08-30".into());
+    v.push(corridor);
+    let mut loc = place(
+        "sitrep:nk-line-of-contact-2020",
+        "Nagorno-Karabakh line of contact",
+        Kind::LineOfContact,
+        "AZ",
+        None,
+        0,
+        47.0,
+        39.8,
+    );
+    loc.names = vec!["line of contact".into(), "engagement line".into()];
+    loc.geometry = Some(Geometry::LineString(
+        line_string![(x: 46.9, y: 39.5), (x: 47.1, y: 40.1)],
+    ));
+    loc.valid_from = Some("2020-11-10".into());
+    loc.valid_to = Some("2023-09-28".into());
+    v.push(loc);
+    let mut border = place(
+        "sitrep:arm-aze-border-syunik",
+        "Armenia–Azerbaijan border (Syunik)",
+        Kind::BorderSegment,
+        "AM",
+        None,
+        0,
+        46.2,
+        39.6,
+    );
+    border.names = vec!["Armenia–Azerbaijan border in Syunik".into()];
+    border.geometry = Some(Geometry::LineString(
+        line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)],
+    ));
+    v.push(border);
+    Gazetteer::from_places(v)
+}
+
+fn parser() -> Geoparser {
+    Geoparser::new(Arc::new(gazetteer()))
+}
+
+fn find<'a>(ms: &'a [Mention], name: &str) -> Option<&'a Mention> {
+    ms.iter().find(|m| m.name == name)
+}
+
+fn chars(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end - start).collect()
+}
+
+#[test]
+fn empty_text_gives_no_mentions() {
+    let gp = parser();
+    assert!(gp.parse("", None).is_empty());
+    assert!(gp.parse("   \n  ", None).is_empty());
+    assert_eq!(
+        feature_collection(&[])["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn multi_word_names_win_over_their_parts() {
+    let gp = parser();
+    let text = "Trucks moved along the Lachin Corridor towards Goris.";
+    let ms = gp.parse(text, Some("2021-05-12"));
+    let c = find(&ms, "Lachin Corridor").expect("corridor found");
+    assert_eq!(c.place_id, "sitrep:lachin-corridor-2020");
+    assert_eq!(chars(text, c.start, c.end), "Lachin Corridor");
+    assert_eq!(c.precision, 5);
+    assert!(matches!(c.geometry, Geometry::LineString(_)));
+    assert!(find(&ms, "Lachin").is_none());
+    assert_eq!(find(&ms, "Goris").unwrap().place_id, "geonames:174875");
+}
+
+#[test]
+fn people_and_months_are_not_places() {
+    let gp = parser();
+    let text = "Jordan Hayes met Victoria Nuland in May. Later Hayes said the talks went well.";
+    let ms = gp.parse(text, None);
+    assert!(
+        ms.is_empty(),
+        "unexpected mentions: {:?}",
+        ms.iter().map(|m| &m.name).collect::<Vec<_>>()
+    );
+    let ms = gp.parse("Chad said he would come. Refugees fled to Chad.", None);
+    assert_eq!(
+        ms.len(),
+        1,
+        "{:?}",
+        ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>()
+    );
+    assert_eq!(ms[0].place_id, "ne-country:TCD");
+    assert_eq!(ms[0].start, 42);
+}
+
+#[test]
+fn namesakes_follow_the_document() {
+    let gp = parser();
+    // Armenia the country beside Yerevan; Armenia the Colombian city is the minor reading.
+    let ms = gp.parse("Officials in Yerevan said Armenia would respond.", None);
+    assert_eq!(find(&ms, "Armenia").unwrap().place_id, "ne-country:ARM");
+    assert_eq!(find(&ms, "Armenia").unwrap().precision, 6);
+    // Hierarchy cue "Paris, Texas".
+    let ms = gp.parse("The storm hit Paris, Texas on Monday.", None);
+    assert_eq!(find(&ms, "Paris").unwrap().place_id, "geonames:4717560");
+    assert_eq!(find(&ms, "Texas").unwrap().place_id, "ne-admin1:US-TX");
+    // Without the cue the capital wins.
+    let ms = gp.parse("The summit was held in Paris.", None);
+    assert_eq!(find(&ms, "Paris").unwrap().place_id, "geonames:2988507");
+    // "Lachin" next to Goris and Armenia is the Azerbaijani town, not the Turkish one.
+    let ms = gp.parse("Refugees from Lachin reached Goris in Armenia.", None);
+    assert_eq!(find(&ms, "Lachin").unwrap().place_id, "geonames:147625");
+}
+
+#[test]
+fn demonyms_and_compound_borders() {
+    let gp = parser();
+    let text = "Shots were fired on the Armenian-Azerbaijani border in Syunik Province.";
+    let ms = gp.parse(text, None);
+    let b = find(&ms, "Armenian-Azerbaijani border").expect("compound border");
+    assert_eq!(b.place_id, "sitrep:arm-aze-border-syunik");
+    assert_eq!((b.start, b.end), (24, 51));
+    assert!(matches!(b.geometry, Geometry::LineString(_)));
+    let s = find(&ms, "Syunik Province").unwrap();
+    assert_eq!(s.place_id, "ne-admin1:AM-SU");
+    assert!(
+        matches!(s.geometry, Geometry::Polygon(_)),
+        "an area stays an area"
+    );
+    // A demonym alone is reported as such, with the country's point.
+    let ms = gp.parse("An Armenian official spoke.", None);
+    let d = find(&ms, "Armenian").unwrap();
+    assert_eq!(d.role, Role::Demonym);
+    assert_eq!(d.place_id, "ne-country:ARM");
+}
+
+#[test]
+fn diacritics_and_code_point_offsets() {
+    let gp = parser();
+    let text = "Über Nacht: shelling hit Xankəndi and Stepanakert.";
+    let ms = gp.parse(text, None);
+    let x = find(&ms, "Xankəndi").expect("Xankəndi found");
+    assert_eq!(x.place_id, "geonames:148");
+    assert_eq!(chars(text, x.start, x.end), "Xankəndi");
+    assert_eq!(x.start, 25);
+    assert_eq!(find(&ms, "Stepanakert").unwrap().place_id, "geonames:148");
+}
+
+#[test]
+fn generic_references_and_dates() {
+    let gp = parser();
+    let ms = gp.parse(
+        "Peacekeepers were deployed along the engagement line.",
+        Some("2021-05-14"),
+    );
+    let l = find(&ms, "engagement line").expect("engagement line");
+    assert_eq!(l.place_id, "sitrep:nk-line-of-contact-2020");
+    assert_eq!(l.precision, 5);
+}
+
+#[test]
+fn relative_references_keep_the_anchor() {
+    let gp = parser();
+    let ms = gp.parse(
+        "Shelling was reported 12 km north of Goris on Tuesday.",
+        None,
+    );
+    let g = find(&ms, "Goris").unwrap();
+    assert_eq!(g.point, Point::new(46.34, 39.51), "the point is not moved");
+    let r = g.relation.as_ref().expect("relation");
+    assert_eq!(r.kind, "direction_of");
+    assert_eq!(r.direction.as_deref(), Some("N"));
+    assert_eq!(r.distance_km, Some(12.0));
+    assert_eq!(g.precision, 2);
+    let ms = gp.parse(
+        "Troops crossed near Goris, moving 3.5 kilometers deep into Armenian territory.",
+        None,
+    );
+    let g = find(&ms, "Goris").unwrap();
+    let r = g.relation.as_ref().expect("relation");
+    assert_eq!(r.kind, "distance_inside");
+    assert_eq!(r.distance_km, Some(3.5));
+    assert_eq!(r.side.as_deref(), Some("AM"));
+}
+
+#[test]
+fn feature_collection_has_the_documented_properties() {
+    let gp = parser();
+    let text = "Clashes near Goris, Armenia.";
+    let ms = gp.parse(text, None);
+    let fc = feature_collection(&ms);
+    assert_eq!(fc["type"], "FeatureCollection");
+    let f = &fc["features"][0];
+    for k in [
+        "name",
+        "start",
+        "end",
+        "place_id",
+        "place_name",
+        "kind",
+        "precision",
+        "geo_precision",
+        "confidence",
+        "sentence",
+        "lat",
+        "lon",
+    ] {
+        assert!(f["properties"].get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(f["properties"]["sentence"], text);
+    let conf = f["properties"]["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&conf));
+}
+
+#[test]
+fn long_text_runs_in_linear_time() {
+    let gp = parser();
+    let para = "Officials in Yerevan said the Lachin Corridor stayed open while Goris waited. ";
+    let small: String = para.repeat(1_000);
+    let big: String = para.repeat(10_000);
+    let t0 = std::time::Instant::now();
+    let a = gp.parse(&small, None).len();
+    let t1 = t0.elapsed();
+    let t0 = std::time::Instant::now();
+    let b = gp.parse(&big, None).len();
+    let t2 = t0.elapsed();
+    assert_eq!(b, a * 10);
+    assert!(
+        t2 < t1 * 30 + std::time::Duration::from_millis(200),
+        "10x text took {t2:?} vs {t1:?}"
+    );
+}
+
+/// The seed article (read at run time, never copied): every expected reference comes out with the
+/// right geometry kind, and no person or agency does. Skipped without ../shared or the shipped data.
+#[test]
+fn seed_article() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/seed/border-incident-article.txt");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} not found", path.display());
+        return;
+    };
+    let Ok(gaz) = Gazetteer::load_default() else {
+        eprintln!("skipped: shipped gazetteer data not found");
+        return;
+    };
+    if gaz.by_id("sitrep:lachin-corridor-2020").is_none() {
+        eprintln!("skipped: curated layer not present");
+        return;
+    }
+    let gp = Geoparser::new(Arc::new(gaz));
+    let ms = gp.parse(&text, Some("2021-05-14"));
+    let has = |id: &str| ms.iter().find(|m| m.place_id == id);
+    for name in ["Moscow", "Yerevan", "Baku"] {
+        let m = ms
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert!(
+            matches!(m.geometry, Geometry::Point(_)),
+            "{name} is a point"
+        );
+    }
+    for id in ["ne-country:ARM", "ne-country:AZE"] {
+        assert!(has(id).is_some(), "{id} missing");
+    }
+    let area = |g: &Geometry<f64>| matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
+    let line =
+        |g: &Geometry<f64>| matches!(g, Geometry::LineString(_) | Geometry::MultiLineString(_));
+    assert!(area(
+        &has("sitrep:nagorno-karabakh")
+            .expect("Nagorno-Karabakh")
+            .geometry
+    ));
+    assert!(area(&has("ne-admin1:AM-SU").expect("Syunik").geometry));
+    assert!(area(
+        &has("sitrep:south-caucasus")
+            .expect("South Caucasus")
+            .geometry
+    ));
+    assert!(line(
+        &has("sitrep:nk-line-of-contact-2020")
+            .expect("engagement line")
+            .geometry
+    ));
+    assert!(line(
+        &has("sitrep:lachin-corridor-2020")
+            .expect("Lachin Corridor")
+            .geometry
+    ));
+    let border = ms
+        .iter()
+        .find(|m| m.name == "Armenian-Azerbaijani border")
+        .expect("border");
+    assert_eq!(border.kind, Kind::BorderSegment);
+    for bad in ["Putin", "Pashinyan", "TASS"] {
+        assert!(
+            !ms.iter().any(|m| m.name.contains(bad)),
+            "{bad} must not be a place"
+        );
+    }
+}
