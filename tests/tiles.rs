@@ -542,3 +542,30 @@ fn shared_mvt_checker_when_available() {
     assert!(out.status.success(), "mvt_check.py failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("features with problems: 0"), "{stdout}");
 }
+
+#[test]
+fn oversized_tile_is_thinned_to_the_budget_keeping_the_largest() {
+    let t = TileId::new(10, 600, 380).unwrap();
+    let mut rng = Rng(21);
+    let big = "x".repeat(400);
+    let mut inc = Vec::new();
+    for i in 0..2000u64 {
+        let x0 = rng.range(100.0, 3000.0);
+        let y0 = rng.range(100.0, 4000.0);
+        let len = 5.0 + (i as f64) * 0.5; // id 2000 is the longest
+        let a = tile_to_lonlat(&t, coord! { x: x0, y: y0 });
+        let b = tile_to_lonlat(&t, coord! { x: x0 + len.min(1000.0), y: y0 + 3.0 });
+        let mut x = incident(i + 1, LineString(vec![a, b]).into(), Layer::Lines);
+        x.props.insert("quote".into(), Value::String(format!("{big}{i}")));
+        inc.push(x);
+    }
+    let snap = IndexSnapshot::build(inc);
+    let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+    assert!(bytes.len() <= sitrep::tiles::MAX_TILE_BYTES, "{}", bytes.len());
+    assert!(bytes.len() > sitrep::tiles::MAX_TILE_BYTES / 2, "{}", bytes.len());
+    assert!(strict_check(&bytes).is_empty());
+    let d = decode(&bytes);
+    let ids: HashSet<u64> = d["lines"].iter().filter_map(|f| f.0).collect();
+    assert!(ids.contains(&2000) && ids.contains(&1500));
+    assert!(!ids.contains(&1) && ids.len() < 2000);
+}
