@@ -13,6 +13,18 @@ use serde_json::Value;
 use sitrep::index::{Incident, Layer, SpatialIndex};
 use sitrep::tiles::{gzip, incidents_tile};
 
+unsafe extern "C" {
+    /// glibc: give freed heap memory back to the OS, so RSS shows what is still in use.
+    fn malloc_trim(pad: usize) -> i32;
+}
+
+fn trim() {
+    // SAFETY: malloc_trim only releases free memory held by the allocator.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
 fn rss_mb(field: &str) -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -75,7 +87,10 @@ fn to_incident(i: usize, f: &mut Value) -> Option<Incident> {
 }
 
 /// bench.mjs's tile picking, bit for bit: LCG in f64 with seed 7, shared across zooms.
-fn peer_tiles(feats: &[Value], zooms: &[u8], per_zoom: usize) -> Vec<(u8, Vec<(u32, u32)>, usize)> {
+/// (zoom, valid tiles, number of picked tiles with x or y outside 0..2^z)
+type TileList = Vec<(u8, Vec<(u32, u32)>, usize)>;
+
+fn peer_tiles(feats: &[Value], zooms: &[u8], per_zoom: usize) -> TileList {
     let mut seed = 7.0f64;
     let mut rnd = || {
         seed = (seed * 1103515245.0 + 12345.0) % 2147483648.0;
@@ -167,8 +182,9 @@ fn main() {
     let index = SpatialIndex::from_incidents(incidents);
     let index_ms = t.elapsed().as_secs_f64() * 1e3;
     let snap = index.snapshot();
+    trim();
     println!(
-        "file={path} features={} incidents={n} parse_ms={parse_ms:.0} to_incidents_ms={convert_ms:.0} index_build_ms={index_ms:.0} threads_for_build={} rss_MB={:.0}",
+        "file={path} features={} incidents={n} parse_ms={parse_ms:.0} to_incidents_ms={convert_ms:.0} index_build_ms={index_ms:.0} threads_for_build={} rss_after_load_MB={:.0} (parse tree freed, malloc_trim)",
         n_feats,
         rayon::current_num_threads(),
         rss_mb("VmRSS:")
@@ -304,5 +320,6 @@ fn main() {
             lat_us[lat_us.len() * 9 / 10]
         );
     }
-    println!("rss_MB={:.0} peak_rss_MB={:.0}", rss_mb("VmRSS:"), rss_mb("VmHWM:"));
+    trim();
+    println!("rss_MB={:.0} (after malloc_trim) peak_rss_MB={:.0}", rss_mb("VmRSS:"), rss_mb("VmHWM:"));
 }

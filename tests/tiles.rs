@@ -28,7 +28,7 @@ impl Rng {
 fn props(id: u64) -> Map<String, Value> {
     match json!({
         "mention_id": id, "place_name": format!("Place {id}"), "precision": 2, "confidence": 0.75,
-        "approximate": id % 2 == 0, "delta": -5, "nothing": null, "nested": {"a": 1}, "list": [1, 2],
+        "approximate": id.is_multiple_of(2), "delta": -5, "nothing": null, "nested": {"a": 1}, "list": [1, 2],
     }) {
         Value::Object(m) => m,
         _ => unreachable!(),
@@ -568,4 +568,36 @@ fn oversized_tile_is_thinned_to_the_budget_keeping_the_largest() {
     let ids: HashSet<u64> = d["lines"].iter().filter_map(|f| f.0).collect();
     assert!(ids.contains(&2000) && ids.contains(&1500));
     assert!(!ids.contains(&1) && ids.len() < 2000);
+}
+
+#[test]
+fn basemap_detailed_polygon_uses_simplified_copy_at_low_zoom() {
+    // a 20,000-vertex circle: low zooms draw a cheap simplified copy, every zoom stays valid
+    let n = 20_000;
+    let ring: Vec<Coord<f64>> = (0..=n)
+        .map(|k| {
+            let a = std::f64::consts::TAU * f64::from(k % n) / f64::from(n);
+            coord! { x: 10.0 + 5.0 * a.cos(), y: 20.0 + 5.0 * a.sin() }
+        })
+        .collect();
+    let map = Basemap::new(vec![BasemapFeature {
+        geometry: Polygon::new(LineString(ring), vec![]).into(),
+        layer: BasemapLayer::Countries,
+        min_zoom: 0,
+        props: Map::new(),
+    }]);
+    let verts = |z: u8| {
+        let t = tile_for_lonlat(10.0, 25.0, z);
+        let bytes = basemap_tile(&map, t.z, t.x, t.y).unwrap();
+        assert!(strict_check(&bytes).is_empty());
+        match &decode(&bytes)["countries"][0].1 {
+            Geometry::Polygon(p) => p.exterior().0.len(),
+            g => panic!("{g:?}"),
+        }
+    };
+    let v2 = verts(2);
+    assert!((8..200).contains(&v2), "{v2}");
+    for z in [5u8, 8, 11, 13] {
+        assert!(verts(z) >= 4);
+    }
 }

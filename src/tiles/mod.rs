@@ -12,6 +12,7 @@
 //! - [`basemap_tile`] → layers `countries`, `admin1`, `places` from a prebuilt [`Basemap`].
 //! - [`TileError`] for out-of-range z/x/y (HTTP 400).
 //! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
+//!
 //! Not for: HTTP, persistence, or ingest.
 
 pub mod cache;
@@ -243,6 +244,8 @@ pub struct BasemapFeature {
 struct BasemapEntry {
     feature: BasemapFeature,
     world: Geometry<f64>,
+    /// Pre-simplified copies for low zooms: (band zoom, geometry), ascending band.
+    lods: Vec<(u8, Geometry<f64>)>,
     bbox: Rect<f64>,
     /// `rank` property (smaller = more important), for ordering places.
     rank: i64,
@@ -278,7 +281,8 @@ impl Basemap {
                 items.push(GeomWithData::new(Rectangle::from_corners([a, bbox.min().y], [b, bbox.max().y]), slot));
             }
             let rank = feature.props.get("rank").and_then(Value::as_i64).unwrap_or(i64::MAX);
-            entries.push(BasemapEntry { feature, world, bbox, rank });
+            let lods = lods(&world);
+            entries.push(BasemapEntry { feature, world, lods, bbox, rank });
         }
         Basemap { entries, tree: RTree::bulk_load(items) }
     }
@@ -290,6 +294,35 @@ impl Basemap {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Zoom bands with a pre-simplified basemap geometry (RDP, half a tile unit at the band's zoom,
+/// so at most one unit at the next zoom); z ≥ 12 uses the full geometry.
+const LOD_BANDS: [u8; 6] = [0, 2, 4, 6, 8, 10];
+
+fn lods(world: &Geometry<f64>) -> Vec<(u8, Geometry<f64>)> {
+    use geo::{CoordsIter, Simplify};
+    let n = world.coords_count();
+    if n <= 64 {
+        return Vec::new();
+    }
+    let mut out: Vec<(u8, Geometry<f64>)> = Vec::new();
+    for band in LOD_BANDS {
+        let eps = 0.5 / (f64::from(1u32 << band) * f64::from(EXTENT));
+        let g = match world {
+            Geometry::Polygon(p) => Geometry::Polygon(p.simplify(eps)),
+            Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.simplify(eps)),
+            Geometry::LineString(l) => Geometry::LineString(l.simplify(eps)),
+            Geometry::MultiLineString(l) => Geometry::MultiLineString(l.simplify(eps)),
+            _ => return Vec::new(),
+        };
+        let m = g.coords_count();
+        out.push((band, g));
+        if m * 10 > n * 9 {
+            break; // finer bands would barely differ from the full geometry
+        }
+    }
+    out
 }
 
 fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
@@ -329,7 +362,8 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
     let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
     for s in slots {
         let e = &map.entries[s as usize];
-        let Some(g) = prepare::prepare(&e.world, e.bbox, &tile, tol) else { continue };
+        let world = e.lods.iter().rev().find(|(band, _)| *band <= z).map_or(&e.world, |(_, g)| g);
+        let Some(g) = prepare::prepare(world, e.bbox, &tile, tol) else { continue };
         let li = match e.feature.layer {
             BasemapLayer::Countries => 0,
             BasemapLayer::Admin1 => 1,
