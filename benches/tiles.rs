@@ -3,7 +3,8 @@
 //! Prints load/index time, cold tiles/s per zoom (render + gzip-6, one thread) over the same tile
 //! list as ../shared/tools/bench/node/bench.mjs (same LCG, seed 7, same picking rule), tile sizes,
 //! a z0–z3 full sweep for the size budget, single-insert cost, bbox query latency for ~100-feature
-//! answers and RSS.
+//! answers and RSS. Env: SITREP_BENCH_DUMP_TILES=file (tile list), SITREP_BENCH_DUMP_DIR=dir (tiles,
+//! e.g. for ../shared/tools/mvt_check.py).
 
 use std::time::Instant;
 
@@ -197,6 +198,7 @@ fn main() {
     }
     println!("(invalid = picked tiles with x >= 2^z: antimeridian crossers beyond 180°, answered 400)");
     println!("z  tiles  invalid  cold_tiles/s(render+gzip)  render/s  avg_feats  avg_bytes  avg_gz_bytes  max_bytes  empty");
+    let dump_dir = std::env::var("SITREP_BENCH_DUMP_DIR").ok();
     let mut total_tiles = 0usize;
     let mut total_s = 0.0f64;
     for (z, tiles, invalid) in &list {
@@ -213,6 +215,13 @@ fn main() {
             kept.push(bytes);
         }
         let secs = t0.elapsed().as_secs_f64();
+        if let Some(dir) = &dump_dir {
+            for ((x, y), b) in tiles.iter().zip(&kept) {
+                if !b.is_empty() {
+                    std::fs::write(format!("{dir}/{z}-{x}-{y}.mvt"), b).expect("dump tile");
+                }
+            }
+        }
         total_tiles += tiles.len();
         total_s += secs;
         let nonempty = outs.iter().filter(|o| o.0 > 0).count().max(1);

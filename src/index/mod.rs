@@ -269,6 +269,8 @@ pub struct IndexSnapshot {
     /// Base slots removed or superseded by the delta.
     dead: Arc<HashSet<u32>>,
     generation: u64,
+    /// Lazily computed [`IndexSnapshot::bounds`].
+    bounds: std::sync::OnceLock<Option<[f64; 4]>>,
 }
 
 impl Default for IndexSnapshot {
@@ -278,6 +280,7 @@ impl Default for IndexSnapshot {
             delta: Arc::new(Segment::default()),
             dead: Arc::new(HashSet::new()),
             generation: 0,
+            bounds: std::sync::OnceLock::new(),
         }
     }
 }
@@ -341,7 +344,12 @@ impl IndexSnapshot {
 
     /// Lon/lat bounds `[w, s, e, n]` of all live incidents (longitudes within ±180; the full
     /// longitude range when something crosses the antimeridian), or `None` when empty.
+    /// Computed once per snapshot.
     pub fn bounds(&self) -> Option<[f64; 4]> {
+        *self.bounds.get_or_init(|| self.compute_bounds())
+    }
+
+    fn compute_bounds(&self) -> Option<[f64; 4]> {
         let mut acc: Option<[f64; 4]> = None;
         for e in self.iter() {
             let bb = e.lonlat_bbox;
@@ -561,6 +569,7 @@ impl SpatialIndex {
                 delta: Arc::new(Segment::default()),
                 dead: Arc::new(HashSet::new()),
                 generation: cur.generation + 1,
+                bounds: std::sync::OnceLock::new(),
             }
         } else {
             let delta = if delta_hit {
@@ -584,6 +593,7 @@ impl SpatialIndex {
                 delta: Arc::new(delta),
                 dead: Arc::new(dead),
                 generation: cur.generation + 1,
+                bounds: std::sync::OnceLock::new(),
             }
         };
         self.current.store(Arc::new(next));
