@@ -28,7 +28,7 @@ impl Rng {
 fn props(id: u64) -> Map<String, Value> {
     match json!({
         "mention_id": id, "place_name": format!("Place {id}"), "precision": 2, "confidence": 0.75,
-        "approximate": id % 2 == 0, "delta": -5, "nothing": null, "nested": {"a": 1}, "list": [1, 2],
+        "approximate": id.is_multiple_of(2), "delta": -5, "nothing": null, "nested": {"a": 1}, "list": [1, 2],
     }) {
         Value::Object(m) => m,
         _ => unreachable!(),
@@ -541,4 +541,63 @@ fn shared_mvt_checker_when_available() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "mvt_check.py failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("features with problems: 0"), "{stdout}");
+}
+
+#[test]
+fn oversized_tile_is_thinned_to_the_budget_keeping_the_largest() {
+    let t = TileId::new(10, 600, 380).unwrap();
+    let mut rng = Rng(21);
+    let big = "x".repeat(400);
+    let mut inc = Vec::new();
+    for i in 0..2000u64 {
+        let x0 = rng.range(100.0, 3000.0);
+        let y0 = rng.range(100.0, 4000.0);
+        let len = 5.0 + (i as f64) * 0.5; // id 2000 is the longest
+        let a = tile_to_lonlat(&t, coord! { x: x0, y: y0 });
+        let b = tile_to_lonlat(&t, coord! { x: x0 + len.min(1000.0), y: y0 + 3.0 });
+        let mut x = incident(i + 1, LineString(vec![a, b]).into(), Layer::Lines);
+        x.props.insert("quote".into(), Value::String(format!("{big}{i}")));
+        inc.push(x);
+    }
+    let snap = IndexSnapshot::build(inc);
+    let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
+    assert!(bytes.len() <= sitrep::tiles::MAX_TILE_BYTES, "{}", bytes.len());
+    assert!(bytes.len() > sitrep::tiles::MAX_TILE_BYTES / 2, "{}", bytes.len());
+    assert!(strict_check(&bytes).is_empty());
+    let d = decode(&bytes);
+    let ids: HashSet<u64> = d["lines"].iter().filter_map(|f| f.0).collect();
+    assert!(ids.contains(&2000) && ids.contains(&1500));
+    assert!(!ids.contains(&1) && ids.len() < 2000);
+}
+
+#[test]
+fn basemap_detailed_polygon_uses_simplified_copy_at_low_zoom() {
+    // a 20,000-vertex circle: low zooms draw a cheap simplified copy, every zoom stays valid
+    let n = 20_000;
+    let ring: Vec<Coord<f64>> = (0..=n)
+        .map(|k| {
+            let a = std::f64::consts::TAU * f64::from(k % n) / f64::from(n);
+            coord! { x: 10.0 + 5.0 * a.cos(), y: 20.0 + 5.0 * a.sin() }
+        })
+        .collect();
+    let map = Basemap::new(vec![BasemapFeature {
+        geometry: Polygon::new(LineString(ring), vec![]).into(),
+        layer: BasemapLayer::Countries,
+        min_zoom: 0,
+        props: Map::new(),
+    }]);
+    let verts = |z: u8| {
+        let t = tile_for_lonlat(10.0, 25.0, z);
+        let bytes = basemap_tile(&map, t.z, t.x, t.y).unwrap();
+        assert!(strict_check(&bytes).is_empty());
+        match &decode(&bytes)["countries"][0].1 {
+            Geometry::Polygon(p) => p.exterior().0.len(),
+            g => panic!("{g:?}"),
+        }
+    };
+    let v2 = verts(2);
+    assert!((8..200).contains(&v2), "{v2}");
+    for z in [5u8, 8, 11, 13] {
+        assert!(verts(z) >= 4);
+    }
 }

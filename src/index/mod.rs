@@ -269,6 +269,8 @@ pub struct IndexSnapshot {
     /// Base slots removed or superseded by the delta.
     dead: Arc<HashSet<u32>>,
     generation: u64,
+    /// Lazily computed [`IndexSnapshot::bounds`].
+    bounds: std::sync::OnceLock<Option<[f64; 4]>>,
 }
 
 impl Default for IndexSnapshot {
@@ -278,6 +280,7 @@ impl Default for IndexSnapshot {
             delta: Arc::new(Segment::default()),
             dead: Arc::new(HashSet::new()),
             generation: 0,
+            bounds: std::sync::OnceLock::new(),
         }
     }
 }
@@ -341,7 +344,12 @@ impl IndexSnapshot {
 
     /// Lon/lat bounds `[w, s, e, n]` of all live incidents (longitudes within ±180; the full
     /// longitude range when something crosses the antimeridian), or `None` when empty.
+    /// Computed once per snapshot.
     pub fn bounds(&self) -> Option<[f64; 4]> {
+        *self.bounds.get_or_init(|| self.compute_bounds())
+    }
+
+    fn compute_bounds(&self) -> Option<[f64; 4]> {
         let mut acc: Option<[f64; 4]> = None;
         for e in self.iter() {
             let bb = e.lonlat_bbox;
@@ -422,7 +430,9 @@ fn lonlat_boxes(bbox: [f64; 4]) -> Vec<Rect<f64>> {
     let mk = |a: f64, b: f64| Rect::new(Coord { x: a, y: s }, Coord { x: b, y: n });
     if w > e {
         // crosses the antimeridian (RFC 7946 §5.2)
-        return vec![mk(proj::wrap_lon(w), 180.0), mk(-180.0, proj::wrap_lon(e).max(-180.0))];
+        let ww = if w == 180.0 { 180.0 } else { proj::wrap_lon(w) };
+        let ee = if e == 180.0 { 180.0 } else { proj::wrap_lon(e) };
+        return vec![mk(ww, 180.0), mk(-180.0, ee)];
     }
     if e - w >= 360.0 {
         return vec![mk(-180.0, 180.0)];
@@ -561,6 +571,7 @@ impl SpatialIndex {
                 delta: Arc::new(Segment::default()),
                 dead: Arc::new(HashSet::new()),
                 generation: cur.generation + 1,
+                bounds: std::sync::OnceLock::new(),
             }
         } else {
             let delta = if delta_hit {
@@ -584,6 +595,7 @@ impl SpatialIndex {
                 delta: Arc::new(delta),
                 dead: Arc::new(dead),
                 generation: cur.generation + 1,
+                bounds: std::sync::OnceLock::new(),
             }
         };
         self.current.store(Arc::new(next));
@@ -683,5 +695,8 @@ mod tests {
         assert_eq!(world_x_ranges(-0.5, 1.5), vec![(0.0, 1.0)]);
         assert_eq!(lonlat_boxes([170.0, 0.0, -170.0, 1.0]).len(), 2);
         assert_eq!(lonlat_boxes([170.0, 0.0, 190.0, 1.0]).len(), 2);
+        // a crossing box starting exactly at 180° is not the whole world
+        let b = lonlat_boxes([180.0, 0.0, -170.0, 1.0]);
+        assert_eq!((b[0].min().x, b[0].max().x, b[1].min().x, b[1].max().x), (180.0, 180.0, -180.0, -170.0));
     }
 }

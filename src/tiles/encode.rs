@@ -98,6 +98,15 @@ fn write_layer(mut layer: MvtLayerBuilder, features: &[EncFeature<'_>]) -> Resul
     Ok(layer)
 }
 
+/// Encode one layer as a framed tile chunk: tiles are concatenations of such chunks, so a
+/// tile's layers can be sized and re-encoded independently. Empty layer → empty `Vec`.
+pub(crate) fn encode_layer(layer: &EncLayer<'_>) -> Result<Vec<u8>, TileError> {
+    if layer.features.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(write_layer(MvtLayerBuilder::new(layer.name).map_err(err)?, &layer.features)?.encode())
+}
+
 /// Encode layers (in the given order) into one MVT tile.
 pub(crate) fn encode_tile(layers: &[EncLayer<'_>]) -> Result<Vec<u8>, TileError> {
     let mut tile = MvtTileBuilder::new();

@@ -12,6 +12,7 @@
 //! - [`basemap_tile`] → layers `countries`, `admin1`, `places` from a prebuilt [`Basemap`].
 //! - [`TileError`] for out-of-range z/x/y (HTTP 400).
 //! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
+//!
 //! Not for: HTTP, persistence, or ingest.
 
 pub mod cache;
@@ -59,24 +60,6 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// Properties kept when a tile is over budget at the last thinning levels.
 const ESSENTIAL: &[&str] = &["mention_id", "kind", "precision", "time", "place_name", "name", "published"];
 
-/// One thinning level of the tile budget.
-#[derive(Debug, Clone, Copy)]
-struct Thinning {
-    cluster_all: bool,
-    min_size: f64,
-    essential_only: bool,
-}
-
-const LEVELS: [Thinning; 7] = [
-    Thinning { cluster_all: false, min_size: 0.0, essential_only: false },
-    Thinning { cluster_all: true, min_size: 16.0, essential_only: false },
-    Thinning { cluster_all: true, min_size: 64.0, essential_only: false },
-    Thinning { cluster_all: true, min_size: 256.0, essential_only: false },
-    Thinning { cluster_all: true, min_size: 256.0, essential_only: true },
-    Thinning { cluster_all: true, min_size: 1024.0, essential_only: true },
-    Thinning { cluster_all: true, min_size: 4096.0, essential_only: true },
-];
-
 /// A prepared line/area feature with its zoom-wide size (bbox extent in tile units).
 struct Sized<'a> {
     size: f64,
@@ -94,11 +77,8 @@ fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essen
     }
 }
 
-fn pick<'a>(v: &[Sized<'a>], lv: Thinning) -> Vec<EncFeature<'a>> {
-    v.iter()
-        .filter(|s| s.size >= lv.min_size)
-        .map(|s| incident_feature(s.inc, s.geometry.clone(), lv.essential_only))
-        .collect()
+fn pick<'a>(v: &[Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
+    v.iter().filter(|s| s.size >= min_size).map(|s| incident_feature(s.inc, s.geometry.clone(), essential)).collect()
 }
 
 fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
@@ -181,20 +161,56 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
             .collect()
     };
 
-    let mut last = Vec::new();
-    for lv in LEVELS {
-        let pts = if z <= CLUSTER_MAX_ZOOM || lv.cluster_all { clustered(lv.essential_only) } else { plain(lv.essential_only) };
-        let layers = [
-            EncLayer { name: Layer::Incidents.name(), features: pts },
-            EncLayer { name: Layer::Areas.name(), features: pick(&areas, lv) },
-            EncLayer { name: Layer::Lines.name(), features: pick(&lines, lv) },
-        ];
-        last = encode::encode_tile(&layers)?;
-        if last.len() <= MAX_TILE_BYTES {
-            break;
-        }
+    // Budget: layers are encoded separately (a tile is the concatenation of its layer chunks)
+    // so each can be thinned on its own; see the module contract.
+    let enc_points = |clustered_: bool, essential: bool| -> Result<Vec<u8>, TileError> {
+        let features = if clustered_ { clustered(essential) } else { plain(essential) };
+        encode::encode_layer(&EncLayer { name: Layer::Incidents.name(), features })
+    };
+    let enc_rest = |min_size: f64, essential: bool| -> Result<(Vec<u8>, Vec<u8>), TileError> {
+        Ok((
+            encode::encode_layer(&EncLayer { name: Layer::Areas.name(), features: pick(&areas, min_size, essential) })?,
+            encode::encode_layer(&EncLayer { name: Layer::Lines.name(), features: pick(&lines, min_size, essential) })?,
+        ))
+    };
+    let mut is_clustered = z <= CLUSTER_MAX_ZOOM;
+    let mut essential = false;
+    let mut pts = enc_points(is_clustered, essential)?;
+    if pts.len() > MAX_TILE_BYTES / 2 && !is_clustered {
+        is_clustered = true;
+        pts = enc_points(true, essential)?;
     }
-    Ok(last)
+    let mut sizes: Vec<f64> = areas.iter().chain(&lines).map(|s| s.size).collect();
+    sizes.sort_by(|a, b| b.total_cmp(a));
+    let mut min_size = f64::NEG_INFINITY;
+    for attempt in 0..10 {
+        let (a, l) = enc_rest(min_size, essential)?;
+        let total = pts.len() + a.len() + l.len();
+        if total <= MAX_TILE_BYTES || min_size == f64::INFINITY {
+            let mut out = pts;
+            out.extend_from_slice(&a);
+            out.extend_from_slice(&l);
+            return Ok(out);
+        }
+        if attempt == 3 && !essential {
+            // still too large: keep only the essential properties from now on
+            essential = true;
+            pts = enc_points(is_clustered, essential)?;
+            continue;
+        }
+        // keep the largest features, in proportion to the room left
+        let room = MAX_TILE_BYTES.saturating_sub(pts.len()) as f64;
+        let kept = sizes.iter().filter(|&&s| s >= min_size).count();
+        let keep = (kept as f64 * room / (a.len() + l.len()) as f64 * 0.9).floor() as usize;
+        let next = if keep == 0 || attempt >= 8 { f64::INFINITY } else { sizes[keep.min(sizes.len()) - 1] };
+        min_size = if next > min_size {
+            next
+        } else {
+            // ties: step to the next larger size
+            sizes.iter().rev().copied().find(|&s| s > min_size).unwrap_or(f64::INFINITY)
+        };
+    }
+    unreachable!("the loop returns once min_size is infinite")
 }
 
 /// Basemap layers.
@@ -228,6 +244,8 @@ pub struct BasemapFeature {
 struct BasemapEntry {
     feature: BasemapFeature,
     world: Geometry<f64>,
+    /// Pre-simplified copies for low zooms: (band zoom, geometry), ascending band.
+    lods: Vec<(u8, Geometry<f64>)>,
     bbox: Rect<f64>,
     /// `rank` property (smaller = more important), for ordering places.
     rank: i64,
@@ -263,7 +281,8 @@ impl Basemap {
                 items.push(GeomWithData::new(Rectangle::from_corners([a, bbox.min().y], [b, bbox.max().y]), slot));
             }
             let rank = feature.props.get("rank").and_then(Value::as_i64).unwrap_or(i64::MAX);
-            entries.push(BasemapEntry { feature, world, bbox, rank });
+            let lods = lods(&world);
+            entries.push(BasemapEntry { feature, world, lods, bbox, rank });
         }
         Basemap { entries, tree: RTree::bulk_load(items) }
     }
@@ -275,6 +294,35 @@ impl Basemap {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Zoom bands with a pre-simplified basemap geometry (RDP, half a tile unit at the band's zoom,
+/// so at most one unit at the next zoom); z ≥ 12 uses the full geometry.
+const LOD_BANDS: [u8; 6] = [0, 2, 4, 6, 8, 10];
+
+fn lods(world: &Geometry<f64>) -> Vec<(u8, Geometry<f64>)> {
+    use geo::{CoordsIter, Simplify};
+    let n = world.coords_count();
+    if n <= 64 {
+        return Vec::new();
+    }
+    let mut out: Vec<(u8, Geometry<f64>)> = Vec::new();
+    for band in LOD_BANDS {
+        let eps = 0.5 / (f64::from(1u32 << band) * f64::from(EXTENT));
+        let g = match world {
+            Geometry::Polygon(p) => Geometry::Polygon(p.simplify(eps)),
+            Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.simplify(eps)),
+            Geometry::LineString(l) => Geometry::LineString(l.simplify(eps)),
+            Geometry::MultiLineString(l) => Geometry::MultiLineString(l.simplify(eps)),
+            _ => return Vec::new(),
+        };
+        let m = g.coords_count();
+        out.push((band, g));
+        if m * 10 > n * 9 {
+            break; // finer bands would barely differ from the full geometry
+        }
+    }
+    out
 }
 
 fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
@@ -314,7 +362,8 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
     let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
     for s in slots {
         let e = &map.entries[s as usize];
-        let Some(g) = prepare::prepare(&e.world, e.bbox, &tile, tol) else { continue };
+        let world = e.lods.iter().rev().find(|(band, _)| *band <= z).map_or(&e.world, |(_, g)| g);
+        let Some(g) = prepare::prepare(world, e.bbox, &tile, tol) else { continue };
         let li = match e.feature.layer {
             BasemapLayer::Countries => 0,
             BasemapLayer::Admin1 => 1,

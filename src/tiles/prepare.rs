@@ -179,6 +179,21 @@ fn lines(ls: &[LineString<f64>], proj: &dyn Fn(Coord<f64>) -> Coord<f64>, fast: 
     }
 }
 
+/// Whether Visvalingam–Whyatt with `eps` would remove anything: some vertex forms a triangle of
+/// area ≤ `eps` with its neighbours (`simplify_vw_preserve` is costly; most rings at high zoom
+/// have no such vertex, and then it returns them unchanged).
+fn needs_vw(p: &Polygon<f64>, eps: f64) -> bool {
+    if p.exterior().0.len() <= 4 {
+        return false;
+    }
+    std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
+        r.0.windows(3).any(|w| {
+            let cross = (w[1].x - w[0].x) * (w[2].y - w[0].y) - (w[2].x - w[0].x) * (w[1].y - w[0].y);
+            cross.abs() * 0.5 <= eps
+        })
+    })
+}
+
 /// Twice the signed shoelace area of an open or closed integer ring (tile coords, y down).
 pub(crate) fn ring_area2(r: &[Coord<i32>]) -> i64 {
     let n = r.len();
@@ -237,7 +252,13 @@ fn polygons(ps: &[Polygon<f64>], proj: &dyn Fn(Coord<f64>) -> Coord<f64>, fast: 
     };
     let mut out: Vec<Polygon<i32>> = Vec::with_capacity(mp.0.len());
     for p in &mp.0 {
-        let p = if p.exterior().0.len() > 4 { p.simplify_vw_preserve(tol.area) } else { p.clone() };
+        let simplified;
+        let p = if needs_vw(p, tol.area) {
+            simplified = p.simplify_vw_preserve(tol.area);
+            &simplified
+        } else {
+            p
+        };
         let Some(ext) = ring(p.exterior(), true) else { continue };
         let holes: Vec<LineString<i32>> = p.interiors().iter().filter_map(|r| ring(r, false)).collect();
         out.push(Polygon::new(ext, holes));
