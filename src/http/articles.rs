@@ -89,8 +89,10 @@ pub async fn create(
         let mut out = Vec::new();
         for a in &articles {
             let done = crate::ingest::ingest(&st.geoparser, &st.store, a)?.map_err(ApiError::BadRequest)?;
+            let stored = st.store.mentions(Some(done.id))?;
+            let mention_ids: Vec<i64> = stored.iter().map(|m| m.id).collect();
             if done.created {
-                let incidents: Vec<_> = st.store.mentions(Some(done.id))?.iter().map(features::incident).collect();
+                let incidents: Vec<_> = stored.iter().map(features::incident).collect();
                 let n = incidents.len();
                 let bbox = st.index.insert(incidents);
                 if let Some(b) = bbox {
@@ -98,7 +100,12 @@ pub async fn create(
                 }
                 let _ = st.events.send(IngestEvent { article_id: done.id, mentions: n, bbox });
             }
-            out.push(json!({"id": done.id, "created": done.created, "mentions": feature_collection(&done.mentions)}));
+            out.push(json!({
+                "id": done.id,
+                "created": done.created,
+                "mention_ids": mention_ids,
+                "mentions": feature_collection(&done.mentions),
+            }));
         }
         Ok(out)
     })

@@ -95,6 +95,12 @@ pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
             Kind::Country => {
                 if let Some(g) = &p.geometry {
                     props.insert("iso_a2".into(), json!(p.country));
+                    out.push(BasemapFeature {
+                        geometry: geo_types::Geometry::Point(p.point),
+                        layer: BasemapLayer::CountryLabels,
+                        min_zoom: 1,
+                        props: props.clone(),
+                    });
                     out.push(BasemapFeature { geometry: g.clone(), layer: BasemapLayer::Countries, min_zoom: 0, props });
                 }
             }

@@ -219,6 +219,8 @@ pub enum BasemapLayer {
     Countries,
     Admin1,
     Places,
+    /// One point per country at its label point, so country names are drawn once, not per tile.
+    CountryLabels,
 }
 
 impl BasemapLayer {
@@ -227,6 +229,7 @@ impl BasemapLayer {
             BasemapLayer::Countries => "countries",
             BasemapLayer::Admin1 => "admin1",
             BasemapLayer::Places => "places",
+            BasemapLayer::CountryLabels => "country_labels",
         }
     }
 }
@@ -358,6 +361,7 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
         EncLayer { name: BasemapLayer::Countries.name(), features: Vec::new() },
         EncLayer { name: BasemapLayer::Admin1.name(), features: Vec::new() },
         EncLayer { name: BasemapLayer::Places.name(), features: Vec::new() },
+        EncLayer { name: BasemapLayer::CountryLabels.name(), features: Vec::new() },
     ];
     let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
     for s in slots {
@@ -367,6 +371,7 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
         let li = match e.feature.layer {
             BasemapLayer::Countries => 0,
             BasemapLayer::Admin1 => 1,
+            BasemapLayer::CountryLabels => 3,
             BasemapLayer::Places => {
                 places.push((e, g));
                 continue;
