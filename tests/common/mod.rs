@@ -1,6 +1,8 @@
 //! Starts the real `sitrep` binary on a free loopback port for integration tests.
 #![allow(dead_code)]
 
+pub mod mvt;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

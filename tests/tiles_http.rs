@@ -1,0 +1,126 @@
+//! Vector tiles from the real server: an article posted to an empty store shows up in the tiles
+//! (areas, lines, named points), every tile passes the strict MVT checks, and the HTTP semantics
+//! (204, gzip, ETag/304, invalidation on ingest) hold.
+
+mod common;
+
+use common::mvt::{decode, strict_check, Decoded};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "tiles-token";
+
+/// Written for this test: the kinds of places of the seed article (a province, a corridor, the line
+/// of contact, capitals), in other words.
+const OWN_ARTICLE: &str = "Armenian officials in Yerevan said on Thursday that troops had crossed \
+the Armenian-Azerbaijani border in Syunik Province. The defence ministry in Baku denied the claim. \
+Russian peacekeepers remain deployed along the engagement line in Nagorno-Karabakh and along the \
+Lachin Corridor.";
+
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+fn fetch(base: &str, z: u8, x: u32, y: u32) -> Decoded {
+    let r = common::client().get(format!("{base}/tiles/{z}/{x}/{y}.mvt")).header("Accept-Encoding", "identity").send().unwrap();
+    assert!(r.status() == StatusCode::OK || r.status() == StatusCode::NO_CONTENT, "{z}/{x}/{y}: {}", r.status());
+    let bytes = r.bytes().unwrap();
+    let problems = strict_check(&bytes);
+    assert!(problems.is_empty(), "tile {z}/{x}/{y} breaks MVT 2.1: {problems:?}");
+    decode(&bytes)
+}
+
+fn place_ids(tile: &Decoded, layer: &str) -> Vec<String> {
+    tile.get(layer)
+        .map(|fs| fs.iter().filter_map(|(_, _, p)| p.get("place_id").map(|v| v.trim_matches(|c| !char::is_alphanumeric(c) && c != ':' && c != '-').to_string())).collect())
+        .unwrap_or_default()
+}
+
+fn check_article_in_tiles(text: &str, date: &str) {
+    let server = common::start(Some(TOKEN), &["--no-samples"]);
+    let base = &server.base;
+    let r = common::client()
+        .post(format!("{base}/api/articles"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"title": "Border incident", "url": "https://example.org/a", "published": date, "text": text}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (x, y) = tile_of(46.15, 39.25, 6);
+    let z6 = fetch(base, 6, x, y);
+    let areas = place_ids(&z6, "areas");
+    assert!(areas.iter().any(|p| p.contains("ne-admin1:AM-SU")), "Syunik Province in areas: {areas:?}");
+    let lines = place_ids(&z6, "lines");
+    assert!(lines.iter().any(|p| p.contains("sitrep:lachin-corridor")), "Lachin Corridor in lines: {lines:?}");
+    assert!(lines.iter().any(|p| p.contains("line-of-contact")), "the line of contact in lines: {lines:?}");
+    for (name, lon, lat) in [("Yerevan", 44.513, 40.178), ("Baku", 49.892, 40.378)] {
+        let (x, y) = tile_of(lon, lat, 12);
+        let t = fetch(base, 12, x, y);
+        let named = t.get("incidents").is_some_and(|fs| {
+            fs.iter().any(|(id, _, p)| id.is_some() && p.get("place_name").is_some_and(|v| v.contains(name)))
+        });
+        assert!(named, "{name} as a named feature in incidents of z12 {x}/{y}: {t:?}");
+    }
+}
+
+#[test]
+fn an_article_shows_up_in_the_tiles() {
+    check_article_in_tiles(OWN_ARTICLE, "2021-05-14");
+}
+
+#[test]
+fn the_seed_article_shows_up_in_the_tiles() {
+    match common::seed_article() {
+        Some(text) => check_article_in_tiles(&text, "2021-05-14"),
+        None => eprintln!("skipping: ../shared/seed is not present"),
+    }
+}
+
+#[test]
+fn tile_http_semantics_and_invalidation() {
+    let server = common::start(Some(TOKEN), &["--no-samples"]);
+    let base = &server.base;
+    let c = common::client();
+    // Nothing stored yet: empty tile.
+    let (x, y) = tile_of(46.342, 39.511, 10);
+    let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // An ingest touching that tile invalidates it at once.
+    let r = c
+        .post(format!("{base}/api/articles"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"title": "Goris", "published": "2023-09-25", "text": "Thousands of refugees arrived in Goris, Armenia, on Monday."}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().unwrap();
+    let ids: Vec<u64> = v["articles"][0]["mention_ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
+    let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt")).header("Accept-Encoding", "gzip").send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/vnd.mapbox-vector-tile");
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&r.bytes().unwrap()[..]), &mut raw).unwrap();
+    let t = decode(&raw);
+    let goris = t.get("incidents").map(|fs| fs.iter().any(|(id, _, p)| ids.contains(&id.unwrap_or(0)) && p.get("place_id").is_some_and(|v| v.contains("geonames:174895")))).unwrap_or(false);
+    assert!(goris, "Goris is in the tile with its mention id: {t:?}");
+    let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt")).header("Accept-Encoding", "gzip").header("If-None-Match", &etag).send().unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    // TileJSON names the layers and credits GeoNames.
+    let tj: Value = c.get(format!("{base}/tiles.json")).send().unwrap().json().unwrap();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    let layers: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(layers, ["incidents", "areas", "lines"]);
+    assert!(tj["attribution"].as_str().unwrap().contains("GeoNames"));
+    // The basemap works offline from the shipped gazetteer.
+    let b = c.get(format!("{base}/basemap/2/2/1.mvt")).header("Accept-Encoding", "identity").send().unwrap();
+    assert_eq!(b.status(), StatusCode::OK);
+    let bm = decode(&b.bytes().unwrap());
+    assert!(bm.get("countries").is_some_and(|f| !f.is_empty()) && bm.get("country_labels").is_some_and(|f| !f.is_empty()), "{:?}", bm.keys());
+}
