@@ -133,7 +133,6 @@ function applyFilters() {
     const all = [...(base ? [base] : []), ...uf];
     map.setFilter(id, all.length === 0 ? null : all.length === 1 ? all[0] : ['all', ...all]);
   }
-  $('filter-note').hidden = !filtersActive();
   const n = (KINDS.length - state.kinds.size) + (7 - state.precisions.size);
   $('filter-summary').textContent = n ? `(${n} hidden)` : '';
   updateExportLink();
@@ -315,7 +314,38 @@ function confidenceHtml(c) {
   if (!Number.isFinite(v)) return 'unknown';
   return `<meter min="0" max="1" low="0.5" high="0.8" optimum="1" value="${v}"></meter> ${Math.round(v * 100)}%`;
 }
-function incidentHtml(p) {
+// Tiles at low zoom keep only essential properties (no quote, title, url): the popup fetches the
+// full incident from /collections/incidents/items/{id} and fills itself in.
+const fullProps = new Map();
+const isPartial = (p) => p && p.mention_id != null && !fullProps.has(String(p.mention_id)) && (p.quote == null || p.title == null);
+async function completePopup(el) {
+  for (const pp of el.querySelectorAll('.pp[data-partial]')) {
+    const id = pp.dataset.mention;
+    try {
+      if (!fullProps.has(id)) {
+        const r = await fetch(`/collections/incidents/items/${encodeURIComponent(id)}`, { headers: { Accept: 'application/geo+json' } });
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        fullProps.set(id, (await r.json()).properties || {});
+      }
+      if (pp.isConnected) pp.outerHTML = incidentHtml(fullProps.get(id));
+    } catch (e) {
+      const w = pp.querySelector('.pp-loading');
+      if (w) w.textContent = `article details unavailable (${e.message})`;
+    }
+  }
+  if (popup && popup.isOpen()) fitPopup(popup);
+}
+function incidentHtml(p0) {
+  const id = p0.mention_id != null ? String(p0.mention_id) : null;
+  const p = id && fullProps.has(id) ? { ...p0, ...fullProps.get(id) } : p0;
+  if (isPartial(p)) {
+    return `<div class="pp" data-mention="${esc(p.mention_id)}" data-partial="1">
+    <div class="pp-place">${esc(p.place_name || p.name || 'unnamed place')}<span class="pp-kind">${esc(String(p.kind || '').replace(/_/g, ' '))}</span></div>
+    <div class="pp-src">${esc(p.published || '')}</div>
+    <div class="pp-loading muted">loading the article and quote…</div>
+    <div class="pp-prec">Location precision: ${precisionHtml(p.precision)}</div>
+  </div>`;
+  }
   const url = safeUrl(p.url);
   const title = esc(p.title || 'untitled article');
   const written = p.name && p.name !== p.place_name ? `<div class="pp-written">as written: “${esc(p.name)}”</div>` : '';
@@ -400,6 +430,43 @@ function setHover(features) {
 // ---------------------------------------------------------------- list of incidents in view
 let listTimer;
 function scheduleList() { clearTimeout(listTimer); listTimer = setTimeout(updateList, 120); }
+// Cluster bubbles come from the server unfiltered (they count all incidents). Where clusters are on
+// screen the list asks the API for the point incidents in view with the time/kind/precision filters,
+// so the list always honours the filters, at every zoom.
+const POINT_KINDS = ['settlement', 'crossing', 'natural', 'sea', 'river', 'lake', 'mountain_range', 'desert', 'continent', 'region', 'corridor', 'border_segment', 'line_of_contact', 'admin2'];
+const API_LIMIT = 2000;
+let apiList = { key: null, features: [], truncated: false, error: null };
+let apiPending = null;
+function viewBbox() {
+  const b = map.getBounds();
+  return [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())].map((v) => +v.toFixed(4));
+}
+function pointQuery() {
+  const p = filterParams();
+  // countries and provinces are always polygons (tiles carry them unclustered): leave them out of the query
+  let ks = state.kinds.size === KINDS.length ? POINT_KINDS : (p.get('kind') || '').split(',').filter(Boolean);
+  ks = ks.filter((k) => k !== 'country' && k !== 'admin1');
+  if (!ks.length) return null;
+  p.set('kind', ks.join(','));
+  p.set('bbox', viewBbox().join(','));
+  p.set('limit', String(API_LIMIT));
+  return p.toString();
+}
+function fetchClusteredPoints(q) {
+  if (apiPending === q) return;
+  apiPending = q;
+  fetch(`/api/incidents?${q}`, { headers: { Accept: 'application/geo+json' } })
+    .then(async (r) => {
+      if (!r.ok) throw new Error(await apiError(r));
+      const j = await r.json();
+      const feats = (j.features || []).filter((f) => f.geometry && f.geometry.type === 'Point')
+        .map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: f.properties || {}, source: 'incidents', sourceLayer: 'incidents', fromApi: true }));
+      return { key: q, features: feats, truncated: Number(j.numberMatched) > (j.features || []).length, error: null };
+    })
+    .catch((e) => ({ key: q, features: [], truncated: false, error: e.message }))
+    .then((res) => { if (apiPending === q) { apiPending = null; apiList = res; updateList(); } });
+}
+const groupKey = (p) => `${p.place_id || p.place_name || p.name}|${p.article_id ?? (p.title || '') + (p.published || '')}`;
 function updateList() {
   if (!map || !map.getLayer('points')) return;
   const feats = map.queryRenderedFeatures({ layers: INCIDENT_LAYERS.filter((l) => map.getLayer(l)) });
@@ -414,27 +481,51 @@ function updateList() {
     const k = f.geometry.coordinates.join(',');
     if (!cl.has(k)) { cl.add(k); clustered += Number(f.properties.point_count) || 0; }
   }
-  const rank = { incidents: 0, lines: 1, areas: 2 };
-  listFeatures = [...seen.values()].sort((a, b) =>
-    (Number(b.properties.time) || 0) - (Number(a.properties.time) || 0)
-    || (rank[a.sourceLayer] ?? 3) - (rank[b.sourceLayer] ?? 3)
+  // clusters on screen: complete the list with the filtered point incidents from the API
+  let fromApi = false, truncated = false, waiting = false;
+  if (clustered) {
+    const q = pointQuery();
+    if (q == null) fromApi = true;
+    else if (apiList.key === q && !apiList.error) {
+      fromApi = true;
+      truncated = apiList.truncated;
+      for (const f of apiList.features) { const id = String(f.properties.mention_id ?? f.id); if (!seen.has(id)) seen.set(id, f); }
+    } else {
+      waiting = apiList.key !== q;
+      fetchClusteredPoints(q);
+    }
+  }
+  const rank = (f) => (Number(f.properties.precision) >= 6 ? 1 : 0); // country / sea level last
+  const all = [...seen.values()].sort((a, b) => rank(a) - rank(b)
+    || (Number(b.properties.time) || 0) - (Number(a.properties.time) || 0)
     || String(a.properties.place_name).localeCompare(String(b.properties.place_name)));
-  const n = listFeatures.length;
+  // one row per place per article ("×3" when the article names it three times)
+  const groups = new Map();
+  for (const f of all) {
+    const k = groupKey(f.properties);
+    if (groups.has(k)) groups.get(k).push(f); else groups.set(k, [f]);
+  }
+  listFeatures = all;
+  const n = all.length;
   const lc = $('list-count');
   lc.dataset.count = String(n);
-  lc.textContent = `${n} incident${n === 1 ? '' : 's'} in view` + (clustered ? ` (+${clustered} in clusters, zoom in)` : '');
-  $('view-count').textContent = `${n}${clustered ? ' + ' + clustered : ''} in view`;
+  lc.dataset.source = fromApi ? 'api' : waiting ? 'loading' : 'tiles';
+  const hidden = clustered && !fromApi ? ` (+${clustered} in clusters${waiting ? ', loading…' : ', zoom in'})` : '';
+  lc.textContent = `${n}${truncated ? '+' : ''} incident${n === 1 ? '' : 's'} in view${hidden}`;
+  $('view-count').textContent = `${n}${truncated ? '+' : ''}${hidden ? ' + ' + clustered : ''} in view`;
+  $('filter-note').hidden = !(clustered && filtersActive());
   const ol = $('list');
-  const html = listFeatures.slice(0, LIST_LIMIT).map((f) => {
-    const p = f.properties;
+  const rows = [...groups.values()];
+  const html = rows.slice(0, LIST_LIMIT).map((g) => {
+    const f = g[0], p = f.properties;
     const sw = f.sourceLayer === 'lines' ? (p.kind === 'line_of_contact' ? 'sw-loc' : p.kind === 'border_segment' ? 'sw-border' : 'sw-corridor')
       : f.sourceLayer === 'areas' ? (Number(p.precision) >= 6 ? 'sw-country' : 'sw-area') : (PRECISION_SW[p.precision] || 'sw-p3');
     return `<li data-mention="${esc(p.mention_id ?? f.id)}" tabindex="0">
       <i class="sw ${sw}"></i>
-      <span class="place">${esc(p.place_name || p.name)}</span>
-      <span class="meta">${esc(p.published || 'undated')} · ${esc(String(p.kind || '').replace(/_/g, ' '))} · precision ${esc(p.precision)} (${esc(PRECISION_SHORT[p.precision] || '?')})</span>
-      <span class="title">${esc(p.title || '')}</span></li>`;
-  }).join('') + (n > LIST_LIMIT ? `<li class="more">… ${n - LIST_LIMIT} more; zoom in or narrow the filters</li>` : '');
+      <span class="place">${esc(p.place_name || p.name)}${g.length > 1 ? ` <span class="times" title="${g.length} mentions in this article">×${g.length}</span>` : ''}</span>
+      <span class="meta">${esc(p.published || 'undated')} · ${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(PRECISION_SHORT[p.precision] || 'precision ?')}</span>
+      ${p.title ? `<span class="title">${esc(p.title)}</span>` : ''}</li>`;
+  }).join('') + (rows.length > LIST_LIMIT || truncated ? `<li class="more">… more; zoom in or narrow the filters</li>` : '');
   if (ol.dataset.html !== html) { ol.innerHTML = html; ol.dataset.html = html; }
   updateExportLink();
 }
@@ -451,6 +542,7 @@ function showPopup(lngLat, html) {
   const fit = () => fitPopup(popup);
   fit();
   popup.getElement().addEventListener('toggle', fit, true);
+  completePopup(popup.getElement());
 }
 // pan the map so that an open popup lies inside the map's container
 function fitPopup(p) {
@@ -497,16 +589,17 @@ function hatchImage(rgb) {
   return { width: size, height: size, data };
 }
 function addRuntimeLayers() {
-  // hatched look for country-level and sea/air areas (precision 6–7): never looks like a pinpoint
-  map.addImage('hatch', hatchImage([106, 76, 124]));
-  baseFilters['areas-hatch'] = ['>=', ['to-number', ['get', 'precision']], 6];
+  // hatched look for sea/air areas (precision 7); country-level areas (6) are a dashed outline only,
+  // since dozens of mentions of one country would otherwise stack into an opaque blanket
+  map.addImage('hatch', hatchImage([59, 143, 208]));
+  baseFilters['areas-hatch'] = ['>=', ['to-number', ['get', 'precision']], 7];
   map.addLayer({ id: 'areas-hatch', type: 'fill', source: 'incidents', 'source-layer': 'areas', filter: baseFilters['areas-hatch'], paint: { 'fill-pattern': 'hatch', 'fill-opacity': 0.6 } }, 'areas-outline');
   // pasted-article preview: a temporary GeoJSON source, nothing stored
   map.addSource('paste', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'pid' });
   const poly = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false];
   const line = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false];
   const hov = ['boolean', ['feature-state', 'hover'], false];
-  map.addLayer({ id: 'paste-fill', type: 'fill', source: 'paste', filter: poly, paint: { 'fill-color': '#6a3d9a', 'fill-opacity': ['case', hov, 0.35, 0.16] } });
+  map.addLayer({ id: 'paste-fill', type: 'fill', source: 'paste', filter: poly, paint: { 'fill-color': '#6a3d9a', 'fill-opacity': ['case', hov, 0.3, ['>=', ['to-number', ['get', 'precision']], 6], 0, 0.14] } });
   map.addLayer({ id: 'paste-outline', type: 'line', source: 'paste', filter: poly, paint: { 'line-color': '#6a3d9a', 'line-width': ['case', hov, 3, 1.6], 'line-dasharray': [3, 2] } });
   map.addLayer({ id: 'paste-line', type: 'line', source: 'paste', filter: line, layout: { 'line-join': 'round' }, paint: { 'line-color': '#6a3d9a', 'line-width': ['case', hov, 6, 3.5], 'line-dasharray': [2, 1] } });
   map.addLayer({ id: 'paste-point', type: 'circle', source: 'paste', filter: ['all', ['==', ['geometry-type'], 'Point'], ['!', ['has', 'label_only']]], paint: { 'circle-color': '#6a3d9a', 'circle-radius': ['case', hov, 9, ['<=', ['to-number', ['get', 'precision']], 1], 6.5, 5], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
@@ -544,23 +637,33 @@ function wireMapEvents() {
       return;
     }
     // every distinct incident under the cursor; points first, then lines, then areas
+    // (smaller areas before larger: province before country), newest first; one entry per place per
+    // article, with the number of times the article names it
     const order = { paste: 0, incidents: 1, lines: 2, areas: 3 };
-    const uniq = new Map();
-    for (const f of others.sort((a, b) => (order[a.source === 'paste' ? 'paste' : a.sourceLayer] ?? 4) - (order[b.source === 'paste' ? 'paste' : b.sourceLayer] ?? 4))) {
-      const k = f.source === 'paste' ? 'p' + f.id : String(f.properties.mention_id ?? f.id);
+    const lay = (f) => order[f.source === 'paste' ? 'paste' : f.sourceLayer] ?? 4;
+    const uniq = new Map(), times = new Map(), ids = new Set();
+    for (const f of others.sort((a, b) => lay(a) - lay(b) || (Number(a.properties.precision) || 9) - (Number(b.properties.precision) || 9)
+      || (Number(b.properties.time) || 0) - (Number(a.properties.time) || 0))) {
+      const id = f.source === 'paste' ? 'p' + f.id : String(f.properties.mention_id ?? f.id);
+      if (ids.has(id)) continue;
+      ids.add(id);
+      const k = f.source === 'paste' ? id : groupKey(f.properties);
       if (!uniq.has(k)) uniq.set(k, f);
+      times.set(k, (times.get(k) || 0) + 1);
     }
     const list = [...uniq.values()];
+    const timesOf = (f) => times.get(f.source === 'paste' ? 'p' + f.id : groupKey(f.properties)) || 1;
     const shown = list.slice(0, 8);
     const first = shown[0];
     const at = first.geometry.type === 'Point' ? first.geometry.coordinates : e.lngLat;
     const body = (f) => (f.source === 'paste' ? pasteHtml(f.properties) : incidentHtml(f.properties));
     if (list.length === 1) { showPopup(at, body(first)); return; }
     // several incidents under the cursor: the first open, the others one line each (click to open)
-    const head = `<div class="pp-head">${list.length} incidents here${list.length > shown.length ? ` (first ${shown.length}; zoom in for the rest)` : ''}</div>`;
+    const head = `<div class="pp-head">${ids.size} mentions of ${list.length} places here${list.length > shown.length ? ` (first ${shown.length}; zoom in for the rest)` : ''}</div>`;
     showPopup(at, head + shown.map((f, i) => {
       const p = f.properties;
-      return `<details class="pp-many"${i === 0 ? ' open' : ''}><summary>${esc(p.place_name || p.name)} <span class="pp-kind">${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(p.published || '')}</span></summary>${body(f)}</details>`;
+      const k = timesOf(f);
+      return `<details class="pp-many"${i === 0 ? ' open' : ''}><summary>${esc(p.place_name || p.name)}${k > 1 ? ` <span class="pp-kind" title="mentions in this article">×${k}</span>` : ''} <span class="pp-kind">${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(p.published || '')}</span></summary>${body(f)}</details>`;
     }).join(''));
   });
   map.on('idle', scheduleList);
@@ -604,11 +707,34 @@ function showPasteResults(fc) {
       ${p.sentence ? `<span class="sentence">${snippetHtml(p.sentence, p.name)}</span>` : ''}</li>`;
   }).join('');
   if (n) {
-    let b = null;
-    for (const f of pasteFeatures) { const x = geomBbox(f.geometry); if (x) b = b ? [Math.min(b[0], x[0]), Math.min(b[1], x[1]), Math.max(b[2], x[2]), Math.max(b[3], x[3])] : x; }
+    const b = focusBbox(pasteFeatures);
     if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 9, duration: 600 });
   }
   $('save-go').disabled = !($('token').value && $('paste-text').value.trim());
+}
+// Where the article is about: the densest group of its places (countries left out, a dateline city far
+// away does not drag the view across a continent), framed with the whole shapes of its areas and lines.
+function focusBbox(features) {
+  const rep = (f) => {
+    const p = f.properties || {};
+    if (Number.isFinite(Number(p.lon)) && Number.isFinite(Number(p.lat)) && p.lon != null && p.lat != null) return [Number(p.lon), Number(p.lat)];
+    const b = geomBbox(f.geometry);
+    return b ? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2] : null;
+  };
+  let cand = features.filter((f) => Number(f.properties?.precision) < 6 && rep(f));
+  if (!cand.length) cand = features.filter((f) => rep(f));
+  if (!cand.length) return null;
+  const pts = cand.map(rep);
+  const near = (a, c) => Math.abs(a[0] - c[0]) <= 4 && Math.abs(a[1] - c[1]) <= 3;
+  let best = 0, bestN = -1;
+  pts.forEach((c, i) => { const k = pts.filter((d) => near(c, d)).length; if (k > bestN) { bestN = k; best = i; } });
+  let b = null;
+  cand.forEach((f, i) => {
+    if (!near(pts[best], pts[i])) return;
+    const x = geomBbox(f.geometry);
+    if (x) b = b ? [Math.min(b[0], x[0]), Math.min(b[1], x[1]), Math.max(b[2], x[2]), Math.max(b[3], x[3])] : x;
+  });
+  return b;
 }
 const pasteLi = (e) => { const li = e.target.closest('li[data-pid]'); return li ? pasteFeatures.find((f) => String(f.properties.pid) === li.dataset.pid) : null; };
 $('paste-results').addEventListener('mouseover', (e) => { const f = pasteLi(e); setHover(f ? [{ ...f, source: 'paste', id: f.properties.pid }] : []); });
@@ -677,7 +803,10 @@ function refreshAfterIngest() {
   clearTimeout(ingestTimer);
   ingestTimer = setTimeout(() => {
     state.tileVersion = Date.now();
+    apiList = { key: null, features: [], truncated: false, error: null }; // the list re-asks the API too
+    apiPending = null;
     refreshIncidentTiles(true);
+    scheduleList();
     loadTimeDomain();
   }, 200);
 }
@@ -698,6 +827,22 @@ function connectEvents() {
 }
 
 // ---------------------------------------------------------------- start
+// Without a view in the URL, frame the incidents: the bounds of the precisely located ones (exact or
+// near a place), trimmed of the outer 5% on each side so one stray mention does not zoom out to the world.
+async function frameIncidents() {
+  try {
+    const r = await fetch('/api/incidents?precision=1,2&limit=10000', { headers: { Accept: 'application/geo+json' } });
+    if (!r.ok) return;
+    const pts = ((await r.json()).features || []).filter((f) => f.geometry?.type === 'Point').map((f) => f.geometry.coordinates);
+    if (!pts.length) return;
+    const q = (arr, t) => { const a = [...arr].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.max(0, Math.round(t * (a.length - 1))))]; };
+    const trim = pts.length >= 20 ? 0.05 : 0;
+    const lon = pts.map((c) => c[0]), lat = pts.map((c) => c[1]);
+    const b = [q(lon, trim), q(lat, trim), q(lon, 1 - trim), q(lat, 1 - trim)];
+    if (readHash().view) return; // the user (or a link) moved the map meanwhile
+    map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 8, duration: 0 });
+  } catch { /* keep the style's default view */ }
+}
 function applyHashState(h) {
   if (h.from !== undefined) state.from = h.from;
   if (h.to !== undefined) state.to = h.to;
@@ -735,6 +880,7 @@ async function main() {
   if (narrow) document.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   addRuntimeLayers();
   wireMapEvents();
+  if (!h.view) await frameIncidents();
   if (state.osm) setOsm(true);
   applyFilters();
   if (filtersActive()) refreshIncidentTiles(true);

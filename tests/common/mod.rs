@@ -39,7 +39,24 @@ pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
         cmd.arg("--token").arg(t);
     }
     cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdout(Stdio::null()).stderr(Stdio::inherit());
-    let child = cmd.spawn().expect("sitrep starts");
+    // Servers kept in a `static` are never dropped: have the kernel stop the server when the test
+    // process exits, so no test run leaves a server behind.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    // PR_SET_PDEATHSIG fires when the spawning *thread* ends, so spawn from a thread that lives as
+    // long as the test process.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(cmd.spawn());
+        loop {
+            std::thread::park();
+        }
+    });
+    let child = rx.recv().unwrap().expect("sitrep starts");
     let base = format!("http://127.0.0.1:{port}");
     let server = Server { base: base.clone(), db, child, _dir: dir };
     let client = reqwest::blocking::Client::new();
