@@ -59,7 +59,9 @@ pub struct AppState {
     pub geoparser: Geoparser,
     pub store: Store,
     pub index: SpatialIndex,
-    pub basemap: Basemap,
+    /// Built in the background at start-up (simplifying every polygon per zoom band takes a
+    /// while); basemap requests wait for it, everything else is served at once.
+    pub basemap: Arc<std::sync::OnceLock<Basemap>>,
     pub incident_tiles: TileCache,
     pub basemap_tiles: TileCache,
     pub token: Option<String>,
@@ -70,7 +72,15 @@ impl AppState {
     /// Builds the state: index over every stored mention, basemap from the gazetteer.
     pub fn new(gazetteer: Arc<Gazetteer>, store: Store, token: Option<String>) -> anyhow::Result<AppState> {
         let incidents: Vec<_> = store.mentions(None)?.iter().map(features::incident).collect();
-        let basemap = Basemap::new(basemap_features(&gazetteer));
+        let basemap = Arc::new(std::sync::OnceLock::new());
+        {
+            let (cell, gaz) = (basemap.clone(), gazetteer.clone());
+            std::thread::spawn(move || {
+                let t = std::time::Instant::now();
+                cell.get_or_init(|| Basemap::new(basemap_features(&gaz)));
+                tracing::info!("basemap ready in {:.2} s", t.elapsed().as_secs_f64());
+            });
+        }
         let (events, _) = broadcast::channel(256);
         Ok(AppState {
             geoparser: Geoparser::new(gazetteer),

@@ -109,7 +109,7 @@ pub async fn basemap_tile(
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let st = state.clone();
-    let tile = cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(&st.basemap, z, x, y)).await?;
+    let tile = cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
     Ok(respond(&tile, &headers, 86_400))
 }
 
