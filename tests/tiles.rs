@@ -476,3 +476,29 @@ fn basemap_detailed_polygon_uses_simplified_copy_at_low_zoom() {
         assert!(verts(z) >= 4);
     }
 }
+
+#[test]
+fn mentions_of_one_area_merge_at_low_zoom_only() {
+    let square = Polygon::new(
+        LineString::from(vec![(44.0, 39.0), (46.0, 39.0), (46.0, 41.0), (44.0, 41.0), (44.0, 39.0)]),
+        vec![],
+    );
+    let mut items: Vec<Incident> = (1..=3).map(|id| incident(id, Geometry::Polygon(square.clone()), Layer::Areas)).collect();
+    for i in &mut items {
+        i.props.insert("place_id".into(), json!("ne-country:ARM"));
+    }
+    let mut other = incident(4, Geometry::Polygon(square.clone()), Layer::Areas);
+    other.props.insert("place_id".into(), json!("ne-admin1:AM-SU"));
+    items.push(other);
+    let snap = IndexSnapshot::build(items);
+    let count_of = |z: u8| {
+        let TileId { x, y, .. } = tile_for_lonlat(45.0, 40.0, z);
+        let t = decode(&incidents_tile(&snap, z, x, y).unwrap());
+        t["areas"].iter().map(|(id, _, p)| (id.unwrap(), p["mention_count"].clone())).collect::<Vec<_>>()
+    };
+    let low = count_of(4);
+    assert_eq!(low.len(), 2, "one feature per place at z4: {low:?}");
+    assert!(low.iter().any(|(id, c)| *id == 1 && c.contains('3')), "{low:?}");
+    let high = count_of(10);
+    assert_eq!(high.len(), 4, "every mention at z10: {high:?}");
+}

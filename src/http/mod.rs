@@ -105,6 +105,7 @@ pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
             Kind::Country => {
                 if let Some(g) = &p.geometry {
                     props.insert("iso_a2".into(), json!(p.country));
+                    props.insert("population".into(), json!(p.population));
                     out.push(BasemapFeature {
                         geometry: geo_types::Geometry::Point(p.point),
                         layer: BasemapLayer::CountryLabels,

@@ -119,7 +119,8 @@ pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) ->
         "mention_id": "Number", "place_id": "String", "place_name": "String", "name": "String", "kind": "String",
         "precision": "Number", "geo_precision": "Number", "confidence": "Number", "article_id": "Number",
         "title": "String", "url": "String", "source": "String", "published": "String", "time": "Number",
-        "quote": "String", "quote_start": "Number", "quote_end": "Number"
+        "quote": "String", "quote_start": "Number", "quote_end": "Number",
+        "mention_count": "Number"
     });
     let mut cluster_fields = fields.clone();
     cluster_fields["cluster"] = json!("Boolean");

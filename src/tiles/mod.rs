@@ -65,6 +65,8 @@ struct Sized<'a> {
     size: f64,
     inc: &'a IndexedIncident,
     geometry: Geometry<i32>,
+    /// Mentions of the same place merged into this feature (low zooms), else 1.
+    count: usize,
 }
 
 fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essential: bool) -> EncFeature<'a> {
@@ -78,8 +80,20 @@ fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essen
 }
 
 fn pick<'a>(v: &[Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
-    v.iter().filter(|s| s.size >= min_size).map(|s| incident_feature(s.inc, s.geometry.clone(), essential)).collect()
+    v.iter()
+        .filter(|s| s.size >= min_size)
+        .map(|s| {
+            let mut f = incident_feature(s.inc, s.geometry.clone(), essential);
+            f.tags.push(("mention_count", TagValue::Int(s.count as i64)));
+            f
+        })
+        .collect()
 }
+
+/// Up to this zoom, the area and line mentions of one place are drawn as one feature (the lowest
+/// mention id, with `mention_count`): a country named in fifty articles is one outline, not fifty
+/// stacked copies, which keeps low-zoom tiles small and quick to build.
+pub const MERGE_PLACES_MAX_ZOOM: u8 = 8;
 
 fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
     match inc.world_geometry() {
@@ -96,8 +110,12 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
     let tile = TileId::new(z, x, y)?;
     let tol = Tolerance::for_zoom(z);
     let [x0, y0, x1, y1] = tile.world_bounds(f64::from(CELL_UNITS));
-    let cands = snap.query_world(x0, y0, x1, y1);
+    let mut cands = snap.query_world(x0, y0, x1, y1);
+    cands.sort_unstable_by_key(|i| i.incident().id);
     let scale = tile.n() * f64::from(EXTENT);
+    let merge = z <= MERGE_PLACES_MAX_ZOOM;
+    // place id -> (layer, index in that layer's list)
+    let mut merged: std::collections::HashMap<&str, (Layer, usize)> = std::collections::HashMap::new();
     let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
 
     let mut points: Vec<&IndexedIncident> = Vec::new();
@@ -116,10 +134,22 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
                 if !near {
                     continue;
                 }
+                let place = inc.incident().props.get("place_id").and_then(serde_json::Value::as_str);
+                if let (true, Some(place)) = (merge, place) {
+                    if let Some(&(l, i)) = merged.get(place) {
+                        let list = if l == Layer::Areas { &mut areas } else { &mut lines };
+                        list[i].count += 1;
+                        continue;
+                    }
+                }
                 if let Some(g) = prepare::prepare(inc.world_geometry(), bb, &tile, tol) {
                     let size = (bb.width().max(bb.height())) * scale;
-                    let s = Sized { size, inc, geometry: g };
-                    if layer == Layer::Areas { areas.push(s) } else { lines.push(s) }
+                    let s = Sized { size, inc, geometry: g, count: 1 };
+                    let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
+                    if let (true, Some(place)) = (merge, place) {
+                        merged.insert(place, (layer, list.len()));
+                    }
+                    list.push(s);
                 }
             }
         }
