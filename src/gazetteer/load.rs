@@ -240,6 +240,34 @@ pub(crate) fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
     }
 }
 
+/// A record from a GeoJSON feature's properties (the fields every shipped layer shares).
+fn place_from_props(
+    id: String,
+    props: &Map<String, Value>,
+    kind: Kind,
+    point: Point<f64>,
+    geometry: Option<Geometry<f64>>,
+) -> Place {
+    Place {
+        name: str_prop(props, "name").unwrap_or_else(|| id.clone()),
+        kind,
+        country: str_prop(props, "country"),
+        admin1: str_prop(props, "admin1"),
+        population: props.get("population").and_then(Value::as_u64).unwrap_or(0),
+        point,
+        feature_code: None,
+        geometry,
+        geonameid: props.get("geonameid").and_then(Value::as_u64),
+        names: str_list(props, "names"),
+        demonyms: str_list(props, "demonyms"),
+        valid_from: str_prop(props, "valid_from"),
+        valid_to: str_prop(props, "valid_to"),
+        approximate: props.get("approximate").and_then(Value::as_bool).unwrap_or(false),
+        source: str_prop(props, "source"),
+        id,
+    }
+}
+
 type PolygonLayer = (Vec<Place>, Vec<(String, String)>);
 
 /// Natural Earth countries or admin-1 divisions; also returns (adm1_code, id) pairs.
@@ -260,28 +288,12 @@ fn load_polygons(path: &Path, kind: Kind) -> Result<PolygonLayer, GazetteerError
         if let Some(code) = str_prop(&props, "adm1_code") {
             codes.push((code, id.clone()));
         }
-        let country = match kind {
-            Kind::Country => str_prop(&props, "iso_a2"),
-            _ => str_prop(&props, "country"),
-        };
-        out.push(Place {
-            name: str_prop(&props, "name").unwrap_or_else(|| id.clone()),
-            kind,
-            country,
-            admin1: str_prop(&props, "admin1"),
-            population: props.get("population").and_then(Value::as_u64).unwrap_or(0),
-            point,
-            feature_code: None,
-            geometry,
-            geonameid: props.get("geonameid").and_then(Value::as_u64),
-            names: str_list(&props, "names"),
-            demonyms: str_list(&props, "demonyms"),
-            valid_from: None,
-            valid_to: None,
-            approximate: false,
-            source: Some("Natural Earth (public domain)".into()),
-            id,
-        });
+        let mut place = place_from_props(id, &props, kind, point, geometry);
+        if kind == Kind::Country {
+            place.country = str_prop(&props, "iso_a2");
+        }
+        place.source = Some("Natural Earth (public domain)".into());
+        out.push(place);
     }
     Ok((out, codes))
 }
@@ -339,27 +351,8 @@ fn load_curated(
             Some(Geometry::Point(_)) => None,
             g => g,
         };
-        out.push(Place {
-            name: str_prop(&props, "name").unwrap_or_else(|| id.clone()),
-            kind: Kind::parse(&str_prop(&props, "kind").unwrap_or_default()),
-            country: str_prop(&props, "country"),
-            admin1: str_prop(&props, "admin1"),
-            population: props.get("population").and_then(Value::as_u64).unwrap_or(0),
-            point,
-            feature_code: None,
-            geometry,
-            geonameid: props.get("geonameid").and_then(Value::as_u64),
-            names: str_list(&props, "names"),
-            demonyms: Vec::new(),
-            valid_from: str_prop(&props, "valid_from"),
-            valid_to: str_prop(&props, "valid_to"),
-            approximate: props
-                .get("approximate")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            source: str_prop(&props, "source"),
-            id,
-        });
+        let kind = Kind::parse(&str_prop(&props, "kind").unwrap_or_default());
+        out.push(place_from_props(id, &props, kind, point, geometry));
     }
     Ok(out)
 }
