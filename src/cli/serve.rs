@@ -25,6 +25,14 @@ pub struct ServeArgs {
     /// Directory of the web map's files (default: ./static).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Benchmarks: bulk-load this GeoJSON FeatureCollection into the in-memory index at start-up
+    /// (not the store): points → incidents layer, lines → lines, polygons → areas; properties and
+    /// numeric ids kept (ids may replace stored mentions with the same id; use --no-samples).
+    #[arg(long, value_name = "PATH", hide_short_help = true)]
+    pub load_geojson: Option<PathBuf>,
+    /// Benchmarks: incident tile cache size in MiB; 0 disables it (cold rendering on every request).
+    #[arg(long, value_name = "MIB", default_value_t = 256, hide_short_help = true)]
+    pub tile_cache_mb: usize,
 }
 
 fn default_static_dir() -> PathBuf {
@@ -45,6 +53,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         samples: !args.no_samples,
         data_dir: args.data.unwrap_or_else(crate::gazetteer::default_data_dir),
         static_dir: args.static_dir.unwrap_or_else(default_static_dir),
+        load_geojson: args.load_geojson,
+        tile_cache_mb: args.tile_cache_mb,
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG").unwrap_or_else(|_| "warn".into()))

@@ -16,7 +16,7 @@ pub use error::ApiError;
 use crate::features;
 use crate::gazetteer::{Gazetteer, Kind};
 use crate::geoparse::Geoparser;
-use crate::index::SpatialIndex;
+use crate::index::{Incident, SpatialIndex};
 use crate::store::Store;
 use crate::tiles::cache::TileCache;
 use crate::tiles::{Basemap, BasemapFeature, BasemapLayer};
@@ -45,6 +45,10 @@ pub struct ServeConfig {
     pub samples: bool,
     pub data_dir: PathBuf,
     pub static_dir: PathBuf,
+    /// Benchmark aid: a GeoJSON FeatureCollection bulk-loaded into the in-memory index (not the store).
+    pub load_geojson: Option<PathBuf>,
+    /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
+    pub tile_cache_mb: usize,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -204,26 +208,118 @@ pub fn load_samples(geoparser: &Geoparser, store: &Store, data_dir: &std::path::
     Ok(n)
 }
 
+/// Reads a GeoJSON FeatureCollection into incidents, one feature at a time (no whole-document tree):
+/// Point/MultiPoint → `incidents`, lines → `lines`, polygons → `areas`; properties kept as they are,
+/// the numeric `id` kept (features without one get ids after the largest given); kind from the
+/// `kind` or `category` property; time from `date`/`published` (YYYY-MM-DD…).
+pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Incident>> {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    #[derive(serde::Deserialize)]
+    struct RawFeature {
+        #[serde(default)]
+        id: Option<Value>,
+        geometry: Option<geojson::Geometry>,
+        #[serde(default)]
+        properties: Option<Map<String, Value>>,
+    }
+    struct Features(Vec<(Option<u64>, Incident)>);
+    impl<'de> serde::Deserialize<'de> for Features {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Features;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an array of GeoJSON features")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Features, A::Error> {
+                    let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                    while let Some(f) = seq.next_element::<RawFeature>()? {
+                        let Some(g) = f.geometry else { continue };
+                        let Ok(geometry) = geo_types::Geometry::<f64>::try_from(&g.value) else { continue };
+                        let point = match &geometry {
+                            geo_types::Geometry::Point(p) => *p,
+                            other => match geo::Centroid::centroid(other) {
+                                Some(p) => p,
+                                None => continue,
+                            },
+                        };
+                        let props = f.properties.unwrap_or_default();
+                        let kind = ["kind", "category"]
+                            .iter()
+                            .find_map(|k| props.get(*k).and_then(Value::as_str))
+                            .unwrap_or("settlement")
+                            .to_string();
+                        let time = ["date", "published"]
+                            .iter()
+                            .find_map(|k| props.get(*k).and_then(Value::as_str))
+                            .and_then(|s| features::date_to_unix(s.get(..10).unwrap_or(s)));
+                        let id = f.id.as_ref().and_then(Value::as_u64);
+                        let layer = features::layer_of(&geometry);
+                        out.push((id, Incident { id: 0, geometry, point, layer, kind, precision: 1, time, props }));
+                    }
+                    Ok(Features(out))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Collection {
+        features: Features,
+    }
+
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let fc: Collection = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not a GeoJSON FeatureCollection: {e}", path.display()))?;
+    drop(bytes);
+    let mut next = fc.features.0.iter().filter_map(|(id, _)| *id).max().unwrap_or(0) + 1;
+    Ok(fc
+        .features
+        .0
+        .into_iter()
+        .map(|(id, mut inc)| {
+            inc.id = id.unwrap_or_else(|| {
+                next += 1;
+                next - 1
+            });
+            inc
+        })
+        .collect())
+}
+
 /// Runs the server until Ctrl-C.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let gazetteer = Arc::new(Gazetteer::load(&config.data_dir)?);
+    let gazetteer_s = started.elapsed().as_secs_f64();
     let store = Store::open(&config.db)?;
     if config.samples && store.article_count()? == 0 {
         let gp = Geoparser::new(gazetteer.clone());
         let n = load_samples(&gp, &store, &config.data_dir)?;
         eprintln!("sitrep: loaded {n} sample articles into the empty store (start with --no-samples to skip)");
     }
-    let state = Arc::new(AppState::new(gazetteer, store, config.token.clone())?);
+    let mut state = AppState::new(gazetteer, store, config.token.clone())?;
+    state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
+    if let Some(path) = &config.load_geojson {
+        let t = std::time::Instant::now();
+        let loaded = load_geojson_incidents(path)?;
+        let n = loaded.len();
+        state.index.insert(loaded);
+        eprintln!("sitrep: loaded {n} features from {} into the index in {:.2} s", path.display(), t.elapsed().as_secs_f64());
+    }
+    let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (pick another with --addr HOST:PORT)", config.addr))?;
     let addr = listener.local_addr()?;
     eprintln!(
-        "sitrep: {} incidents from {} articles; serving http://{addr}/ (ready in {:.2} s){}",
+        "sitrep: {} incidents from {} articles; serving http://{addr}/ (ready in {:.2} s, gazetteer {:.2} s){}",
         state.index.snapshot().len(),
         state.store.article_count()?,
         started.elapsed().as_secs_f64(),
+        gazetteer_s,
         if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
     );
     let app = router(state, config.static_dir.clone());
