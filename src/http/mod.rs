@@ -152,6 +152,22 @@ pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
     out
 }
 
+/// Refuses a request whose declared body is over the limit before reading any of it, so the
+/// client gets its 413 (JSON) instead of a connection closed mid-upload.
+async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return axum::response::IntoResponse::into_response(ApiError::PayloadTooLarge(format!(
+            "the request body is larger than the limit of {MAX_BODY_BYTES} bytes; split the batch"
+        )));
+    }
+    next.run(req).await
+}
+
 /// Every route of the server.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
     let cache_static = SetResponseHeaderLayer::if_not_present(
@@ -184,6 +200,7 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .merge(assets)
         .fallback(ogc::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refuse_oversized))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
