@@ -93,6 +93,7 @@ pub struct Geoparser {
     infix: HashSet<&'static str>,
     particles: HashSet<&'static str>,
     abbrev: HashSet<&'static str>,
+    org_heads: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
     region_demonyms: HashMap<&'static str, PlaceIdx>,
@@ -242,6 +243,7 @@ impl Geoparser {
             infix: lexicon::set(lexicon::NAME_INFIX),
             particles: lexicon::set(lexicon::NAME_PARTICLES),
             abbrev: lexicon::set(lexicon::ABBREV),
+            org_heads: lexicon::set(lexicon::ORG_HEADS),
             first_names,
             us_states,
             region_demonyms,
@@ -711,6 +713,20 @@ impl<'a> Doc<'a> {
             }
         }
         let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // "Illinois State Armory", "British Embassy", "Dubai World Cup": the first words of an
+        // organisation, event or building name.
+        if self.org_name_follows(e) {
+            return None;
+        }
+        // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
+        let hyphen_before = i > 0
+            && self.cap[i - 1]
+            && self.link[i - 1]
+            && self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] == *"-";
+        let hyphen_after = e < self.toks.len()
+            && self.link[e - 1]
+            && self.cap[e]
+            && self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] == *"-";
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
@@ -770,7 +786,18 @@ impl<'a> Doc<'a> {
             {
                 return None;
             }
-            if self.surnames.contains(w) && !best_major {
+            let country_level = places.iter().any(|(p, _)| {
+                matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent)
+            });
+            if self.surnames.contains(w) && !country_level {
+                return None;
+            }
+            if (hyphen_before || hyphen_after) && !best_major && !big_city {
+                return None;
+            }
+            // "Campbell Davis", "Nash Riad", "Viktoria Skripal", "Riverdale Luke Oil": a small place
+            // name inside a longer capitalised name that is itself no place.
+            if !best_major && !big_city && !allcaps && self.inside_unknown_name(i, e) {
                 return None;
             }
             // A one-letter or two-letter word is a place only when it is a country code in capitals.
@@ -859,6 +886,50 @@ impl<'a> Doc<'a> {
             0.6
         };
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
+    }
+
+    /// Whether the capitalised words right after token `e - 1` end in an organisation head word.
+    fn org_name_follows(&self, e: usize) -> bool {
+        let n = self.toks.len();
+        let mut t = e;
+        while t < n && t < e + 3 && self.link[t - 1] && self.cap[t] {
+            if self.gp.org_heads.contains(self.norm(t)) {
+                return true;
+            }
+            t += 1;
+        }
+        false
+    }
+
+    /// Whether the one-word span i..e is glued (by a space) to a neighbouring capitalised word that
+    /// is neither a function word, a place head, a title, a demonym nor a well-known place.
+    fn inside_unknown_name(&self, i: usize, e: usize) -> bool {
+        let gp = self.gp;
+        let plain_name_word = |t: usize| -> bool {
+            let w = self.norm(t);
+            self.cap[t]
+                && !self.allcaps[t]
+                && self.surf[t].chars().count() > 1
+                && !gp.stop.contains(w)
+                && !gp.infix.contains(w)
+                && !gp.place_heads.contains(w)
+                && !gp.titles.contains(w)
+                && !gp.abbrev.contains(w)
+                && !gp.us_states.contains_key(w)
+                && gp.demonym(w).is_none()
+                && !self.is_major_name(t)
+        };
+        let space_gap = |a: usize, b: usize| -> bool {
+            let g = &self.text[self.toks[a].byte_end..self.toks[b].byte_start];
+            !g.is_empty() && g.chars().all(|c| c == ' ')
+        };
+        let before = i > 0
+            && self.link[i - 1]
+            && !(self.initial[i - 1] && self.lower_words.contains(self.norm(i - 1)))
+            && space_gap(i - 1, i)
+            && plain_name_word(i - 1);
+        let after = e < self.toks.len() && self.link[e - 1] && space_gap(e - 1, e) && plain_name_word(e);
+        before || after
     }
 
     fn next_word(&self, e: usize) -> Option<&str> {
@@ -1191,6 +1262,10 @@ impl<'a> Doc<'a> {
             (false, true, false) => 200_000,
         };
         if len == 1 && pop < 50_000 && self.gp.first_names.contains(self.norm(c.tok_start)) {
+            return false;
+        }
+        // "Julia" (Plovdiv), "Viktoria" (Victoria): a first name that is only an alternate name.
+        if len == 1 && alt && self.gp.first_names.contains(self.norm(c.tok_start)) {
             return false;
         }
         pop >= min_pop
