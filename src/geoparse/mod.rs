@@ -145,6 +145,40 @@ fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
+/// Days since 0000-03-01 of a `YYYY[-MM[-DD]]` date (proleptic Gregorian); `None` when unreadable.
+fn day_number(date: &str) -> Option<i64> {
+    let mut it = date.trim().split('-');
+    let y: i64 = it.next()?.get(..4)?.parse().ok()?;
+    let m: i64 = it.next().and_then(|m| m.parse().ok()).unwrap_or(7).clamp(1, 12);
+    let d: i64 = it
+        .next()
+        .and_then(|d| d.get(..2.min(d.len()))?.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 31);
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    Some(365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1)
+}
+
+/// How many days `date` lies outside the validity of a dated record: 0 when valid (or undated),
+/// `None` when the date cannot be read.
+fn days_outside(p: &Place, date: &str) -> Option<i64> {
+    if p.valid_on(date) {
+        return Some(0);
+    }
+    let d = day_number(date)?;
+    let before = p
+        .valid_from
+        .as_deref()
+        .and_then(day_number)
+        .map_or(0, |f| (f - d).max(0));
+    let after = p
+        .valid_to
+        .as_deref()
+        .and_then(day_number)
+        .map_or(0, |t| (d - t).max(0));
+    Some(before.max(after).max(1))
+}
+
 fn is_curated(p: &Place) -> bool {
     p.id.starts_with("sitrep:")
 }
@@ -703,8 +737,11 @@ impl<'a> Doc<'a> {
                 0.8,
             ));
         }
-        // Capitalisation: last word capitalised; inner lower-case words only from the infix list.
-        if !self.cap[e - 1] {
+        // Capitalisation: last word capitalised ("Lachin corridor", "Aras river": a lower-case place
+        // head closing a known name also counts); inner lower-case words only from the infix list.
+        if !self.cap[e - 1]
+            && !(len >= 2 && gp.place_heads.contains(self.norm(e - 1)) && gaz.has_key(key))
+        {
             return None;
         }
         for t in i + 1..e - 1 {
@@ -1011,15 +1048,24 @@ impl<'a> Doc<'a> {
     ) -> Option<PlaceIdx> {
         let gaz = &*self.gp.gaz;
         let mut scored: Vec<(i32, PlaceIdx)> = Vec::new();
+        // Segments valid on the date; if none is, the ones nearest in time.
+        let away = |s: &Segment| -> i64 {
+            date.and_then(|d| days_outside(gaz.place(s.idx), d))
+                .unwrap_or(0)
+        };
+        let nearest = self
+            .gp
+            .segments
+            .iter()
+            .filter(|s| s.countries.contains(a) && s.countries.contains(b) && a != b)
+            .map(away)
+            .min();
         for s in &self.gp.segments {
             if !(s.countries.contains(a) && s.countries.contains(b)) || a == b {
                 continue;
             }
-            let p = gaz.place(s.idx);
-            if let Some(d) = date {
-                if !p.valid_on(d) {
-                    continue;
-                }
+            if Some(away(s)) != nearest {
+                continue;
             }
             let mut score = 0;
             if s.direct.contains(a) && s.direct.contains(b) {
@@ -1382,20 +1428,24 @@ impl<'a> Doc<'a> {
                 _ => 0.3,
             };
         }
-        if let Some(d) = date {
-            if !pl.valid_on(d) {
-                s -= 8.0;
+        // Dated records: the version valid on the article date; outside every version's dates the
+        // version nearest in time (an area that ceased to exist is still referred to historically,
+        // so it is demoted below valid readings but never dropped).
+        let away = date.and_then(|d| days_outside(pl, d)).unwrap_or(0);
+        if away > 0 {
+            s -= 3.0 + (away as f64 / 3650.0).min(3.0);
+        } else {
+            if date.is_none() && pl.valid_to.is_some() {
+                s -= 0.5;
             }
-        } else if pl.valid_to.is_some() {
-            s -= 0.5;
-        }
-        // Among dated records of the same feature prefer the latest start.
-        if let Some(f) = &pl.valid_from {
-            s += f
-                .get(..4)
-                .and_then(|y| y.parse::<f64>().ok())
-                .map(|y| (y - 1900.0) / 1000.0)
-                .unwrap_or(0.0);
+            // Among valid records of the same feature prefer the latest start.
+            if let Some(f) = &pl.valid_from {
+                s += f
+                    .get(..4)
+                    .and_then(|y| y.parse::<f64>().ok())
+                    .map(|y| (y - 1900.0) / 1000.0)
+                    .unwrap_or(0.0);
+            }
         }
         s
     }
