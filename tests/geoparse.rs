@@ -333,7 +333,7 @@ fn multi_word_names_win_over_their_parts() {
     assert_eq!(c.place_id, "sitrep:lachin-corridor-2020");
     assert_eq!(chars(text, c.start, c.end), "Lachin Corridor");
     assert_eq!(c.precision, 5);
-    assert!(matches!(c.geometry, Geometry::LineString(_)));
+    assert!(matches!(*c.geometry, Geometry::LineString(_)));
     assert!(find(&ms, "Lachin").is_none());
     assert_eq!(find(&ms, "Goris").unwrap().place_id, "geonames:174875");
 }
@@ -386,11 +386,11 @@ fn demonyms_and_compound_borders() {
     let b = find(&ms, "Armenian-Azerbaijani border").expect("compound border");
     assert_eq!(b.place_id, "sitrep:arm-aze-border-syunik");
     assert_eq!((b.start, b.end), (24, 51));
-    assert!(matches!(b.geometry, Geometry::LineString(_)));
+    assert!(matches!(*b.geometry, Geometry::LineString(_)));
     let s = find(&ms, "Syunik Province").unwrap();
     assert_eq!(s.place_id, "ne-admin1:AM-SU");
     assert!(
-        matches!(s.geometry, Geometry::Polygon(_)),
+        matches!(*s.geometry, Geometry::Polygon(_)),
         "an area stays an area"
     );
     // A demonym alone is reported as such, with the country's point.
@@ -524,7 +524,7 @@ fn seed_article() {
             .find(|m| m.name.eq_ignore_ascii_case(name))
             .unwrap_or_else(|| panic!("{name} missing"));
         assert!(
-            matches!(m.geometry, Geometry::Point(_)),
+            matches!(*m.geometry, Geometry::Point(_)),
             "{name} is a point"
         );
     }

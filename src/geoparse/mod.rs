@@ -63,8 +63,8 @@ pub struct Mention {
     pub confidence: f32,
     /// Representative point, lon/lat.
     pub point: Point<f64>,
-    /// The place geometry: point, line or area.
-    pub geometry: Geometry<f64>,
+    /// The place geometry: point, line or area (shared: one copy per place, not per mention).
+    pub geometry: Arc<Geometry<f64>>,
     pub sentence: String,
     /// Code-point offset of `sentence` in the document.
     pub sentence_start: usize,
@@ -107,6 +107,9 @@ pub struct Geoparser {
     not_demonyms: HashSet<&'static str>,
     /// Longest demonym, in words.
     max_demonym_tokens: usize,
+    /// Geometries handed out with mentions, built on first use (a country outline is copied once,
+    /// not once per mention).
+    geometries: Vec<std::sync::OnceLock<Arc<Geometry<f64>>>>,
 }
 
 /// One recognised span before resolution.
@@ -283,10 +286,18 @@ impl Geoparser {
             region_demonyms,
             segments: Vec::new(),
             max_demonym_tokens: max_demonym_tokens.min(4),
+            geometries: (0..gaz.len()).map(|_| std::sync::OnceLock::new()).collect(),
             gaz,
         };
         gp.segments = gp.build_segments();
         gp
+    }
+
+    /// The shared geometry of a place.
+    fn geometry(&self, p: PlaceIdx) -> Arc<Geometry<f64>> {
+        self.geometries[p as usize]
+            .get_or_init(|| Arc::new(self.gaz.place(p).full_geometry()))
+            .clone()
     }
 
     pub fn gazetteer(&self) -> &Gazetteer {
@@ -1423,7 +1434,8 @@ impl<'a> Doc<'a> {
         };
         if alt {
             s -= match pl.kind {
-                Kind::Settlement => 2.0,
+                // a town known by this name only as an alternate needs clearer support
+                Kind::Settlement => 3.0,
                 Kind::Admin1 => 1.0,
                 _ => 0.3,
             };
@@ -1477,7 +1489,7 @@ impl<'a> Doc<'a> {
             geo_precision: acled_precision(precision),
             confidence: conf.clamp(0.0, 1.0),
             point: self.gp.ref_points.get(&place).copied().unwrap_or(pl.point),
-            geometry: pl.full_geometry(),
+            geometry: self.gp.geometry(place),
             sentence: self.text[ss..se].to_string(),
             sentence_start: scp,
             role,
@@ -1744,7 +1756,7 @@ impl<'a> Doc<'a> {
 
 /// One GeoJSON feature per mention (RFC 7946): the place geometry with the mention properties.
 pub fn feature(m: &Mention) -> Value {
-    let g = geojson::GeometryValue::from(&m.geometry);
+    let g = geojson::GeometryValue::from(&*m.geometry);
     let geometry = serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null);
     let mut props = Map::new();
     props.insert("name".into(), json!(m.name));
