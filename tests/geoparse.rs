@@ -333,7 +333,7 @@ fn multi_word_names_win_over_their_parts() {
     assert_eq!(c.place_id, "sitrep:lachin-corridor-2020");
     assert_eq!(chars(text, c.start, c.end), "Lachin Corridor");
     assert_eq!(c.precision, 5);
-    assert!(matches!(c.geometry, Geometry::LineString(_)));
+    assert!(matches!(*c.geometry, Geometry::LineString(_)));
     assert!(find(&ms, "Lachin").is_none());
     assert_eq!(find(&ms, "Goris").unwrap().place_id, "geonames:174875");
 }
@@ -386,11 +386,11 @@ fn demonyms_and_compound_borders() {
     let b = find(&ms, "Armenian-Azerbaijani border").expect("compound border");
     assert_eq!(b.place_id, "sitrep:arm-aze-border-syunik");
     assert_eq!((b.start, b.end), (24, 51));
-    assert!(matches!(b.geometry, Geometry::LineString(_)));
+    assert!(matches!(*b.geometry, Geometry::LineString(_)));
     let s = find(&ms, "Syunik Province").unwrap();
     assert_eq!(s.place_id, "ne-admin1:AM-SU");
     assert!(
-        matches!(s.geometry, Geometry::Polygon(_)),
+        matches!(*s.geometry, Geometry::Polygon(_)),
         "an area stays an area"
     );
     // A demonym alone is reported as such, with the country's point.
@@ -524,7 +524,7 @@ fn seed_article() {
             .find(|m| m.name.eq_ignore_ascii_case(name))
             .unwrap_or_else(|| panic!("{name} missing"));
         assert!(
-            matches!(m.geometry, Geometry::Point(_)),
+            matches!(*m.geometry, Geometry::Point(_)),
             "{name} is a point"
         );
     }
@@ -566,4 +566,64 @@ fn seed_article() {
             "{bad} must not be a place"
         );
     }
+}
+
+/// Dated versions of curated features: the one valid on the article date; outside all versions'
+/// dates the one nearest in time (never dropped).
+fn dated_gazetteer() -> Gazetteer {
+    let line = |id: &str, name: &str, kind: Kind, from: &str, to: &str, names: &[&str]| {
+        let mut p = place(id, name, kind, "AZ", None, 0, 46.5, 39.6);
+        p.names = names.iter().map(|n| n.to_string()).collect();
+        p.geometry = Some(Geometry::LineString(
+            line_string![(x: 46.3, y: 39.5), (x: 46.8, y: 39.8)],
+        ));
+        p.valid_from = Some(from.into());
+        p.valid_to = Some(to.into());
+        p
+    };
+    let mut nk = place("sitrep:nagorno-karabakh", "Nagorno-Karabakh", Kind::Region, "AZ", None, 0, 46.7, 39.8);
+    nk.names = vec!["Artsakh".into()];
+    nk.geometry = Some(area(46.7, 39.8));
+    nk.valid_from = Some("1923-07-07".into());
+    nk.valid_to = Some("2023-09-28".into());
+    Gazetteer::from_places(vec![
+        nk,
+        line("sitrep:lachin-corridor-2020", "Lachin corridor", Kind::Corridor, "2020-11-10", "2022-08-30", &["Lachin Corridor"]),
+        line("sitrep:lachin-corridor-2022", "Lachin corridor", Kind::Corridor, "2022-08-30", "2023-09-28", &["Lachin Corridor"]),
+        line("sitrep:nk-line-of-contact-1994", "Nagorno-Karabakh line of contact (1994–2020)", Kind::LineOfContact, "1994-05-12", "2020-09-27", &["line of contact", "Line of Contact"]),
+        line("sitrep:nk-line-of-contact-2020", "Nagorno-Karabakh line of contact (2020–2023)", Kind::LineOfContact, "2020-11-10", "2023-09-28", &["line of contact", "Line of Contact"]),
+    ])
+}
+
+#[test]
+fn dated_features_resolve_to_the_valid_or_nearest_version() {
+    let gp = Geoparser::new(Arc::new(dated_gazetteer()));
+    let id = |text: &str, date: &str, name: &str| -> String {
+        let ms = gp.parse(text, Some(date));
+        find(&ms, name)
+            .unwrap_or_else(|| panic!("{name} not found on {date}"))
+            .place_id
+            .clone()
+    };
+    let corridor = "Trucks moved along the Lachin corridor on Monday.";
+    // valid versions
+    assert_eq!(id(corridor, "2021-05-01", "Lachin corridor"), "sitrep:lachin-corridor-2020");
+    assert_eq!(id(corridor, "2023-01-15", "Lachin corridor"), "sitrep:lachin-corridor-2022");
+    // after the last version ended, before the first began: the nearest version
+    assert_eq!(id(corridor, "2024-06-01", "Lachin corridor"), "sitrep:lachin-corridor-2022");
+    assert_eq!(id(corridor, "2019-03-01", "Lachin corridor"), "sitrep:lachin-corridor-2020");
+    let loc = "Shots were fired across the line of contact overnight.";
+    assert_eq!(id(loc, "2019-03-01", "line of contact"), "sitrep:nk-line-of-contact-1994");
+    assert_eq!(id(loc, "2021-03-01", "line of contact"), "sitrep:nk-line-of-contact-2020");
+    assert_eq!(id(loc, "2024-03-01", "line of contact"), "sitrep:nk-line-of-contact-2020");
+    // in the gap between the versions (2020-09-27 .. 2020-11-10): the nearer end
+    assert_eq!(id(loc, "2020-10-01", "line of contact"), "sitrep:nk-line-of-contact-1994");
+    assert_eq!(id(loc, "2020-11-05", "line of contact"), "sitrep:nk-line-of-contact-2020");
+    // an area that ceased to exist is still referred to historically
+    let nk = "Refugees from Nagorno-Karabakh reached Goris.";
+    assert_eq!(id(nk, "2024-09-28", "Nagorno-Karabakh"), "sitrep:nagorno-karabakh");
+    assert_eq!(id(nk, "2023-01-01", "Nagorno-Karabakh"), "sitrep:nagorno-karabakh");
+    // a year alone in the text stands in for the date
+    let ms = gp.parse("In 2024 the Lachin corridor was quiet.", None);
+    assert_eq!(find(&ms, "Lachin corridor").unwrap().place_id, "sitrep:lachin-corridor-2022");
 }

@@ -189,6 +189,12 @@ pub struct Gazetteer {
     max_tokens: usize,
 }
 
+/// A 2–4 letter name written in capitals: a code, not a name.
+fn is_code(name: &str) -> bool {
+    let n = name.chars().count();
+    (2..=4).contains(&n) && name.chars().all(|c| c.is_ascii_uppercase())
+}
+
 fn key_hash(key: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
@@ -241,6 +247,11 @@ impl Gazetteer {
                     max_tokens = primary.split(' ').count();
                 }
                 for n in &p.names {
+                    // Codes among GeoNames alternate names ("EVN", "MOW", "NGO": airport codes)
+                    // are no names a text uses for a town.
+                    if p.kind == Kind::Settlement && is_code(n) {
+                        continue;
+                    }
                     let k = normalize(n);
                     if k.is_empty() {
                         continue;

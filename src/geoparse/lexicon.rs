@@ -940,6 +940,7 @@ pub const EXTRA_NAMES: &[(&str, &str)] = &[
     ("the vatican", "VA"),
     ("britain", "GB"),
     ("great britain", "GB"),
+    ("nyc", "geonames:5128581"),
 ];
 
 /// Demonyms that are languages more often than people; never read as places.
@@ -950,4 +951,17 @@ pub const NOT_DEMONYMS: &[&str] = &[
     "hebrew",
     "sanskrit",
     "esperanto",
+];
+
+/// Head words of buildings, campuses and events: a place name that starts a capitalised name ending
+/// in one of them ("Illinois Capitol Complex", "Manila Cathedral", "Dubai World Cup", "Colchester
+/// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
+/// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
+/// counts as a mention.
+pub const ORG_HEADS: &[&str] = &[
+    "university", "college", "academy", "school", "polytechnic", "hospital", "clinic",
+    "cathedral", "church", "basilica", "mosque", "temple", "synagogue", "capitol", "armory",
+    "armoury", "complex", "cup", "prix", "marathon", "museum", "theatre", "theater", "hotel",
+    "restaurant", "stadium", "arena", "mall", "elementary", "library", "zoo", "plantation",
+    "apartments", "plaza", "tower", "towers",
 ];

@@ -63,8 +63,8 @@ pub struct Mention {
     pub confidence: f32,
     /// Representative point, lon/lat.
     pub point: Point<f64>,
-    /// The place geometry: point, line or area.
-    pub geometry: Geometry<f64>,
+    /// The place geometry: point, line or area (shared: one copy per place, not per mention).
+    pub geometry: Arc<Geometry<f64>>,
     pub sentence: String,
     /// Code-point offset of `sentence` in the document.
     pub sentence_start: usize,
@@ -93,6 +93,7 @@ pub struct Geoparser {
     infix: HashSet<&'static str>,
     particles: HashSet<&'static str>,
     abbrev: HashSet<&'static str>,
+    org_heads: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
     region_demonyms: HashMap<&'static str, PlaceIdx>,
@@ -106,6 +107,9 @@ pub struct Geoparser {
     not_demonyms: HashSet<&'static str>,
     /// Longest demonym, in words.
     max_demonym_tokens: usize,
+    /// Geometries handed out with mentions, built on first use (a country outline is copied once,
+    /// not once per mention).
+    geometries: Vec<std::sync::OnceLock<Arc<Geometry<f64>>>>,
 }
 
 /// One recognised span before resolution.
@@ -142,6 +146,40 @@ fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
     let h = ((la2 - la1) / 2.0).sin().powi(2)
         + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+/// Days since 0000-03-01 of a `YYYY[-MM[-DD]]` date (proleptic Gregorian); `None` when unreadable.
+fn day_number(date: &str) -> Option<i64> {
+    let mut it = date.trim().split('-');
+    let y: i64 = it.next()?.get(..4)?.parse().ok()?;
+    let m: i64 = it.next().and_then(|m| m.parse().ok()).unwrap_or(7).clamp(1, 12);
+    let d: i64 = it
+        .next()
+        .and_then(|d| d.get(..2.min(d.len()))?.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 31);
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    Some(365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1)
+}
+
+/// How many days `date` lies outside the validity of a dated record: 0 when valid (or undated),
+/// `None` when the date cannot be read.
+fn days_outside(p: &Place, date: &str) -> Option<i64> {
+    if p.valid_on(date) {
+        return Some(0);
+    }
+    let d = day_number(date)?;
+    let before = p
+        .valid_from
+        .as_deref()
+        .and_then(day_number)
+        .map_or(0, |f| (f - d).max(0));
+    let after = p
+        .valid_to
+        .as_deref()
+        .and_then(day_number)
+        .map_or(0, |t| (d - t).max(0));
+    Some(before.max(after).max(1))
 }
 
 fn is_curated(p: &Place) -> bool {
@@ -242,15 +280,24 @@ impl Geoparser {
             infix: lexicon::set(lexicon::NAME_INFIX),
             particles: lexicon::set(lexicon::NAME_PARTICLES),
             abbrev: lexicon::set(lexicon::ABBREV),
+            org_heads: lexicon::set(lexicon::ORG_HEADS),
             first_names,
             us_states,
             region_demonyms,
             segments: Vec::new(),
             max_demonym_tokens: max_demonym_tokens.min(4),
+            geometries: (0..gaz.len()).map(|_| std::sync::OnceLock::new()).collect(),
             gaz,
         };
         gp.segments = gp.build_segments();
         gp
+    }
+
+    /// The shared geometry of a place.
+    fn geometry(&self, p: PlaceIdx) -> Arc<Geometry<f64>> {
+        self.geometries[p as usize]
+            .get_or_init(|| Arc::new(self.gaz.place(p).full_geometry()))
+            .clone()
     }
 
     pub fn gazetteer(&self) -> &Gazetteer {
@@ -701,8 +748,11 @@ impl<'a> Doc<'a> {
                 0.8,
             ));
         }
-        // Capitalisation: last word capitalised; inner lower-case words only from the infix list.
-        if !self.cap[e - 1] {
+        // Capitalisation: last word capitalised ("Lachin corridor", "Aras river": a lower-case place
+        // head closing a known name also counts); inner lower-case words only from the infix list.
+        if !self.cap[e - 1]
+            && !(len >= 2 && gp.place_heads.contains(self.norm(e - 1)) && gaz.has_key(key))
+        {
             return None;
         }
         for t in i + 1..e - 1 {
@@ -711,6 +761,20 @@ impl<'a> Doc<'a> {
             }
         }
         let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // "Illinois State Armory", "British Embassy", "Dubai World Cup": the first words of an
+        // organisation, event or building name.
+        if self.org_name_follows(e) {
+            return None;
+        }
+        // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
+        let hyphen_before = i > 0
+            && self.cap[i - 1]
+            && self.link[i - 1]
+            && self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] == *"-";
+        let hyphen_after = e < self.toks.len()
+            && self.link[e - 1]
+            && self.cap[e]
+            && self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] == *"-";
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
@@ -770,7 +834,18 @@ impl<'a> Doc<'a> {
             {
                 return None;
             }
-            if self.surnames.contains(w) && !best_major {
+            let country_level = places.iter().any(|(p, _)| {
+                matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent)
+            });
+            if self.surnames.contains(w) && !country_level {
+                return None;
+            }
+            if (hyphen_before || hyphen_after) && !best_major && !big_city {
+                return None;
+            }
+            // "Campbell Davis", "Nash Riad", "Viktoria Skripal", "Riverdale Luke Oil": a small place
+            // name inside a longer capitalised name that is itself no place.
+            if !best_major && !big_city && !allcaps && self.inside_unknown_name(i, e) {
                 return None;
             }
             // A one-letter or two-letter word is a place only when it is a country code in capitals.
@@ -861,6 +936,50 @@ impl<'a> Doc<'a> {
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
     }
 
+    /// Whether the capitalised words right after token `e - 1` end in an organisation head word.
+    fn org_name_follows(&self, e: usize) -> bool {
+        let n = self.toks.len();
+        let mut t = e;
+        while t < n && t < e + 3 && self.link[t - 1] && self.cap[t] {
+            if self.gp.org_heads.contains(self.norm(t)) {
+                return true;
+            }
+            t += 1;
+        }
+        false
+    }
+
+    /// Whether the one-word span i..e is glued (by a space) to a neighbouring capitalised word that
+    /// is neither a function word, a place head, a title, a demonym nor a well-known place.
+    fn inside_unknown_name(&self, i: usize, e: usize) -> bool {
+        let gp = self.gp;
+        let plain_name_word = |t: usize| -> bool {
+            let w = self.norm(t);
+            self.cap[t]
+                && !self.allcaps[t]
+                && self.surf[t].chars().count() > 1
+                && !gp.stop.contains(w)
+                && !gp.infix.contains(w)
+                && !gp.place_heads.contains(w)
+                && !gp.titles.contains(w)
+                && !gp.abbrev.contains(w)
+                && !gp.us_states.contains_key(w)
+                && gp.demonym(w).is_none()
+                && !self.is_major_name(t)
+        };
+        let space_gap = |a: usize, b: usize| -> bool {
+            let g = &self.text[self.toks[a].byte_end..self.toks[b].byte_start];
+            !g.is_empty() && g.chars().all(|c| c == ' ')
+        };
+        let before = i > 0
+            && self.link[i - 1]
+            && !(self.initial[i - 1] && self.lower_words.contains(self.norm(i - 1)))
+            && space_gap(i - 1, i)
+            && plain_name_word(i - 1);
+        let after = e < self.toks.len() && self.link[e - 1] && space_gap(e - 1, e) && plain_name_word(e);
+        before || after
+    }
+
     fn next_word(&self, e: usize) -> Option<&str> {
         if e < self.toks.len() && self.sents.of_token[e] == self.sents.of_token[e - 1] {
             Some(self.norm(e))
@@ -940,15 +1059,24 @@ impl<'a> Doc<'a> {
     ) -> Option<PlaceIdx> {
         let gaz = &*self.gp.gaz;
         let mut scored: Vec<(i32, PlaceIdx)> = Vec::new();
+        // Segments valid on the date; if none is, the ones nearest in time.
+        let away = |s: &Segment| -> i64 {
+            date.and_then(|d| days_outside(gaz.place(s.idx), d))
+                .unwrap_or(0)
+        };
+        let nearest = self
+            .gp
+            .segments
+            .iter()
+            .filter(|s| s.countries.contains(a) && s.countries.contains(b) && a != b)
+            .map(away)
+            .min();
         for s in &self.gp.segments {
             if !(s.countries.contains(a) && s.countries.contains(b)) || a == b {
                 continue;
             }
-            let p = gaz.place(s.idx);
-            if let Some(d) = date {
-                if !p.valid_on(d) {
-                    continue;
-                }
+            if Some(away(s)) != nearest {
+                continue;
             }
             let mut score = 0;
             if s.direct.contains(a) && s.direct.contains(b) {
@@ -1193,6 +1321,10 @@ impl<'a> Doc<'a> {
         if len == 1 && pop < 50_000 && self.gp.first_names.contains(self.norm(c.tok_start)) {
             return false;
         }
+        // "Julia" (Plovdiv), "Viktoria" (Victoria): a first name that is only an alternate name.
+        if len == 1 && alt && self.gp.first_names.contains(self.norm(c.tok_start)) {
+            return false;
+        }
         pop >= min_pop
     }
 
@@ -1302,25 +1434,30 @@ impl<'a> Doc<'a> {
         };
         if alt {
             s -= match pl.kind {
-                Kind::Settlement => 2.0,
+                // a town known by this name only as an alternate needs clearer support
+                Kind::Settlement => 3.0,
                 Kind::Admin1 => 1.0,
                 _ => 0.3,
             };
         }
-        if let Some(d) = date {
-            if !pl.valid_on(d) {
-                s -= 8.0;
+        // Dated records: the version valid on the article date; outside every version's dates the
+        // version nearest in time (an area that ceased to exist is still referred to historically,
+        // so it is demoted below valid readings but never dropped).
+        let away = date.and_then(|d| days_outside(pl, d)).unwrap_or(0);
+        if away > 0 {
+            s -= 3.0 + (away as f64 / 3650.0).min(3.0);
+        } else {
+            if date.is_none() && pl.valid_to.is_some() {
+                s -= 0.5;
             }
-        } else if pl.valid_to.is_some() {
-            s -= 0.5;
-        }
-        // Among dated records of the same feature prefer the latest start.
-        if let Some(f) = &pl.valid_from {
-            s += f
-                .get(..4)
-                .and_then(|y| y.parse::<f64>().ok())
-                .map(|y| (y - 1900.0) / 1000.0)
-                .unwrap_or(0.0);
+            // Among valid records of the same feature prefer the latest start.
+            if let Some(f) = &pl.valid_from {
+                s += f
+                    .get(..4)
+                    .and_then(|y| y.parse::<f64>().ok())
+                    .map(|y| (y - 1900.0) / 1000.0)
+                    .unwrap_or(0.0);
+            }
         }
         s
     }
@@ -1352,7 +1489,7 @@ impl<'a> Doc<'a> {
             geo_precision: acled_precision(precision),
             confidence: conf.clamp(0.0, 1.0),
             point: self.gp.ref_points.get(&place).copied().unwrap_or(pl.point),
-            geometry: pl.full_geometry(),
+            geometry: self.gp.geometry(place),
             sentence: self.text[ss..se].to_string(),
             sentence_start: scp,
             role,
@@ -1619,7 +1756,7 @@ impl<'a> Doc<'a> {
 
 /// One GeoJSON feature per mention (RFC 7946): the place geometry with the mention properties.
 pub fn feature(m: &Mention) -> Value {
-    let g = geojson::GeometryValue::from(&m.geometry);
+    let g = geojson::GeometryValue::from(&*m.geometry);
     let geometry = serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null);
     let mut props = Map::new();
     props.insert("name".into(), json!(m.name));

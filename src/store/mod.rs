@@ -185,7 +185,7 @@ impl Store {
                  precision, geo_precision, confidence, relation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for m in mentions.iter().filter(|m| m.role == Role::Place) {
-                let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&m.geometry));
+                let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&*m.geometry));
                 let geometry = serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(m.place_id.clone()))?;
                 place_stmt.execute(params![
                     m.place_id,
