@@ -25,6 +25,6 @@ cargo build --release --locked
 cargo test --release --locked
 
 if [ -f tests/e2e/package.json ]; then
-  (cd tests/e2e && npm ci --no-audit --no-fund --silent)
-  SITREP_BIN="$PWD/target/release/sitrep" node --test tests/e2e/
+  (cd tests/e2e && npm ci --no-audit --no-fund --silent \
+    && SITREP_BIN="$OLDPWD/target/release/sitrep" node --test map.test.mjs)
 fi
