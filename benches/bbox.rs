@@ -6,7 +6,7 @@
 //! (incidents, index), RSS after load (/proc/self/status), and median/p90/p99 latency of bbox queries
 //! sized (by bisection on the box size, around random incidents) to return 90–110 features, through:
 //!   raw    `IndexSnapshot::query_bbox_lonlat`
-//!   items  `features::items` (the OGC API Features answer as a serde_json tree, limit 1000)
+//!   items  `features::items` (the OGC API Features page, borrowing from the snapshot, limit 1000)
 //!   +json  `features::items` and serialising it to bytes (what the HTTP handler sends, before gzip)
 
 use std::time::Instant;
@@ -197,7 +197,7 @@ fn main() {
     println!("path                                   median_us    p90_us    p99_us    max_us");
     for (name, v) in [
         ("raw query_bbox_lonlat", &raw),
-        ("features::items (GeoJSON tree)", &tree),
+        ("features::items (page, borrowed)", &tree),
         ("features::items + serde_json::to_vec", &bytes),
     ] {
         println!("{name:<38} {:>9.1} {:>9.1} {:>9.1} {:>9.1}", pct(v, 0.5), pct(v, 0.9), pct(v, 0.99), v[v.len() - 1]);

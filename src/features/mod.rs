@@ -10,6 +10,8 @@
 use crate::index::{Incident, IndexSnapshot, Layer};
 use crate::store::StoredMention;
 use geo_types::Geometry;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 pub const COLLECTION: &str = "incidents";
@@ -255,28 +257,132 @@ impl ItemsQuery {
 
 /// The GeoJSON feature of an incident.
 pub fn feature(i: &Incident) -> Value {
-    let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&i.geometry));
-    json!({
-        "type": "Feature",
-        "id": i.id,
-        "geometry": geometry,
-        "properties": Value::Object(i.props.clone()),
-    })
+    serde_json::to_value(FeatureRef(i)).unwrap_or(Value::Null)
+}
+
+/// One incident as a GeoJSON Feature, serialised straight from the index (no copy of its
+/// properties or coordinates).
+pub struct FeatureRef<'a>(pub &'a Incident);
+
+/// A position or a ring/line of positions, serialised as GeoJSON arrays.
+struct Coords<'a>(&'a [geo_types::Coord<f64>]);
+
+impl Serialize for Coords<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for c in self.0 {
+            seq.serialize_element(&[c.x, c.y])?;
+        }
+        seq.end()
+    }
+}
+
+struct Rings<'a>(&'a geo_types::Polygon<f64>);
+
+impl Serialize for Rings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let mut seq = s.serialize_seq(Some(1 + p.interiors().len()))?;
+        seq.serialize_element(&Coords(&p.exterior().0))?;
+        for r in p.interiors() {
+            seq.serialize_element(&Coords(&r.0))?;
+        }
+        seq.end()
+    }
+}
+
+/// A geometry as an RFC 7946 geometry object.
+struct GeometryRef<'a>(&'a Geometry<f64>);
+
+impl Serialize for GeometryRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        match self.0 {
+            Geometry::Point(p) => {
+                m.serialize_entry("type", "Point")?;
+                m.serialize_entry("coordinates", &[p.x(), p.y()])?;
+            }
+            Geometry::LineString(l) => {
+                m.serialize_entry("type", "LineString")?;
+                m.serialize_entry("coordinates", &Coords(&l.0))?;
+            }
+            Geometry::MultiLineString(ml) => {
+                m.serialize_entry("type", "MultiLineString")?;
+                let lines: Vec<Coords> = ml.0.iter().map(|l| Coords(&l.0)).collect();
+                m.serialize_entry("coordinates", &lines)?;
+            }
+            Geometry::Polygon(p) => {
+                m.serialize_entry("type", "Polygon")?;
+                m.serialize_entry("coordinates", &Rings(p))?;
+            }
+            Geometry::MultiPolygon(mp) => {
+                m.serialize_entry("type", "MultiPolygon")?;
+                let polys: Vec<Rings> = mp.0.iter().map(Rings).collect();
+                m.serialize_entry("coordinates", &polys)?;
+            }
+            other => {
+                // index incidents never hold these; keep the general path for completeness
+                let g = geojson::Geometry::new(geojson::GeometryValue::from(other));
+                let v = serde_json::to_value(&g).map_err(serde::ser::Error::custom)?;
+                if let Value::Object(o) = v {
+                    for (k, v) in o {
+                        m.serialize_entry(&k, &v)?;
+                    }
+                }
+            }
+        }
+        m.end()
+    }
+}
+
+impl Serialize for FeatureRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let i = self.0;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", &i.id)?;
+        m.serialize_entry("geometry", &GeometryRef(&i.geometry))?;
+        m.serialize_entry("properties", &i.props)?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+pub struct Link {
+    pub href: String,
+    pub rel: &'static str,
+    #[serde(rename = "type")]
+    pub media_type: &'static str,
+}
+
+/// The answer to an items query: a GeoJSON FeatureCollection borrowing from one index snapshot.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsPage<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub features: Vec<FeatureRef<'a>>,
+    pub number_matched: usize,
+    pub number_returned: usize,
+    pub links: Vec<Link>,
 }
 
 const WORLD: [f64; 4] = [-180.0, -90.0, 180.0, 90.0];
 
 /// Answers an items query from one snapshot. `base` is the absolute URL of the items resource and
 /// `extra` the query string to repeat in paging links (without limit/offset).
-pub fn items(snap: &IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> Value {
-    let mut hits: Vec<&Incident> = snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
-    hits.sort_unstable_by_key(|i| i.id);
+pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> ItemsPage<'a> {
+    // query_bbox_lonlat answers in id order, which the filter keeps: paging is stable
+    let hits: Vec<&Incident> = snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
+    debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
     let matched = hits.len();
-    let page: Vec<Value> = hits.iter().skip(q.offset).take(q.limit).map(|i| feature(i)).collect();
-    let returned = page.len();
+    let features: Vec<FeatureRef> = hits.into_iter().skip(q.offset).take(q.limit).map(FeatureRef).collect();
+    let returned = features.len();
     let sep = if extra.is_empty() { "" } else { "&" };
-    let link = |offset: usize, rel: &str| {
-        json!({"href": format!("{base}?{extra}{sep}limit={}&offset={offset}", q.limit), "rel": rel, "type": "application/geo+json"})
+    let link = |offset: usize, rel: &'static str| Link {
+        href: format!("{base}?{extra}{sep}limit={}&offset={offset}", q.limit),
+        rel,
+        media_type: "application/geo+json",
     };
     let mut links = vec![link(q.offset, "self")];
     if q.offset + returned < matched {
@@ -285,13 +391,7 @@ pub fn items(snap: &IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> V
     if q.offset > 0 {
         links.push(link(q.offset.saturating_sub(q.limit), "prev"));
     }
-    json!({
-        "type": "FeatureCollection",
-        "features": page,
-        "numberMatched": matched,
-        "numberReturned": returned,
-        "links": links,
-    })
+    ItemsPage { kind: "FeatureCollection", features, number_matched: matched, number_returned: returned, links }
 }
 
 #[cfg(test)]
