@@ -76,20 +76,8 @@ pub async fn conformance() -> Json<Value> {
 
 fn collection_doc(b: &str, state: &AppState) -> Value {
     let snap = state.index.snapshot();
-    let all = snap.query_bbox_lonlat([-180.0, -90.0, 180.0, 90.0]);
-    let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
-    let (mut t0, mut t1) = (i64::MAX, i64::MIN);
-    for i in &all {
-        w = w.min(i.point.x());
-        e = e.max(i.point.x());
-        s = s.min(i.point.y());
-        n = n.max(i.point.y());
-        if let Some(t) = i.time {
-            t0 = t0.min(t);
-            t1 = t1.max(t);
-        }
-    }
-    let bbox = if all.is_empty() { vec![-180.0, -90.0, 180.0, 90.0] } else { vec![w, s, e, n] };
+    let bbox = snap.bounds().unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    let (t0, t1) = snap.time_range().unwrap_or((1, 0));
     let day = |t: i64| {
         let d = t.div_euclid(86_400);
         // civil_from_days

@@ -127,18 +127,10 @@ pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) ->
     cluster_fields["point_count"] = json!("Number");
     cluster_fields["point_count_abbreviated"] = json!("String");
     let snap = state.index.snapshot();
-    let all = snap.query_bbox_lonlat([-180.0, -90.0, 180.0, 90.0]);
-    let bounds = if all.is_empty() {
-        json!([-180.0, -85.0511, 180.0, 85.0511])
-    } else {
-        let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
-        for i in &all {
-            w = w.min(i.point.x());
-            e = e.max(i.point.x());
-            s = s.min(i.point.y());
-            n = n.max(i.point.y());
-        }
-        json!([w, s.max(-85.0511), e, n.min(85.0511)])
+    // TileJSON bounds stay inside Web Mercator's latitude range
+    let bounds = match snap.bounds() {
+        None => json!([-180.0, -85.0511, 180.0, 85.0511]),
+        Some([w, s, e, n]) => json!([w, s.max(-85.0511), e, n.min(85.0511)]),
     };
     Json(json!({
         "tilejson": "3.0.0",

@@ -269,8 +269,15 @@ pub struct IndexSnapshot {
     /// Base slots removed or superseded by the delta.
     dead: Arc<HashSet<u32>>,
     generation: u64,
-    /// Lazily computed [`IndexSnapshot::bounds`].
-    bounds: std::sync::OnceLock<Option<[f64; 4]>>,
+    /// Lazily computed [`IndexSnapshot::bounds`] and [`IndexSnapshot::time_range`].
+    extent: std::sync::OnceLock<Extent>,
+}
+
+/// Spatial and temporal extent of a snapshot's live incidents.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extent {
+    bounds: Option<[f64; 4]>,
+    time: Option<(i64, i64)>,
 }
 
 impl Default for IndexSnapshot {
@@ -280,7 +287,7 @@ impl Default for IndexSnapshot {
             delta: Arc::new(Segment::default()),
             dead: Arc::new(HashSet::new()),
             generation: 0,
-            bounds: std::sync::OnceLock::new(),
+            extent: std::sync::OnceLock::new(),
         }
     }
 }
@@ -346,12 +353,22 @@ impl IndexSnapshot {
     /// longitude range when something crosses the antimeridian), or `None` when empty.
     /// Computed once per snapshot.
     pub fn bounds(&self) -> Option<[f64; 4]> {
-        *self.bounds.get_or_init(|| self.compute_bounds())
+        self.extent.get_or_init(|| self.compute_extent()).bounds
     }
 
-    fn compute_bounds(&self) -> Option<[f64; 4]> {
+    /// Earliest and latest `time` of the live incidents that have one (unix seconds), computed
+    /// once per snapshot with [`Self::bounds`].
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        self.extent.get_or_init(|| self.compute_extent()).time
+    }
+
+    fn compute_extent(&self) -> Extent {
         let mut acc: Option<[f64; 4]> = None;
+        let mut time: Option<(i64, i64)> = None;
         for e in self.iter() {
+            if let Some(t) = e.incident.time {
+                time = Some(time.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            }
             let bb = e.lonlat_bbox;
             let (w, east) = if bb.min().x < -180.0 || bb.max().x > 180.0 {
                 (-180.0, 180.0)
@@ -365,7 +382,7 @@ impl IndexSnapshot {
                 Some(a) => [a[0].min(w), a[1].min(s), a[2].max(east), a[3].max(n)],
             });
         }
-        acc
+        Extent { bounds: acc, time }
     }
 
     fn candidates(&self, envs: &[AABB<[f64; 2]>]) -> Vec<&IndexedIncident> {
@@ -571,7 +588,7 @@ impl SpatialIndex {
                 delta: Arc::new(Segment::default()),
                 dead: Arc::new(HashSet::new()),
                 generation: cur.generation + 1,
-                bounds: std::sync::OnceLock::new(),
+                extent: std::sync::OnceLock::new(),
             }
         } else {
             let delta = if delta_hit {
@@ -595,7 +612,7 @@ impl SpatialIndex {
                 delta: Arc::new(delta),
                 dead: Arc::new(dead),
                 generation: cur.generation + 1,
-                bounds: std::sync::OnceLock::new(),
+                extent: std::sync::OnceLock::new(),
             }
         };
         self.current.store(Arc::new(next));
@@ -637,6 +654,20 @@ mod tests {
         assert!(snap.query_bbox_lonlat([-179.4, -2.0, 179.4, 2.0]).is_empty());
         let b = snap.bounds().unwrap();
         assert_eq!((b[0], b[2]), (-180.0, 180.0));
+    }
+
+    #[test]
+    fn extent_covers_areas_and_dated_incidents_only() {
+        let area: Geometry<f64> = polygon![(x: 10.0, y: 40.0), (x: 12.0, y: 40.0), (x: 12.0, y: 43.0), (x: 10.0, y: 43.0)].into();
+        let mut a = inc(1, area);
+        a.time = Some(1_600_000_000);
+        let mut b = inc(2, point!(x: -5.0, y: 41.0).into());
+        b.time = Some(1_500_000_000);
+        let c = inc(3, point!(x: 0.0, y: 50.0).into());
+        let snap = IndexSnapshot::build(vec![a, b, c]);
+        assert_eq!(snap.bounds(), Some([-5.0, 40.0, 12.0, 50.0]));
+        assert_eq!(snap.time_range(), Some((1_500_000_000, 1_600_000_000)));
+        assert_eq!(IndexSnapshot::build(vec![]).time_range(), None);
     }
 
     #[test]
