@@ -10,5 +10,6 @@ pub mod geoparse;
 pub mod http;
 pub mod index;
 pub mod ingest;
+pub mod mem;
 pub mod store;
 pub mod tiles;

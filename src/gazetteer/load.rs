@@ -6,11 +6,11 @@
 //! patches). Curated records may give `members` instead of a geometry; their area is the union of the
 //! members' polygons. Not for: building those files (see `scripts/build_gazetteer.sh`).
 
+use super::features::{self, GazFeature, GazProps};
 use super::{Kind, Place};
 use geo::line_measures::{Euclidean, InterpolatableLine};
 use geo::{BooleanOps, InteriorPoint};
 use geo_types::{Geometry, MultiPolygon, Point};
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -58,16 +58,23 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     let t0 = std::time::Instant::now();
     let lap = |what: &str| {
         if timing {
-            eprintln!("gazetteer load: {what} at {:.3} s", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "gazetteer load: {what} at {:.3} s",
+                t0.elapsed().as_secs_f64()
+            );
         }
     };
-    let (places, polys) = std::thread::scope(|s| {
-        let places = s.spawn(|| load_places(&gz.join("places.tsv.gz")));
-        let countries = load_polygons(&gz.join("countries.geojson.gz"), Kind::Country);
-        let admin1 = load_polygons(&gz.join("admin1.geojson.gz"), Kind::Admin1);
-        let places = places.join().expect("places loader thread panicked");
-        (places, countries.and_then(|c| admin1.map(|a| (c, a))))
-    });
+    // The three big files are independent: read them at once (places.tsv is itself parsed in chunks).
+    let (places, (countries, admin1)) = rayon::join(
+        || load_places(&gz.join("places.tsv.gz")),
+        || {
+            rayon::join(
+                || load_polygons(&gz.join("countries.geojson.gz"), Kind::Country),
+                || load_polygons(&gz.join("admin1.geojson.gz"), Kind::Admin1),
+            )
+        },
+    );
+    let polys = countries.and_then(|c| admin1.map(|a| (c, a)));
     lap("places and polygons");
     let mut all = places?;
     let ((countries, _), (admin1, adm1_codes)) = polys?;
@@ -112,71 +119,128 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     Ok(all)
 }
 
+/// Column positions of `places.tsv`, found by header name.
+struct PlaceColumns {
+    n: usize,
+    id: usize,
+    name: usize,
+    ascii: usize,
+    lat: usize,
+    lon: usize,
+    feature_code: usize,
+    country: usize,
+    admin1: usize,
+    population: usize,
+    alternates: usize,
+}
+
 fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
+    use rayon::prelude::*;
     let bytes = read_maybe_gz(path)?;
     let text = String::from_utf8(bytes).map_err(|e| format_err(path, e.to_string()))?;
-    let mut lines = text.lines();
-    let header = lines.next().ok_or_else(|| format_err(path, "empty file"))?;
+    let (header, body) = text
+        .split_once('\n')
+        .ok_or_else(|| format_err(path, "empty file or no records"))?;
     let cols: Vec<&str> = header.split('\t').collect();
     let col = |name: &str| {
         cols.iter()
             .position(|c| *c == name)
             .ok_or_else(|| format_err(path, format!("missing column {name}")))
     };
-    let (c_id, c_name, c_ascii, c_lat, c_lon) = (
-        col("geonameid")?,
-        col("name")?,
-        col("asciiname")?,
-        col("lat")?,
-        col("lon")?,
-    );
-    let (c_fc, c_cc, c_a1, c_pop, c_alt) = (
-        col("feature_code")?,
-        col("country")?,
-        col("admin1")?,
-        col("population")?,
-        col("alternatenames")?,
-    );
-    let mut out = Vec::with_capacity(240_000);
-    for (lineno, line) in lines.enumerate() {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < cols.len() {
-            return Err(format_err(
-                path,
-                format!(
-                    "line {} has {} fields, expected {}",
-                    lineno + 2,
-                    f.len(),
-                    cols.len()
-                ),
-            ));
+    let c = PlaceColumns {
+        n: cols.len(),
+        id: col("geonameid")?,
+        name: col("name")?,
+        ascii: col("asciiname")?,
+        lat: col("lat")?,
+        lon: col("lon")?,
+        feature_code: col("feature_code")?,
+        country: col("country")?,
+        admin1: col("admin1")?,
+        population: col("population")?,
+        alternates: col("alternatenames")?,
+    };
+    // Chunks of whole lines, parsed in parallel; errors carry the byte offset of their line.
+    let body_start = header.len() + 1;
+    let mut chunks: Vec<(usize, &str)> = Vec::new();
+    let target = (body.len() / 64).max(1 << 16);
+    let mut at = 0;
+    while at < body.len() {
+        let mut end = (at + target).min(body.len());
+        if end < body.len() {
+            // Byte search: `end` may fall inside a multi-byte character; '\n' never does.
+            end = body.as_bytes()[end..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(body.len(), |i| end + i + 1);
         }
-        let num = |i: usize| -> Result<f64, GazetteerError> {
-            f[i].parse::<f64>().map_err(|_| {
-                format_err(path, format!("line {}: bad number {:?}", lineno + 2, f[i]))
-            })
+        chunks.push((at, &body[at..end]));
+        at = end;
+    }
+    let parsed: Vec<Result<Vec<Place>, (usize, String)>> = chunks
+        .par_iter()
+        .map(|&(offset, chunk)| parse_place_lines(chunk, offset, &c))
+        .collect();
+    let mut out = Vec::with_capacity(250_000);
+    for part in parsed {
+        match part {
+            Ok(places) => out.extend(places),
+            Err((offset, message)) => {
+                let line = text[..body_start + offset].matches('\n').count() + 1;
+                return Err(format_err(path, format!("line {line}: {message}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the lines of one chunk; an error gives the byte offset (in the body) of its line.
+fn parse_place_lines(
+    chunk: &str,
+    offset: usize,
+    c: &PlaceColumns,
+) -> Result<Vec<Place>, (usize, String)> {
+    let mut out = Vec::with_capacity(chunk.len() / 100);
+    let mut line_start = offset;
+    let mut f: Vec<&str> = Vec::with_capacity(c.n);
+    for line in chunk.split_inclusive('\n') {
+        let here = line_start;
+        line_start += line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        f.clear();
+        f.extend(line.split('\t'));
+        if f.len() < c.n {
+            return Err((here, format!("{} fields, expected {}", f.len(), c.n)));
+        }
+        let num = |i: usize| -> Result<f64, (usize, String)> {
+            f[i].parse::<f64>()
+                .map_err(|_| (here, format!("bad number {:?}", f[i])))
         };
-        let id: u64 = f[c_id]
+        let id: u64 = f[c.id]
             .parse()
-            .map_err(|_| format_err(path, format!("line {}: bad geonameid", lineno + 2)))?;
-        let mut names: Vec<String> = f[c_alt]
+            .map_err(|_| (here, format!("bad geonameid {:?}", f[c.id])))?;
+        let mut names: Vec<String> = f[c.alternates]
             .split('|')
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
-        if !f[c_ascii].is_empty() && f[c_ascii] != f[c_name] {
-            names.push(f[c_ascii].to_string());
+        if !f[c.ascii].is_empty() && f[c.ascii] != f[c.name] {
+            names.push(f[c.ascii].to_string());
         }
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         out.push(Place {
             id: format!("geonames:{id}"),
-            name: f[c_name].to_string(),
+            name: f[c.name].to_string(),
             kind: Kind::Settlement,
-            country: opt(f[c_cc]),
-            admin1: opt(f[c_a1]),
-            population: f[c_pop].parse().unwrap_or(0),
-            point: Point::new(num(c_lon)?, num(c_lat)?),
-            feature_code: opt(f[c_fc]),
+            country: opt(f[c.country]),
+            admin1: opt(f[c.admin1]),
+            population: f[c.population].parse().unwrap_or(0),
+            point: Point::new(num(c.lon)?, num(c.lat)?),
+            feature_code: opt(f[c.feature_code]),
             geometry: None,
             geonameid: Some(id),
             names,
@@ -190,40 +254,9 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
     Ok(out)
 }
 
-fn str_prop(props: &Map<String, Value>, key: &str) -> Option<String> {
-    props
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn str_list(props: &Map<String, Value>, key: &str) -> Vec<String> {
-    props
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn point_prop(props: &Map<String, Value>, key: &str) -> Option<Point<f64>> {
-    let a = props.get(key)?.as_array()?;
-    Some(Point::new(a.first()?.as_f64()?, a.get(1)?.as_f64()?))
-}
-
-fn parse_collection(path: &Path) -> Result<geojson::FeatureCollection, GazetteerError> {
+fn parse_collection(path: &Path) -> Result<Vec<GazFeature>, GazetteerError> {
     let bytes = read_maybe_gz(path)?;
-    serde_json::from_slice(&bytes).map_err(|e| format_err(path, e.to_string()))
-}
-
-fn to_geo(path: &Path, id: &str, g: &geojson::Geometry) -> Result<Geometry<f64>, GazetteerError> {
-    Geometry::<f64>::try_from(&g.value).map_err(|e| format_err(path, format!("{id}: {e}")))
+    features::read_collection(&bytes).map_err(|e| format_err(path, e))
 }
 
 /// A representative point of a geometry: interior point of areas, halfway along lines.
@@ -240,30 +273,30 @@ pub(crate) fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
     }
 }
 
-/// A record from a GeoJSON feature's properties (the fields every shipped layer shares).
+/// A record from a feature's properties (the fields every shipped layer shares).
 fn place_from_props(
     id: String,
-    props: &Map<String, Value>,
+    props: GazProps,
     kind: Kind,
     point: Point<f64>,
     geometry: Option<Geometry<f64>>,
 ) -> Place {
     Place {
-        name: str_prop(props, "name").unwrap_or_else(|| id.clone()),
+        name: props.name.unwrap_or_else(|| id.clone()),
         kind,
-        country: str_prop(props, "country"),
-        admin1: str_prop(props, "admin1"),
-        population: props.get("population").and_then(Value::as_u64).unwrap_or(0),
+        country: props.country,
+        admin1: props.admin1,
+        population: props.population.unwrap_or(0),
         point,
         feature_code: None,
         geometry,
-        geonameid: props.get("geonameid").and_then(Value::as_u64),
-        names: str_list(props, "names"),
-        demonyms: str_list(props, "demonyms"),
-        valid_from: str_prop(props, "valid_from"),
-        valid_to: str_prop(props, "valid_to"),
-        approximate: props.get("approximate").and_then(Value::as_bool).unwrap_or(false),
-        source: str_prop(props, "source"),
+        geonameid: props.geonameid,
+        names: props.names,
+        demonyms: props.demonyms,
+        valid_from: props.valid_from,
+        valid_to: props.valid_to,
+        approximate: props.approximate.unwrap_or(false),
+        source: props.source,
         id,
     }
 }
@@ -272,25 +305,28 @@ type PolygonLayer = (Vec<Place>, Vec<(String, String)>);
 
 /// Natural Earth countries or admin-1 divisions; also returns (adm1_code, id) pairs.
 fn load_polygons(path: &Path, kind: Kind) -> Result<PolygonLayer, GazetteerError> {
-    let fc = parse_collection(path)?;
-    let mut out = Vec::with_capacity(fc.features.len());
+    let features = parse_collection(path)?;
+    let mut out = Vec::with_capacity(features.len());
     let mut codes = Vec::new();
-    for f in fc.features {
-        let props = f.properties.unwrap_or_default();
-        let id = str_prop(&props, "id").ok_or_else(|| format_err(path, "feature without id"))?;
-        let geometry = match &f.geometry {
-            Some(g) => Some(to_geo(path, &id, g)?),
-            None => None,
-        };
-        let point = point_prop(&props, "label")
+    for mut f in features {
+        let id = f
+            .props
+            .id
+            .take()
+            .ok_or_else(|| format_err(path, "feature without id"))?;
+        let geometry = f.geometry;
+        let point = f
+            .props
+            .label_point()
             .or_else(|| geometry.as_ref().and_then(representative_point))
             .ok_or_else(|| format_err(path, format!("{id}: no label and no geometry")))?;
-        if let Some(code) = str_prop(&props, "adm1_code") {
+        if let Some(code) = f.props.adm1_code.take() {
             codes.push((code, id.clone()));
         }
-        let mut place = place_from_props(id, &props, kind, point, geometry);
+        let iso_a2 = f.props.iso_a2.take();
+        let mut place = place_from_props(id, f.props, kind, point, geometry);
         if kind == Kind::Country {
-            place.country = str_prop(&props, "iso_a2");
+            place.country = iso_a2;
         }
         place.source = Some("Natural Earth (public domain)".into());
         out.push(place);
@@ -318,22 +354,20 @@ fn load_curated(
     path: &Path,
     members: &HashMap<String, Geometry<f64>>,
 ) -> Result<Vec<Place>, GazetteerError> {
-    let fc = parse_collection(path)?;
-    let mut out = Vec::with_capacity(fc.features.len());
-    for f in fc.features {
-        let props = f.properties.unwrap_or_default();
-        let id = str_prop(&props, "id")
-            .or_else(|| match &f.id {
-                Some(geojson::feature::Id::String(s)) => Some(s.clone()),
-                _ => None,
-            })
+    let features = parse_collection(path)?;
+    let mut out = Vec::with_capacity(features.len());
+    for mut f in features {
+        let id = f
+            .props
+            .id
+            .take()
+            .or(f.id)
             .ok_or_else(|| format_err(path, "curated feature without id"))?;
-        let member_ids = str_list(&props, "members");
-        let geometry = match &f.geometry {
-            Some(g) => Some(to_geo(path, &id, g)?),
-            None if !member_ids.is_empty() => {
+        let geometry = match f.geometry {
+            Some(g) => Some(g),
+            None if !f.props.members.is_empty() => {
                 let mut gs = Vec::new();
-                for m in &member_ids {
+                for m in &f.props.members {
                     let g = members
                         .get(m)
                         .ok_or_else(|| format_err(path, format!("{id}: unknown member {m}")))?;
@@ -343,7 +377,9 @@ fn load_curated(
             }
             None => None,
         };
-        let point = point_prop(&props, "label")
+        let point = f
+            .props
+            .label_point()
             .or_else(|| geometry.as_ref().and_then(representative_point))
             .ok_or_else(|| format_err(path, format!("{id}: no label and no geometry")))?;
         // A bare point needs no separate geometry.
@@ -351,8 +387,8 @@ fn load_curated(
             Some(Geometry::Point(_)) => None,
             g => g,
         };
-        let kind = Kind::parse(&str_prop(&props, "kind").unwrap_or_default());
-        out.push(place_from_props(id, &props, kind, point, geometry));
+        let kind = Kind::parse(f.props.kind.as_deref().unwrap_or_default());
+        out.push(place_from_props(id, f.props, kind, point, geometry));
     }
     Ok(out)
 }
@@ -360,11 +396,7 @@ fn load_curated(
 fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError> {
     let bytes = read_maybe_gz(path)?;
     let text = String::from_utf8(bytes).map_err(|e| format_err(path, e.to_string()))?;
-    let index: HashMap<String, usize> = places
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.clone(), i))
-        .collect();
+    let mut wanted: Vec<(usize, &str, &str)> = Vec::new();
     for (lineno, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -375,13 +407,69 @@ fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError
                 format!("line {}: expected target_id<TAB>alias", lineno + 1),
             )
         })?;
-        let i = *index.get(target.trim()).ok_or_else(|| {
-            format_err(
+        wanted.push((lineno + 1, target.trim(), alias.trim()));
+    }
+    // A handful of patches: find their targets in one pass instead of indexing every id.
+    let targets: HashMap<&str, usize> = wanted.iter().map(|(_, t, _)| (*t, usize::MAX)).collect();
+    let mut found = targets;
+    for (i, p) in places.iter().enumerate() {
+        if let Some(slot) = found.get_mut(p.id.as_str()) {
+            if *slot == usize::MAX {
+                *slot = i;
+            }
+        }
+    }
+    for (lineno, target, alias) in wanted {
+        let i = found[target];
+        if i == usize::MAX {
+            return Err(format_err(
                 path,
-                format!("line {}: unknown target {target}", lineno + 1),
-            )
-        })?;
-        places[i].names.push(alias.trim().to_string());
+                format!("line {lineno}: unknown target {target}"),
+            ));
+        }
+        places[i].names.push(alias.to_string());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places_file(lines: &[String]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("places.tsv");
+        let header = "geonameid\tname\tasciiname\tlat\tlon\tfeature_code\tcountry\tadmin1\tpopulation\talternatenames";
+        std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        (dir, path)
+    }
+
+    fn line(i: usize) -> String {
+        format!("{i}\tTown {i}\tTown {i}\t40.{i}\t44.5\tPPL\tAM\t08\t{i}\tTəwn {i}|Թաուն {i}|")
+    }
+
+    #[test]
+    fn places_parse_in_chunks_in_file_order() {
+        let lines: Vec<String> = (1..=3000).map(line).collect();
+        let (_dir, path) = places_file(&lines);
+        let places = load_places(&path).unwrap();
+        assert_eq!(places.len(), 3000);
+        assert!(places
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.geonameid == Some(i as u64 + 1)));
+        assert_eq!(places[2999].id, "geonames:3000");
+        assert_eq!(places[41].names, vec!["Təwn 42", "Թաուն 42"]);
+        assert_eq!(places[41].population, 42);
+    }
+
+    #[test]
+    fn a_bad_place_line_is_reported_with_its_line_number() {
+        let mut lines: Vec<String> = (1..=3000).map(line).collect();
+        lines[2499] = "2500\tBroken\tBroken\tnorth\t44.5\tPPL\tAM\t08\t0\t".into();
+        let (_dir, path) = places_file(&lines);
+        let e = load_places(&path).unwrap_err().to_string();
+        // Header is line 1, so record 2500 is line 2501.
+        assert!(e.contains("line 2501") && e.contains("north"), "{e}");
+    }
 }

@@ -7,16 +7,16 @@
 //! Names are matched through [`normalize`], which folds case, punctuation and Latin diacritics.
 //! Not for: reading text (that is `geoparse`) or storing anything; the gazetteer is read-only after load.
 
+mod features;
 mod load;
 mod normalize;
 
 pub use load::GazetteerError;
-pub use normalize::{normalize, tokenize, Token};
+pub use normalize::{normalize, normalize_into, tokenize, Token};
 
 use geo_types::{Geometry, Point};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 /// What a place is. Drives geometry (point, line, area) and the precision of a mention.
@@ -182,10 +182,10 @@ pub struct Gazetteer {
     places: Vec<Place>,
     /// (hash of normalised name, place index | ALT_BIT when it is an alternate name), sorted.
     keys: Vec<(u64, u32)>,
-    by_id: HashMap<String, PlaceIdx>,
-    demonyms: HashMap<String, PlaceIdx>,
-    countries: HashMap<String, PlaceIdx>,
-    admin1: HashMap<(String, String), PlaceIdx>,
+    by_id: FastMap<String, PlaceIdx>,
+    demonyms: FastMap<String, PlaceIdx>,
+    countries: FastMap<String, PlaceIdx>,
+    admin1: FastMap<(String, String), PlaceIdx>,
     max_tokens: usize,
 }
 
@@ -195,11 +195,14 @@ fn is_code(name: &str) -> bool {
     (2..=4).contains(&n) && name.chars().all(|c| c.is_ascii_uppercase())
 }
 
+/// Hash of a normalised name. Fixed seed: keys stay comparable for the life of the process
+/// (they are never stored). foldhash, not SipHash: start-up hashes over a million names.
 fn key_hash(key: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x5175_7265_7000).hash_one(key)
 }
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Where the shipped data lives: `$SITREP_DATA`, else `./data`, else the source checkout's `data/`.
 pub fn default_data_dir() -> PathBuf {
@@ -224,8 +227,13 @@ impl Gazetteer {
         let places = load::load_all(data_dir)?;
         let t = std::time::Instant::now();
         let g = Gazetteer::from_places(places);
+        // Parsing left freed buffers resident in every worker thread's heap arena.
+        crate::mem::release_free_memory();
         if std::env::var_os("SITREP_TIMING").is_some() {
-            eprintln!("gazetteer load: name index built in {:.3} s", t.elapsed().as_secs_f64());
+            eprintln!(
+                "gazetteer load: name index built in {:.3} s",
+                t.elapsed().as_secs_f64()
+            );
         }
         Ok(g)
     }
@@ -237,14 +245,14 @@ impl Gazetteer {
         let per_place: Vec<(Vec<(u64, u32)>, usize)> = places
             .par_iter()
             .enumerate()
-            .map(|(i, p)| {
+            .map_init(String::new, |k, (i, p)| {
                 let i = i as u32;
                 let mut keys: Vec<(u64, u32)> = Vec::with_capacity(1 + p.names.len());
                 let mut max_tokens = 1;
-                let primary = normalize(&p.name);
-                if !primary.is_empty() {
-                    keys.push((key_hash(&primary), i));
-                    max_tokens = primary.split(' ').count();
+                normalize_into(&p.name, k);
+                if !k.is_empty() {
+                    keys.push((key_hash(k), i));
+                    max_tokens = k.split(' ').count();
                 }
                 for n in &p.names {
                     // Codes among GeoNames alternate names ("EVN", "MOW", "NGO": airport codes)
@@ -252,11 +260,11 @@ impl Gazetteer {
                     if p.kind == Kind::Settlement && is_code(n) {
                         continue;
                     }
-                    let k = normalize(n);
+                    normalize_into(n, k);
                     if k.is_empty() {
                         continue;
                     }
-                    let h = key_hash(&k);
+                    let h = key_hash(k);
                     if keys.iter().any(|(x, _)| *x == h) {
                         continue;
                     }
@@ -272,10 +280,10 @@ impl Gazetteer {
             keys.extend(k);
             max_tokens = max_tokens.max(m);
         }
-        let mut by_id = HashMap::with_capacity(places.len());
-        let mut demonyms = HashMap::new();
-        let mut countries = HashMap::new();
-        let mut admin1 = HashMap::new();
+        let mut by_id = FastMap::with_capacity_and_hasher(places.len(), Default::default());
+        let mut demonyms = FastMap::default();
+        let mut countries = FastMap::default();
+        let mut admin1 = FastMap::default();
         for (i, p) in places.iter().enumerate() {
             let i = i as u32;
             by_id.insert(p.id.clone(), i);

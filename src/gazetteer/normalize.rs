@@ -30,7 +30,10 @@ fn is_apostrophe(c: char) -> bool {
 
 fn is_latin(c: char) -> bool {
     let u = c as u32;
-    u < 0x02B0 || (0x1E00..=0x1EFF).contains(&u) || (0x2C60..=0x2C7F).contains(&u) || (0xA720..=0xA7FF).contains(&u)
+    u < 0x02B0
+        || (0x1E00..=0x1EFF).contains(&u)
+        || (0x2C60..=0x2C7F).contains(&u)
+        || (0xA720..=0xA7FF).contains(&u)
 }
 
 /// Appends the folded form of one character of a word.
@@ -76,6 +79,29 @@ fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    let u = c as usize;
+    if u < 0x1_0000 {
+        // Basic Multilingual Plane: one bit per character, computed once (the Unicode tables'
+        // slow path was the largest single cost of building the name index).
+        let bits = BMP_WORD_CHARS.get_or_init(|| {
+            let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+            for (u, word) in
+                (0..0x1_0000u32).map(|u| (u, char::from_u32(u).is_some_and(is_word_char_slow)))
+            {
+                if word {
+                    bits[u as usize / 64] |= 1 << (u % 64);
+                }
+            }
+            bits
+        });
+        return bits[u / 64] & (1 << (u % 64)) != 0;
+    }
+    is_word_char_slow(c)
+}
+
+static BMP_WORD_CHARS: std::sync::OnceLock<Box<[u64]>> = std::sync::OnceLock::new();
+
+fn is_word_char_slow(c: char) -> bool {
     c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 
@@ -138,18 +164,36 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// assert_eq!(normalize("Syunik'"), "syunik");
 /// ```
 pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    normalize_into(name, &mut out);
+    out
+}
+
+/// [`normalize`] into a caller's buffer (cleared first), so a loop over many names reuses one
+/// allocation.
+pub fn normalize_into(name: &str, out: &mut String) {
+    out.clear();
     if name.is_ascii() {
-        return normalize_ascii(name.as_bytes());
+        return normalize_ascii(name.as_bytes(), out);
     }
-    normalize_chars(&name.nfc().collect::<Vec<char>>())
+    thread_local! {
+        static CHARS: std::cell::RefCell<Vec<char>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    CHARS.with_borrow_mut(|chars| {
+        chars.clear();
+        // Most non-ASCII names are already in NFC: skip the recomposition pass for them.
+        match unicode_normalization::is_nfc_quick(name.chars()) {
+            unicode_normalization::IsNormalized::Yes => chars.extend(name.chars()),
+            _ => chars.extend(name.nfc()),
+        }
+        normalize_chars(chars, out)
+    })
 }
 
 /// The word logic of [`tokenize`] over already NFC-normalised characters, producing only the key.
-fn normalize_chars(c: &[char]) -> String {
+fn normalize_chars(c: &[char], out: &mut String) {
     let n = c.len();
-    let mut out = String::with_capacity(n * 2);
-    let w: Vec<bool> = c.iter().map(|&ch| is_word_char(ch)).collect();
-    let is_word_char = |i: usize| w[i];
+    let is_word_char = |i: usize| is_word_char(c[i]);
     let mut i = 0;
     while i < n {
         if !is_word_char(i) {
@@ -159,7 +203,9 @@ fn normalize_chars(c: &[char]) -> String {
         let start = i;
         let mut j = i;
         while j < n {
-            if is_word_char(j) || (is_apostrophe(c[j]) && j + 1 < n && is_word_char(j + 1) && j > start) {
+            if is_word_char(j)
+                || (is_apostrophe(c[j]) && j + 1 < n && is_word_char(j + 1) && j > start)
+            {
                 j += 1;
             } else {
                 break;
@@ -175,22 +221,20 @@ fn normalize_chars(c: &[char]) -> String {
         }
         let word_start = out.len();
         for &ch in &c[start..end] {
-            fold_char(ch, &mut out);
+            fold_char(ch, out);
         }
         if out.len() == word_start {
             out.truncate(before);
         }
         i = j;
     }
-    out
 }
 
 /// The same result as the general path for ASCII input, without per-character allocation
 /// (most gazetteer names are ASCII, and start-up normalises over a million of them).
-fn normalize_ascii(b: &[u8]) -> String {
+fn normalize_ascii(b: &[u8], out: &mut String) {
     let word = |c: u8| c.is_ascii_alphanumeric();
     let apos = |c: u8| c == b'\'' || c == b'`';
-    let mut out = String::with_capacity(b.len());
     let n = b.len();
     let mut i = 0;
     while i < n {
@@ -225,12 +269,26 @@ fn normalize_ascii(b: &[u8]) -> String {
         }
         i = j;
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_char_table_agrees_with_unicode_tables() {
+        for u in (0..0x1_0000u32).chain(0x1_0000..0x2_0000) {
+            if let Some(c) = char::from_u32(u) {
+                let expected = if c.is_ascii() {
+                    c.is_ascii_alphanumeric()
+                } else {
+                    is_word_char_slow(c)
+                };
+                assert_eq!(is_word_char(c), expected, "U+{u:04X}");
+            }
+        }
+        assert!(is_word_char('Ք') && is_word_char('\u{0301}') && !is_word_char('—'));
+    }
 
     #[test]
     fn folds_latin_diacritics_and_punctuation() {
@@ -245,16 +303,50 @@ mod tests {
 
     /// The key as the text scanner builds it: the tokens' normalised forms joined by spaces.
     fn key_from_tokens(s: &str) -> String {
-        tokenize(s).into_iter().map(|t| t.norm).collect::<Vec<_>>().join(" ")
+        tokenize(s)
+            .into_iter()
+            .map(|t| t.norm)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
     fn ascii_fast_path_agrees_with_the_general_path() {
-        for s in ["Armenia's", "K'arvacharr", "St. Louis", "'s", "a's", "x'", "'Ain Defla", "O'Hare  Int'l", "Rock 'n' Roll", "A-B-C", "", "  ", "Ivano-Frankivs'k"] {
-            assert_eq!(normalize_ascii(s.as_bytes()), key_from_tokens(s), "{s:?}");
+        for s in [
+            "Armenia's",
+            "K'arvacharr",
+            "St. Louis",
+            "'s",
+            "a's",
+            "x'",
+            "'Ain Defla",
+            "O'Hare  Int'l",
+            "Rock 'n' Roll",
+            "A-B-C",
+            "",
+            "  ",
+            "Ivano-Frankivs'k",
+        ] {
+            let mut key = String::from("stale");
+            normalize_ascii(s.as_bytes(), {
+                key.clear();
+                &mut key
+            });
+            assert_eq!(key, key_from_tokens(s), "{s:?}");
         }
-        for s in ["Київ", "Cap-Haïtien", "Xankəndi", "Ağdam’s", "Łódź  Ø", "Sy'unik'"] {
+        let mut reused = String::from("left over from a previous name");
+        for s in [
+            "Київ",
+            "Cap-Haïtien",
+            "Xankəndi",
+            "Ağdam’s",
+            "Łódź  Ø",
+            "Sy'unik'",
+            "Cap-Hai\u{0308}tien",
+        ] {
             assert_eq!(normalize(s), key_from_tokens(s), "{s:?}");
+            normalize_into(s, &mut reused);
+            assert_eq!(reused, normalize(s), "{s:?}");
         }
     }
 
