@@ -620,3 +620,41 @@ fn dated_features_resolve_to_the_valid_or_nearest_version() {
     let ms = gp.parse("In 2024 the Lachin corridor was quiet.", None);
     assert_eq!(find(&ms, "Lachin corridor").unwrap().place_id, "sitrep:lachin-corridor-2022");
 }
+
+/// Runs `sitrep ARGS` with `stdin`; (exit success, stdout, stderr).
+fn sitrep_cli(args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn jsonl_demonyms_can_be_left_out_for_corpora_that_do_not_annotate_them() {
+    let doc = "{\"id\":\"d1\",\"text\":\"An Armenian official spoke in Yerevan.\"}\n";
+    let names = |out: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        v["toponyms"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
+    };
+    let (ok, out, err) = sitrep_cli(&["geoparse", "--jsonl", "-"], doc);
+    assert!(ok, "{err}");
+    assert_eq!(names(&out), vec!["Armenian", "Yerevan"]);
+    let (ok, out, err) = sitrep_cli(&["geoparse", "--jsonl", "-", "--demonyms", "exclude"], doc);
+    assert!(ok, "{err}");
+    assert_eq!(names(&out), vec!["Yerevan"]);
+    let (ok, _, err) = sitrep_cli(&["geoparse", "--jsonl", "-", "--demonyms", "maybe"], doc);
+    assert!(!ok && err.contains("maybe"), "{err}");
+}

@@ -11,6 +11,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Whether demonyms and adjectives ("Armenian") are output as mentions. Evaluation corpora differ:
+/// GeoWebNews, LGL and TR-News annotate them as toponyms; GeoVirus does not.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Demonyms {
+    #[default]
+    Include,
+    Exclude,
+}
+
+impl Demonyms {
+    fn keep(self, m: &crate::geoparse::Mention) -> bool {
+        self == Demonyms::Include || m.role != crate::geoparse::Role::Demonym
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct GeoparseArgs {
     /// Input file, or - for standard input (default).
@@ -24,6 +39,9 @@ pub struct GeoparseArgs {
     /// Worker threads for --jsonl.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Output demonyms and adjectives ("Armenian") as mentions, or leave them out.
+    #[arg(long, value_enum, default_value_t = Demonyms::Include)]
+    pub demonyms: Demonyms,
     /// Data directory (default: $SITREP_DATA, else ./data).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -35,6 +53,9 @@ pub struct EvalArgs {
     pub corpus: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Count demonyms and adjectives ("Armenian") as predicted toponyms, or leave them out.
+    #[arg(long, value_enum, default_value_t = Demonyms::Include)]
+    pub demonyms: Demonyms,
     /// Data directory (default: $SITREP_DATA, else ./data).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -124,7 +145,8 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !args.jsonl {
         let text = utf8(&name, &bytes, 0)?;
-        let mentions = gp.parse(text, args.date.as_deref());
+        let mut mentions = gp.parse(text, args.date.as_deref());
+        mentions.retain(|m| args.demonyms.keep(m));
         serde_json::to_writer_pretty(&mut out, &feature_collection(&mentions))?;
         writeln!(out)?;
         return Ok(());
@@ -137,7 +159,8 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
                     return Ok(None);
                 };
                 let date = date.or_else(|| args.date.clone());
-                let ms = gp.parse(&text, date.as_deref());
+                let mut ms = gp.parse(&text, date.as_deref());
+                ms.retain(|m| args.demonyms.keep(m));
                 let tops: Vec<Value> = ms.iter().map(prediction).collect();
                 Ok(Some(json!({"id": id, "toponyms": tops}).to_string()))
             })
@@ -283,7 +306,11 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.threads)?.install(|| {
         docs.par_iter()
-            .map(|(_, text, date, _)| gp.parse(text, date.as_deref()))
+            .map(|(_, text, date, _)| {
+                let mut ms = gp.parse(text, date.as_deref());
+                ms.retain(|m| args.demonyms.keep(m));
+                ms
+            })
             .collect()
     });
     let secs = t0.elapsed().as_secs_f64();
