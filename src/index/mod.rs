@@ -17,6 +17,7 @@
 //! - Not for: persistence (that is `store`), tile geometry preparation (that is `tiles`).
 
 pub mod proj;
+pub mod simplify;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,8 @@ pub struct IndexedIncident {
     world: Geometry<f64>,
     world_bbox: Rect<f64>,
     world_point: Coord<f64>,
+    /// Douglas–Peucker ranks of `world` ([`simplify::geometry_ranks`]).
+    ranks: Vec<f32>,
 }
 
 fn has_coords(g: &Geometry<f64>) -> bool {
@@ -104,7 +107,20 @@ impl IndexedIncident {
         let world_bbox = world.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
         let p = incident.point.0;
         let world_point = proj::lonlat_to_world(Coord { x: proj::wrap_lon(p.x), y: p.y });
-        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point }
+        let ranks = simplify::geometry_ranks(&world);
+        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point, ranks }
+    }
+
+    /// Whether the incident is drawn as a point (layer `Incidents`): it lives in the points tree
+    /// and in [`IndexSnapshot::point_grid`].
+    pub fn is_point(&self) -> bool {
+        self.incident.layer == Layer::Incidents
+    }
+
+    /// Douglas–Peucker ranks (squared world units) of every vertex of [`Self::world_geometry`]
+    /// in coordinate order, see [`simplify`]; empty for points.
+    pub fn world_ranks(&self) -> &[f32] {
+        &self.ranks
     }
 
     pub fn incident(&self) -> &Incident {
@@ -182,11 +198,13 @@ fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
 
 type Item = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
-/// A set of incidents with its own R-tree.
+/// A set of incidents with its own R-trees: one for points (layer `Incidents`), one for lines
+/// and areas, so a query for one kind never walks the other.
 #[derive(Default)]
 struct Segment {
     entries: Vec<Arc<IndexedIncident>>,
-    tree: RTree<Item>,
+    points: RTree<Item>,
+    shapes: RTree<Item>,
     by_id: HashMap<u64, u32>,
 }
 
@@ -204,40 +222,65 @@ impl Segment {
                 }
             }
         }
-        let items: Vec<Item> = kept
-            .iter()
-            .enumerate()
-            .flat_map(|(slot, e)| e.index_rects().into_iter().map(move |r| GeomWithData::new(r, slot as u32)))
-            .collect();
-        Segment { entries: kept, tree: RTree::bulk_load(items), by_id }
+        let (mut pts, mut shapes): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
+        for (slot, e) in kept.iter().enumerate() {
+            let to = if e.is_point() { &mut pts } else { &mut shapes };
+            to.extend(e.index_rects().into_iter().map(|r| GeomWithData::new(r, slot as u32)));
+        }
+        Segment { entries: kept, points: RTree::bulk_load(pts), shapes: RTree::bulk_load(shapes), by_id }
+    }
+
+    fn tree_mut(&mut self, e: &IndexedIncident) -> &mut RTree<Item> {
+        if e.is_point() { &mut self.points } else { &mut self.shapes }
     }
 
     /// A copy with `fresh` appended (ids must not be present yet, except within `fresh`).
     fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
-        let mut entries = self.entries.clone();
-        let mut tree = self.tree.clone();
-        let mut by_id = self.by_id.clone();
+        let mut seg = Segment {
+            entries: self.entries.clone(),
+            points: self.points.clone(),
+            shapes: self.shapes.clone(),
+            by_id: self.by_id.clone(),
+        };
         for e in fresh {
-            if let Some(&slot) = by_id.get(&e.incident.id) {
+            if let Some(&slot) = seg.by_id.get(&e.incident.id) {
                 // duplicate id inside one batch: last wins, re-index the slot
-                for r in entries[slot as usize].index_rects() {
-                    tree.remove(&GeomWithData::new(r, slot));
+                let old = seg.entries[slot as usize].clone();
+                for r in old.index_rects() {
+                    seg.tree_mut(&old).remove(&GeomWithData::new(r, slot));
                 }
                 for r in e.index_rects() {
-                    tree.insert(GeomWithData::new(r, slot));
+                    seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
                 }
-                entries[slot as usize] = e;
+                seg.entries[slot as usize] = e;
                 continue;
             }
-            let slot = entries.len() as u32;
+            let slot = seg.entries.len() as u32;
             for r in e.index_rects() {
-                tree.insert(GeomWithData::new(r, slot));
+                seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
             }
-            by_id.insert(e.incident.id, slot);
-            entries.push(e);
+            seg.by_id.insert(e.incident.id, slot);
+            seg.entries.push(e);
         }
-        Segment { entries, tree, by_id }
+        seg
     }
+
+    fn tree(&self, kind: Kind) -> impl Iterator<Item = &RTree<Item>> {
+        let (p, s) = match kind {
+            Kind::Points => (true, false),
+            Kind::Shapes => (false, true),
+            Kind::All => (true, true),
+        };
+        [p.then_some(&self.points), s.then_some(&self.shapes)].into_iter().flatten()
+    }
+}
+
+/// Which R-trees a query walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Points,
+    Shapes,
+    All,
 }
 
 /// A world-unit envelope (x0, y0, x1, y1) → metre AABBs inside the world.
@@ -271,6 +314,100 @@ pub struct IndexSnapshot {
     generation: u64,
     /// Lazily computed [`IndexSnapshot::bounds`] and [`IndexSnapshot::time_range`].
     extent: std::sync::OnceLock<Extent>,
+    /// Lazily computed [`IndexSnapshot::point_grid`]s, one per level.
+    grids: Grids,
+}
+
+/// One lazily built [`PointGrid`] per level 0..=[`MAX_GRID_LEVEL`].
+struct Grids([std::sync::OnceLock<PointGrid>; MAX_GRID_LEVEL as usize + 1]);
+
+impl Default for Grids {
+    fn default() -> Self {
+        Grids(std::array::from_fn(|_| std::sync::OnceLock::new()))
+    }
+}
+
+/// Highest [`PointGrid`] level (2^30 cells per axis).
+pub const MAX_GRID_LEVEL: u8 = 30;
+
+/// One non-empty cell of a [`PointGrid`].
+#[derive(Debug, Clone)]
+pub struct GridCell {
+    pub cx: u32,
+    pub cy: u32,
+    /// Number of live points in the cell.
+    pub count: u32,
+    /// Mean of their [`IndexedIncident::world_point`]s (summed in id order: deterministic).
+    pub mean: Coord<f64>,
+    /// The point with the lowest id.
+    pub first: Arc<IndexedIncident>,
+}
+
+/// The live points (layer `Incidents`) of a snapshot aggregated on a square grid of 2^level
+/// cells per world axis, by [`IndexedIncident::world_point`] (cell = floor(p · 2^level), clamped
+/// into the grid). Only non-empty cells are stored, sorted row-major by (cy, cx).
+#[derive(Debug)]
+pub struct PointGrid {
+    level: u8,
+    cells: Vec<GridCell>,
+}
+
+impl PointGrid {
+    fn build<'a>(level: u8, points: impl Iterator<Item = &'a Arc<IndexedIncident>>) -> PointGrid {
+        let n = (1u64 << level) as f64;
+        let max = (1u64 << level) - 1;
+        let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max);
+        let mut keyed: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
+            .map(|e| {
+                let p = e.world_point;
+                ((cell(p.y) << 32) | cell(p.x), e.incident.id, e)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|k| (k.0, k.1));
+        let mut cells: Vec<GridCell> = Vec::new();
+        let mut sums: Vec<Coord<f64>> = Vec::new();
+        let mut last = u64::MAX;
+        for (key, _, e) in keyed {
+            if key != last || cells.is_empty() {
+                last = key;
+                cells.push(GridCell {
+                    cx: (key & 0xffff_ffff) as u32,
+                    cy: (key >> 32) as u32,
+                    count: 0,
+                    mean: Coord::zero(),
+                    first: e.clone(),
+                });
+                sums.push(Coord::zero());
+            }
+            let (c, s) = (cells.last_mut().expect("pushed"), sums.last_mut().expect("pushed"));
+            c.count += 1;
+            *s = *s + e.world_point;
+        }
+        for (c, s) in cells.iter_mut().zip(sums) {
+            c.mean = s / f64::from(c.count);
+        }
+        PointGrid { level, cells }
+    }
+
+    /// Cells per world axis is 2^level.
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// All non-empty cells, row-major.
+    pub fn cells(&self) -> &[GridCell] {
+        &self.cells
+    }
+
+    /// The non-empty cells with cx in `cx0..=cx1` and cy in `cy0..=cy1`, row-major.
+    pub fn cells_in(&self, cx0: u32, cx1: u32, cy0: u32, cy1: u32) -> impl Iterator<Item = &GridCell> + '_ {
+        let key = |cx: u32, cy: u32| (u64::from(cy) << 32) | u64::from(cx);
+        (cy0..=cy1).flat_map(move |cy| {
+            let lo = self.cells.partition_point(|c| key(c.cx, c.cy) < key(cx0, cy));
+            let hi = self.cells.partition_point(|c| key(c.cx, c.cy) <= key(cx1, cy));
+            self.cells[lo..hi.max(lo)].iter()
+        })
+    }
 }
 
 /// Spatial and temporal extent of a snapshot's live incidents.
@@ -288,6 +425,7 @@ impl Default for IndexSnapshot {
             dead: Arc::new(HashSet::new()),
             generation: 0,
             extent: std::sync::OnceLock::new(),
+            grids: Grids::default(),
         }
     }
 }
@@ -362,6 +500,24 @@ impl IndexSnapshot {
         self.extent.get_or_init(|| self.compute_extent()).time
     }
 
+    /// The live points aggregated on a grid of 2^`level` cells per axis (see [`PointGrid`]),
+    /// built once per snapshot and level on first use (O(n log n) over the live points).
+    /// `level` is clamped to [`MAX_GRID_LEVEL`].
+    pub fn point_grid(&self, level: u8) -> &PointGrid {
+        let level = level.min(MAX_GRID_LEVEL);
+        self.grids.0[level as usize].get_or_init(|| {
+            let dead = &self.dead;
+            let base = self
+                .base
+                .entries
+                .iter()
+                .enumerate()
+                .filter(move |(slot, _)| !dead.contains(&(*slot as u32)))
+                .map(|(_, e)| e);
+            PointGrid::build(level, base.chain(self.delta.entries.iter()).filter(|e| e.is_point()))
+        })
+    }
+
     fn compute_extent(&self) -> Extent {
         let mut acc: Option<[f64; 4]> = None;
         let mut time: Option<(i64, i64)> = None;
@@ -385,16 +541,20 @@ impl IndexSnapshot {
         Extent { bounds: acc, time }
     }
 
-    fn candidates(&self, envs: &[AABB<[f64; 2]>]) -> Vec<&IndexedIncident> {
+    fn candidates(&self, envs: &[AABB<[f64; 2]>], kind: Kind) -> Vec<&IndexedIncident> {
         let mut out: Vec<&IndexedIncident> = Vec::new();
         for env in envs {
-            for it in self.base.tree.locate_in_envelope_intersecting(*env) {
-                if !self.dead.contains(&it.data) {
-                    out.push(&self.base.entries[it.data as usize]);
+            for tree in self.base.tree(kind) {
+                for it in tree.locate_in_envelope_intersecting(*env) {
+                    if self.dead.is_empty() || !self.dead.contains(&it.data) {
+                        out.push(&self.base.entries[it.data as usize]);
+                    }
                 }
             }
-            for it in self.delta.tree.locate_in_envelope_intersecting(*env) {
-                out.push(&self.delta.entries[it.data as usize]);
+            for tree in self.delta.tree(kind) {
+                for it in tree.locate_in_envelope_intersecting(*env) {
+                    out.push(&self.delta.entries[it.data as usize]);
+                }
             }
         }
         out.sort_unstable_by_key(|e| e.incident.id);
@@ -405,10 +565,24 @@ impl IndexSnapshot {
     /// Candidates whose bounding box intersects a world-unit envelope (x may leave [0, 1]:
     /// the world wraps), sorted by id. No exact test: this is the tiles' first step.
     pub fn query_world(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::All)
+    }
+
+    /// [`Self::query_world`] restricted to points (layer `Incidents`): only the points tree.
+    pub fn query_world_points(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::Points)
+    }
+
+    /// [`Self::query_world`] restricted to lines and areas: only the shapes tree.
+    pub fn query_world_shapes(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::Shapes)
+    }
+
+    fn query_world_kind(&self, x0: f64, y0: f64, x1: f64, y1: f64, kind: Kind) -> Vec<&IndexedIncident> {
         if !(x0 <= x1 && y0 <= y1) {
             return Vec::new();
         }
-        self.candidates(&world_envelopes(x0, y0, x1, y1))
+        self.candidates(&world_envelopes(x0, y0, x1, y1), kind)
     }
 
     /// Exactly the incidents whose geometry intersects `[w, s, e, n]` (degrees; `w > e` means the
@@ -429,7 +603,7 @@ impl IndexSnapshot {
                 )
             })
             .collect();
-        self.candidates(&envs)
+        self.candidates(&envs, Kind::All)
             .into_iter()
             .filter(|e| e.intersects_lonlat(&boxes))
             .map(|e| &e.incident)
@@ -589,6 +763,7 @@ impl SpatialIndex {
                 dead: Arc::new(HashSet::new()),
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
+                grids: Grids::default(),
             }
         } else {
             let delta = if delta_hit {
@@ -613,6 +788,7 @@ impl SpatialIndex {
                 dead: Arc::new(dead),
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
+                grids: Grids::default(),
             }
         };
         self.current.store(Arc::new(next));
@@ -717,6 +893,53 @@ mod tests {
         assert!(s.delta.entries.len() < 3000);
         assert_eq!(s.query_bbox_lonlat([-180.0, -1.0, 180.0, 1.0]).len(), 3000);
         assert_eq!(s.query_bbox_lonlat([-0.5, -1.0, 0.5, 1.0]).len(), (0..3000).filter(|i| i % 360 == 180).count());
+    }
+
+    #[test]
+    fn point_grid_counts_conserve_the_points_and_follow_writes() {
+        let mut items: Vec<Incident> = (0..500u64)
+            .map(|i| inc(i, point!(x: (i % 50) as f64 * 0.7 - 17.0, y: (i / 50) as f64 * 1.3 - 6.0).into()))
+            .collect();
+        // a line is not a point: not in the grid
+        let mut l = inc(1000, line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)].into());
+        l.layer = Layer::Lines;
+        items.push(l);
+        let idx = SpatialIndex::from_incidents(items);
+        let s = idx.snapshot();
+        for level in [0u8, 3, 7, 12] {
+            let g = s.point_grid(level);
+            assert_eq!(g.cells().iter().map(|c| c.count as usize).sum::<usize>(), 500, "level {level}");
+            let n = 1u32 << level;
+            assert!(g.cells().iter().all(|c| c.cx < n && c.cy < n));
+            // cells_in over the whole grid is every cell; a first-cell mean lies in its cell
+            assert_eq!(g.cells_in(0, n - 1, 0, n - 1).count(), g.cells().len());
+            let c = &g.cells()[0];
+            let f = f64::from(n);
+            assert!((c.mean.x * f).floor() as u32 == c.cx.min(n - 1) || level == 0);
+        }
+        assert_eq!(s.point_grid(0).cells().len(), 1);
+        assert_eq!(s.point_grid(0).cells()[0].first.incident().id, 0);
+        idx.remove(&[0, 1, 2]);
+        idx.insert(vec![inc(2000, point!(x: 100.0, y: 50.0).into()), inc(2001, point!(x: 100.0, y: 50.0).into())]);
+        let s2 = idx.snapshot();
+        let g = s2.point_grid(9);
+        assert_eq!(g.cells().iter().map(|c| c.count as usize).sum::<usize>(), 499);
+        assert_eq!(s2.len(), 500);
+        assert_eq!(s2.point_grid(0).cells()[0].first.incident().id, 3);
+        let w = proj::lonlat_to_world(Coord { x: 100.0, y: 50.0 });
+        let (cx, cy) = ((w.x * 512.0) as u32, (w.y * 512.0) as u32);
+        let hit: Vec<&GridCell> = g.cells_in(cx, cx, cy, cy).collect();
+        assert_eq!(hit.len(), 1);
+        assert_eq!(hit[0].count, 2);
+        assert!((hit[0].mean.x - w.x).abs() < 1e-12);
+        // the old snapshot's grid is unchanged
+        assert_eq!(s.point_grid(9).cells().iter().map(|c| c.count as usize).sum::<usize>(), 500);
+        // separate trees: the shapes query finds the line only, the points query no line
+        let all = s.query_world(0.0, 0.0, 1.0, 1.0).len();
+        let pts = s.query_world_points(0.0, 0.0, 1.0, 1.0);
+        let shapes = s.query_world_shapes(0.0, 0.0, 1.0, 1.0);
+        assert_eq!((all, pts.len(), shapes.len()), (501, 500, 1));
+        assert_eq!(shapes[0].incident().id, 1000);
     }
 
     #[test]
