@@ -25,13 +25,13 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use geo::{BoundingRect, MapCoords};
-use geo_types::{Coord, Geometry, Point, Rect};
+use geo_types::{Geometry, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
 use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
-use cluster::{Clustered, CELL_UNITS, CLUSTER_MAX_ZOOM};
+use cluster::{Clustered, CLUSTER_MAX_ZOOM};
 use encode::{EncFeature, EncLayer, TagValue};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
 use prepare::Tolerance;
@@ -109,72 +109,53 @@ fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
 pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
     let tile = TileId::new(z, x, y)?;
     let tol = Tolerance::for_zoom(z);
-    let [x0, y0, x1, y1] = tile.world_bounds(f64::from(CELL_UNITS));
-    let mut cands = snap.query_world(x0, y0, x1, y1);
-    cands.sort_unstable_by_key(|i| i.incident().id);
     let scale = tile.n() * f64::from(EXTENT);
     let merge = z <= MERGE_PLACES_MAX_ZOOM;
     // place id -> (layer, index in that layer's list)
     let mut merged: std::collections::HashMap<&str, (Layer, usize)> = std::collections::HashMap::new();
     let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
 
-    let mut points: Vec<&IndexedIncident> = Vec::new();
     let mut areas: Vec<Sized<'_>> = Vec::new();
     let mut lines: Vec<Sized<'_>> = Vec::new();
-    for inc in cands {
-        match inc.incident().layer {
-            Layer::Incidents => points.push(inc),
-            layer => {
-                let bb = inc.world_bbox();
-                // the tile's own candidates only (the query was widened for clustering)
-                let near = (-1..=1).any(|k| {
-                    let k = f64::from(k);
-                    bb.max().x + k >= bx0 && bb.min().x + k <= bx1 && bb.max().y >= by0 && bb.min().y <= by1
-                });
-                if !near {
-                    continue;
-                }
-                let place = inc.incident().props.get("place_id").and_then(serde_json::Value::as_str);
-                if let (true, Some(place)) = (merge, place) {
-                    if let Some(&(l, i)) = merged.get(place) {
-                        let list = if l == Layer::Areas { &mut areas } else { &mut lines };
-                        list[i].count += 1;
-                        continue;
-                    }
-                }
-                if let Some(g) = prepare::prepare(inc.world_geometry(), bb, &tile, tol) {
-                    let size = (bb.width().max(bb.height())) * scale;
-                    let s = Sized { size, inc, geometry: g, count: 1 };
-                    let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
-                    if let (true, Some(place)) = (merge, place) {
-                        merged.insert(place, (layer, list.len()));
-                    }
-                    list.push(s);
-                }
+    // lines and areas from their own R-tree (sorted by id)
+    for inc in snap.query_world_shapes(bx0, by0, bx1, by1) {
+        let layer = inc.incident().layer;
+        let bb = inc.world_bbox();
+        let place = inc.incident().props.get("place_id").and_then(serde_json::Value::as_str);
+        if let (true, Some(place)) = (merge, place) {
+            if let Some(&(l, i)) = merged.get(place) {
+                let list = if l == Layer::Areas { &mut areas } else { &mut lines };
+                list[i].count += 1;
+                continue;
             }
+        }
+        if let Some(g) = prepare::prepare(inc.world_geometry(), Some(inc.world_ranks()), bb, &tile, tol) {
+            let size = (bb.width().max(bb.height())) * scale;
+            let s = Sized { size, inc, geometry: g, count: 1 };
+            let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
+            if let (true, Some(place)) = (merge, place) {
+                merged.insert(place, (layer, list.len()));
+            }
+            list.push(s);
         }
     }
 
-    // points: unclustered rendering (z > CLUSTER_MAX_ZOOM) and clustered rendering, on demand
+    // points: unclustered rendering (only ever asked for above CLUSTER_MAX_ZOOM, so the points
+    // tree is only walked there) and clustered rendering from the snapshot's point grid
+    let points: Vec<&IndexedIncident> =
+        if z > CLUSTER_MAX_ZOOM { snap.query_world_points(bx0, by0, bx1, by1) } else { Vec::new() };
+    fn single<'a>(inc: &'a IndexedIncident, tile: &TileId, tol: Tolerance, essential: bool) -> Option<EncFeature<'a>> {
+        let (g, bb) = point_geometry(inc);
+        prepare::prepare(&g, None, bb, tile, tol).map(|g| incident_feature(inc, g, essential))
+    }
     let plain = |essential: bool| -> Vec<EncFeature<'_>> {
-        points
-            .iter()
-            .filter_map(|inc| {
-                let (g, bb) = point_geometry(inc);
-                prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
-            })
-            .collect()
+        points.iter().filter_map(|inc| single(inc, &tile, tol, essential)).collect()
     };
     let clustered = |essential: bool| -> Vec<EncFeature<'_>> {
-        let world: Vec<Coord<f64>> = points.iter().map(|i| i.world_point()).collect();
-        cluster::cluster(&tile, &world)
+        cluster::cluster(snap, &tile)
             .into_iter()
             .filter_map(|c| match c {
-                Clustered::Single(i) => {
-                    let inc = points[i];
-                    let (g, bb) = point_geometry(inc);
-                    prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
-                }
+                Clustered::Single(inc) => single(inc, &tile, tol, essential),
                 Clustered::Cluster { id, count, at } => Some(EncFeature {
                     id: Some(id),
                     geometry: Geometry::Point(Point(at)),
@@ -277,8 +258,10 @@ pub struct BasemapFeature {
 struct BasemapEntry {
     feature: BasemapFeature,
     world: Geometry<f64>,
-    /// Pre-simplified copies for low zooms: (band zoom, geometry), ascending band.
-    lods: Vec<(u8, Geometry<f64>)>,
+    /// Douglas–Peucker ranks of `world`.
+    ranks: Vec<f32>,
+    /// Pre-simplified copies for low zooms: (band zoom, geometry, its ranks), ascending band.
+    lods: Vec<(u8, Geometry<f64>, Vec<f32>)>,
     bbox: Rect<f64>,
     /// `rank` property (smaller = more important), for ordering places.
     rank: i64,
@@ -314,8 +297,15 @@ impl Basemap {
                 items.push(GeomWithData::new(Rectangle::from_corners([a, bbox.min().y], [b, bbox.max().y]), slot));
             }
             let rank = feature.props.get("rank").and_then(Value::as_i64).unwrap_or(i64::MAX);
-            let lods = lods(&world);
-            entries.push(BasemapEntry { feature, world, lods, bbox, rank });
+            let lods = lods(&world)
+                .into_iter()
+                .map(|(band, g)| {
+                    let r = crate::index::simplify::geometry_ranks(&g);
+                    (band, g, r)
+                })
+                .collect();
+            let ranks = crate::index::simplify::geometry_ranks(&world);
+            entries.push(BasemapEntry { feature, world, ranks, lods, bbox, rank });
         }
         Basemap { entries, tree: RTree::bulk_load(items) }
     }
@@ -396,8 +386,9 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
     let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
     for s in slots {
         let e = &map.entries[s as usize];
-        let world = e.lods.iter().rev().find(|(band, _)| *band <= z).map_or(&e.world, |(_, g)| g);
-        let Some(g) = prepare::prepare(world, e.bbox, &tile, tol) else { continue };
+        let (world, ranks) =
+            e.lods.iter().rev().find(|(band, _, _)| *band <= z).map_or((&e.world, &e.ranks), |(_, g, r)| (g, r));
+        let Some(g) = prepare::prepare(world, Some(ranks), e.bbox, &tile, tol) else { continue };
         let li = match e.feature.layer {
             BasemapLayer::Countries => 0,
             BasemapLayer::Admin1 => 1,
