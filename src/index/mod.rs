@@ -4,11 +4,17 @@
 //! - [`Incident`] and [`Layer`] are the shared boundary types of the spec (do not change them
 //!   without the lead).
 //! - [`IndexSnapshot`] is immutable. It indexes every incident's bounding box in EPSG:3857 metres
-//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511. Geometries
-//!   crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and indexed with
-//!   two rectangles, one each side of ±180°, so they never span the whole world.
+//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511, in two
+//!   R-trees: points (layer `Incidents`) and lines/areas, so a query for one kind never walks the
+//!   other ([`IndexSnapshot::query_world_points`], [`IndexSnapshot::query_world_shapes`]).
+//!   Geometries crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and
+//!   indexed with two rectangles, one each side of ±180°, so they never span the whole world.
 //!   [`IndexSnapshot::query_bbox_lonlat`] returns exactly the incidents whose geometry intersects
 //!   the box (R-tree candidates, then an exact `geo::Intersects` test in lon/lat), sorted by id.
+//! - Derived data for the tiles, computed once: each [`IndexedIncident`] carries the
+//!   Douglas–Peucker ranks of its world geometry ([`simplify`], at build/insert time), and each
+//!   snapshot lazily aggregates its live points on grids of 2^level cells per axis
+//!   ([`IndexSnapshot::point_grid`]: count, mean position and lowest-id point per cell).
 //! - [`SpatialIndex`] holds the current `Arc<IndexSnapshot>` in an `ArcSwap`: readers never block
 //!   and keep a consistent snapshot for as long as they hold it. Writers are serialised and
 //!   publish a new snapshot copy-on-write: a large *base* segment plus a small *delta* segment
@@ -318,75 +324,112 @@ pub struct IndexSnapshot {
     grids: Grids,
 }
 
-/// One lazily built [`PointGrid`] per level 0..=[`MAX_GRID_LEVEL`].
-struct Grids([std::sync::OnceLock<PointGrid>; MAX_GRID_LEVEL as usize + 1]);
-
-impl Default for Grids {
-    fn default() -> Self {
-        Grids(std::array::from_fn(|_| std::sync::OnceLock::new()))
-    }
+/// The live points in Z order, then one lazily built [`PointGrid`] per level
+/// 0..=[`MAX_GRID_LEVEL`] derived from it.
+#[derive(Default)]
+struct Grids {
+    sorted: std::sync::OnceLock<Arc<ZOrdered>>,
+    levels: [std::sync::OnceLock<PointGrid>; MAX_GRID_LEVEL as usize + 1],
 }
 
 /// Highest [`PointGrid`] level (2^30 cells per axis).
 pub const MAX_GRID_LEVEL: u8 = 30;
 
+/// Spread the low 32 bits of `v` to the even bits.
+fn part1by1(v: u64) -> u64 {
+    let mut x = v & 0xffff_ffff;
+    x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    (x | (x << 1)) & 0x5555_5555_5555_5555
+}
+
+/// Morton (Z-order) key of cell (cx, cy): x on the even bits.
+fn morton(cx: u32, cy: u32) -> u64 {
+    part1by1(u64::from(cx)) | (part1by1(u64::from(cy)) << 1)
+}
+
+/// The live points sorted by (Morton key at level 30, id): every level's cells are runs of it.
+struct ZOrdered {
+    keys: Vec<u64>,
+    points: Vec<Arc<IndexedIncident>>,
+}
+
+impl ZOrdered {
+    fn build<'a>(points: impl Iterator<Item = &'a Arc<IndexedIncident>>) -> ZOrdered {
+        let n = (1u64 << MAX_GRID_LEVEL) as f64;
+        let max = (1u64 << MAX_GRID_LEVEL) - 1;
+        let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max) as u32;
+        let mut v: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
+            .map(|e| (morton(cell(e.world_point.x), cell(e.world_point.y)), e.incident.id, e))
+            .collect();
+        v.sort_unstable_by_key(|k| (k.0, k.1));
+        ZOrdered { keys: v.iter().map(|k| k.0).collect(), points: v.into_iter().map(|k| k.2.clone()).collect() }
+    }
+}
+
 /// One non-empty cell of a [`PointGrid`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct GridCell {
     pub cx: u32,
     pub cy: u32,
     /// Number of live points in the cell.
     pub count: u32,
-    /// Mean of their [`IndexedIncident::world_point`]s (summed in id order: deterministic).
+    /// Mean of their [`IndexedIncident::world_point`]s (summed in a fixed order: deterministic).
     pub mean: Coord<f64>,
-    /// The point with the lowest id.
-    pub first: Arc<IndexedIncident>,
+    /// The point with the lowest id ([`PointGrid::first`]).
+    first: u32,
 }
 
 /// The live points (layer `Incidents`) of a snapshot aggregated on a square grid of 2^level
 /// cells per world axis, by [`IndexedIncident::world_point`] (cell = floor(p · 2^level), clamped
-/// into the grid). Only non-empty cells are stored, sorted row-major by (cy, cx).
-#[derive(Debug)]
+/// into the grid). Only non-empty cells are stored, in Morton (Z) order.
 pub struct PointGrid {
     level: u8,
     cells: Vec<GridCell>,
+    keys: Vec<u64>,
+    points: Arc<ZOrdered>,
+}
+
+impl std::fmt::Debug for PointGrid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointGrid").field("level", &self.level).field("cells", &self.cells.len()).finish()
+    }
 }
 
 impl PointGrid {
-    fn build<'a>(level: u8, points: impl Iterator<Item = &'a Arc<IndexedIncident>>) -> PointGrid {
-        let n = (1u64 << level) as f64;
-        let max = (1u64 << level) - 1;
-        let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max);
-        let mut keyed: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
-            .map(|e| {
-                let p = e.world_point;
-                ((cell(p.y) << 32) | cell(p.x), e.incident.id, e)
-            })
-            .collect();
-        keyed.sort_unstable_by_key(|k| (k.0, k.1));
+    /// One linear pass over the Z-ordered points (no sort per level).
+    fn build(level: u8, z: Arc<ZOrdered>) -> PointGrid {
+        let shift = 2 * u32::from(MAX_GRID_LEVEL - level);
         let mut cells: Vec<GridCell> = Vec::new();
-        let mut sums: Vec<Coord<f64>> = Vec::new();
-        let mut last = u64::MAX;
-        for (key, _, e) in keyed {
-            if key != last || cells.is_empty() {
-                last = key;
-                cells.push(GridCell {
-                    cx: (key & 0xffff_ffff) as u32,
-                    cy: (key >> 32) as u32,
-                    count: 0,
-                    mean: Coord::zero(),
-                    first: e.clone(),
-                });
-                sums.push(Coord::zero());
+        let mut keys: Vec<u64> = Vec::new();
+        let mut sum = Coord::zero();
+        let mut first_id = u64::MAX;
+        for (i, (k, e)) in z.keys.iter().zip(&z.points).enumerate() {
+            let key = k >> shift;
+            if keys.last() != Some(&key) {
+                if let Some(c) = cells.last_mut() {
+                    c.mean = sum / f64::from(c.count);
+                }
+                keys.push(key);
+                let (cx, cy) = unmorton(key);
+                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), first: i as u32 });
+                sum = Coord::zero();
+                first_id = u64::MAX;
             }
-            let (c, s) = (cells.last_mut().expect("pushed"), sums.last_mut().expect("pushed"));
+            let c = cells.last_mut().expect("pushed");
             c.count += 1;
-            *s = *s + e.world_point;
+            sum = sum + e.world_point;
+            if e.incident.id < first_id {
+                first_id = e.incident.id;
+                c.first = i as u32;
+            }
         }
-        for (c, s) in cells.iter_mut().zip(sums) {
-            c.mean = s / f64::from(c.count);
+        if let Some(c) = cells.last_mut() {
+            c.mean = sum / f64::from(c.count);
         }
-        PointGrid { level, cells }
+        PointGrid { level, cells, keys, points: z }
     }
 
     /// Cells per world axis is 2^level.
@@ -394,20 +437,64 @@ impl PointGrid {
         self.level
     }
 
-    /// All non-empty cells, row-major.
+    /// All non-empty cells, in Morton order.
     pub fn cells(&self) -> &[GridCell] {
         &self.cells
     }
 
-    /// The non-empty cells with cx in `cx0..=cx1` and cy in `cy0..=cy1`, row-major.
-    pub fn cells_in(&self, cx0: u32, cx1: u32, cy0: u32, cy1: u32) -> impl Iterator<Item = &GridCell> + '_ {
-        let key = |cx: u32, cy: u32| (u64::from(cy) << 32) | u64::from(cx);
-        (cy0..=cy1).flat_map(move |cy| {
-            let lo = self.cells.partition_point(|c| key(c.cx, c.cy) < key(cx0, cy));
-            let hi = self.cells.partition_point(|c| key(c.cx, c.cy) <= key(cx1, cy));
-            self.cells[lo..hi.max(lo)].iter()
-        })
+    /// The lowest-id point of a cell of this grid.
+    pub fn first(&self, c: &GridCell) -> &IndexedIncident {
+        &self.points.points[c.first as usize]
     }
+
+    /// The non-empty cells with cx in `cx0..=cx1` and cy in `cy0..=cy1`, in Morton order
+    /// (a quadtree descent over the Morton ranges, pruning empty and outside nodes).
+    pub fn cells_in(&self, cx0: u32, cx1: u32, cy0: u32, cy1: u32) -> Vec<&GridCell> {
+        let mut out = Vec::new();
+        if cx0 <= cx1 && cy0 <= cy1 {
+            self.visit(&mut out, [cx0, cx1, cy0, cy1], 0, 0, self.level, 0..self.cells.len());
+        }
+        out
+    }
+
+    fn visit<'a>(&'a self, out: &mut Vec<&'a GridCell>, q: [u32; 4], nx: u64, ny: u64, size_log: u8, within: std::ops::Range<usize>) {
+        let s = 1u64 << size_log;
+        let (x0, y0) = (nx << size_log, ny << size_log);
+        let (x1, y1) = (x0 + s - 1, y0 + s - 1);
+        let [qx0, qx1, qy0, qy1] = q.map(u64::from);
+        if x1 < qx0 || x0 > qx1 || y1 < qy0 || y0 > qy1 {
+            return;
+        }
+        let lo = morton(x0 as u32, y0 as u32);
+        let hi = lo + s * s; // exclusive
+        let keys = &self.keys[within.clone()];
+        let a = within.start + keys.partition_point(|&k| k < lo);
+        let b = within.start + keys.partition_point(|&k| k < hi);
+        if a == b {
+            return;
+        }
+        if x0 >= qx0 && x1 <= qx1 && y0 >= qy0 && y1 <= qy1 {
+            out.extend(&self.cells[a..b]);
+            return;
+        }
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            self.visit(out, q, nx * 2 + dx, ny * 2 + dy, size_log - 1, a..b);
+        }
+    }
+}
+
+/// Inverse of [`morton`].
+fn unmorton(k: u64) -> (u32, u32) {
+    fn compact(v: u64) -> u32 {
+        let mut x = v & 0x5555_5555_5555_5555;
+        x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
+        x = (x | (x >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x | (x >> 4)) & 0x00ff_00ff_00ff_00ff;
+        x = (x | (x >> 8)) & 0x0000_ffff_0000_ffff;
+        x = (x | (x >> 16)) & 0x0000_0000_ffff_ffff;
+        x as u32
+    }
+    (compact(k), compact(k >> 1))
 }
 
 /// Spatial and temporal extent of a snapshot's live incidents.
@@ -501,20 +588,24 @@ impl IndexSnapshot {
     }
 
     /// The live points aggregated on a grid of 2^`level` cells per axis (see [`PointGrid`]),
-    /// built once per snapshot and level on first use (O(n log n) over the live points).
+    /// built once per snapshot and level on first use: one O(n log n) Z-order sort of the live
+    /// points per snapshot, then one O(n) pass per level.
     /// `level` is clamped to [`MAX_GRID_LEVEL`].
     pub fn point_grid(&self, level: u8) -> &PointGrid {
         let level = level.min(MAX_GRID_LEVEL);
-        self.grids.0[level as usize].get_or_init(|| {
-            let dead = &self.dead;
-            let base = self
-                .base
-                .entries
-                .iter()
-                .enumerate()
-                .filter(move |(slot, _)| !dead.contains(&(*slot as u32)))
-                .map(|(_, e)| e);
-            PointGrid::build(level, base.chain(self.delta.entries.iter()).filter(|e| e.is_point()))
+        self.grids.levels[level as usize].get_or_init(|| {
+            let z = self.grids.sorted.get_or_init(|| {
+                let dead = &self.dead;
+                let base = self
+                    .base
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(move |(slot, _)| !dead.contains(&(*slot as u32)))
+                    .map(|(_, e)| e);
+                Arc::new(ZOrdered::build(base.chain(self.delta.entries.iter()).filter(|e| e.is_point())))
+            });
+            PointGrid::build(level, z.clone())
         })
     }
 
@@ -912,23 +1003,37 @@ mod tests {
             let n = 1u32 << level;
             assert!(g.cells().iter().all(|c| c.cx < n && c.cy < n));
             // cells_in over the whole grid is every cell; a first-cell mean lies in its cell
-            assert_eq!(g.cells_in(0, n - 1, 0, n - 1).count(), g.cells().len());
+            assert_eq!(g.cells_in(0, n - 1, 0, n - 1).len(), g.cells().len());
+            // a window query equals the brute-force filter
+            let (a, b) = (n / 3, n / 2 + 1);
+            let mut got: Vec<(u32, u32)> = g.cells_in(a, b, a / 2, b).iter().map(|c| (c.cx, c.cy)).collect();
+            let mut want: Vec<(u32, u32)> = g
+                .cells()
+                .iter()
+                .filter(|c| (a..=b).contains(&c.cx) && (a / 2..=b).contains(&c.cy))
+                .map(|c| (c.cx, c.cy))
+                .collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "level {level}");
             let c = &g.cells()[0];
             let f = f64::from(n);
             assert!((c.mean.x * f).floor() as u32 == c.cx.min(n - 1) || level == 0);
         }
         assert_eq!(s.point_grid(0).cells().len(), 1);
-        assert_eq!(s.point_grid(0).cells()[0].first.incident().id, 0);
+        let g0 = s.point_grid(0);
+        assert_eq!(g0.first(&g0.cells()[0]).incident().id, 0);
         idx.remove(&[0, 1, 2]);
         idx.insert(vec![inc(2000, point!(x: 100.0, y: 50.0).into()), inc(2001, point!(x: 100.0, y: 50.0).into())]);
         let s2 = idx.snapshot();
         let g = s2.point_grid(9);
         assert_eq!(g.cells().iter().map(|c| c.count as usize).sum::<usize>(), 499);
         assert_eq!(s2.len(), 500);
-        assert_eq!(s2.point_grid(0).cells()[0].first.incident().id, 3);
+        let g0 = s2.point_grid(0);
+        assert_eq!(g0.first(&g0.cells()[0]).incident().id, 3);
         let w = proj::lonlat_to_world(Coord { x: 100.0, y: 50.0 });
         let (cx, cy) = ((w.x * 512.0) as u32, (w.y * 512.0) as u32);
-        let hit: Vec<&GridCell> = g.cells_in(cx, cx, cy, cy).collect();
+        let hit: Vec<&GridCell> = g.cells_in(cx, cx, cy, cy);
         assert_eq!(hit.len(), 1);
         assert_eq!(hit[0].count, 2);
         assert!((hit[0].mean.x - w.x).abs() < 1e-12);
@@ -940,6 +1045,16 @@ mod tests {
         let shapes = s.query_world_shapes(0.0, 0.0, 1.0, 1.0);
         assert_eq!((all, pts.len(), shapes.len()), (501, 500, 1));
         assert_eq!(shapes[0].incident().id, 1000);
+    }
+
+    #[test]
+    fn morton_round_trip() {
+        for (x, y) in [(0u32, 0u32), (1, 0), (0, 1), (12345, 67890), ((1 << 30) - 1, (1 << 30) - 1)] {
+            assert_eq!(unmorton(morton(x, y)), (x, y));
+        }
+        assert_eq!(morton(1, 0), 1);
+        assert_eq!(morton(0, 1), 2);
+        assert_eq!(morton(3, 3), 15);
     }
 
     #[test]

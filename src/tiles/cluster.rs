@@ -6,7 +6,9 @@
 //! weights); a cell with a single point yields that point itself. A cell's result depends only
 //! on the points inside it, so neighbouring tiles agree on every cluster (same id, same
 //! position, same count) and the output is independent of input order. Cluster ids are
-//! `2^62 | z << 50 | cy << 25 | cx`, disjoint from mention ids below 2^62.
+//! `2^62 | z << 50 | cy << 25 | cx`, disjoint from mention ids below 2^62. The cells come from the
+//! snapshot's point grid ([`crate::index::IndexSnapshot::point_grid`], computed once per snapshot
+//! and zoom), so a tile reads its cells instead of clustering its points.
 //! Not for: choosing zooms (the caller clusters for z ≤ `CLUSTER_MAX_ZOOM`) or encoding.
 
 use geo_types::Coord;
@@ -81,9 +83,7 @@ pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Cluster
     };
     let mut cells: Vec<&GridCell> =
         xr.iter().flat_map(|&(a, b)| grid.cells_in(a as u32, b as u32, cy0 as u32, cy1 as u32)).collect();
-    if xr.len() > 1 {
-        cells.sort_unstable_by_key(|c| (c.cy, c.cx));
-    }
+    cells.sort_unstable_by_key(|c| (c.cy, c.cx));
     // the world copy nearest the tile: shift wrapped cells next to it
     let tile_cx = (f64::from(tile.x) + 0.5) / tile.n();
     let lo = -f64::from(BUFFER);
@@ -101,7 +101,7 @@ pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Cluster
             continue;
         }
         if c.count == 1 {
-            out.push(Clustered::Single(&c.first));
+            out.push(Clustered::Single(grid.first(c)));
         } else {
             out.push(Clustered::Cluster {
                 id: cluster_id(tile.z, u64::from(c.cx), u64::from(c.cy)),
