@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 
 use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
 use cluster::{Clustered, CLUSTER_MAX_ZOOM};
-use encode::{EncFeature, EncLayer, TagValue};
+use encode::{EncFeature, EncLayer, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
 use prepare::Tolerance;
 
@@ -98,22 +98,22 @@ struct Sized<'a> {
     count: usize,
 }
 
-fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essential: bool) -> EncFeature<'a> {
+fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Cow<'a, Geometry<i32>>, essential: bool) -> EncFeature<'a> {
     EncFeature {
         id: Some(inc.incident().id),
         geometry,
-        tags: Vec::new(),
+        tags: Tags::default(),
         json: Some(&inc.incident().props),
         only: if essential { Some(ESSENTIAL) } else { None },
     }
 }
 
-fn pick<'a>(v: &[Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
+fn pick<'a>(v: &'a [Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
     v.iter()
         .filter(|s| s.size >= min_size)
         .map(|s| {
-            let mut f = incident_feature(s.inc, s.geometry.clone(), essential);
-            f.tags.push(("mention_count", TagValue::Int(s.count as i64)));
+            let mut f = incident_feature(s.inc, Cow::Borrowed(&s.geometry), essential);
+            f.tags.push("mention_count", TagValue::Int(s.count as i64));
             f
         })
         .collect()
@@ -175,7 +175,7 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
         if z > CLUSTER_MAX_ZOOM { snap.query_world_points(bx0, by0, bx1, by1) } else { Vec::new() };
     fn single<'a>(inc: &'a IndexedIncident, tile: &TileId, tol: Tolerance, essential: bool) -> Option<EncFeature<'a>> {
         let (g, bb) = point_geometry(inc);
-        prepare::prepare(&g, None, bb, tile, tol).map(|g| incident_feature(inc, g, essential))
+        prepare::prepare(&g, None, bb, tile, tol).map(|g| incident_feature(inc, Cow::Owned(g), essential))
     }
     let plain = |essential: bool| -> Vec<EncFeature<'_>> {
         points.iter().filter_map(|inc| single(inc, &tile, tol, essential)).collect()
@@ -185,18 +185,14 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
             .into_iter()
             .filter_map(|c| match c {
                 Clustered::Single(inc) => single(inc, &tile, tol, essential),
-                Clustered::Cluster { id, count, at } => Some(EncFeature {
-                    id: Some(id),
-                    geometry: Geometry::Point(Point(at)),
-                    tags: vec![
-                        ("cluster", TagValue::Bool(true)),
-                        ("cluster_id", TagValue::Int(id as i64)),
-                        ("point_count", TagValue::Int(count as i64)),
-                        ("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count)))),
-                    ],
-                    json: None,
-                    only: None,
-                }),
+                Clustered::Cluster { id, count, at } => {
+                    let mut tags = Tags::default();
+                    tags.push("cluster", TagValue::Bool(true));
+                    tags.push("cluster_id", TagValue::Int(id as i64));
+                    tags.push("point_count", TagValue::Int(count as i64));
+                    tags.push("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count))));
+                    Some(EncFeature { id: Some(id), geometry: Cow::Owned(Geometry::Point(Point(at))), tags, json: None, only: None })
+                }
             })
             .collect()
     };
@@ -427,13 +423,13 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
                 continue;
             }
         };
-        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None });
+        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None });
     }
     places.sort_by_key(|(e, _)| (e.feature.min_zoom, e.rank));
     places.truncate(MAX_PLACES_PER_TILE);
     layers[2].features = places
         .into_iter()
-        .map(|(e, g)| EncFeature { id: None, geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None })
+        .map(|(e, g)| EncFeature { id: None, geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None })
         .collect();
     encode::encode_tile(&layers)
 }

@@ -100,6 +100,7 @@ pub(crate) fn prepare(world: &Geometry<f64>, ranks: Option<&[f32]>, bbox: Rect<f
     };
     let scale = tile.n() * f64::from(EXTENT);
     let thr = (tol.line / scale).powi(2);
+    let mut first: Option<Geometry<i32>> = None;
     let mut parts: Vec<Geometry<i32>> = Vec::new();
     for k in shifts(tile, bbox) {
         let tb = Rect::new(tile.to_tile(bbox.min(), k), tile.to_tile(bbox.max(), k));
@@ -108,9 +109,19 @@ pub(crate) fn prepare(world: &Geometry<f64>, ranks: Option<&[f32]>, bbox: Rect<f
         }
         let ctx = Ctx { tile, shift: k, thr, fast: inside(&tb) };
         if let Some(g) = prepare_one(world, ranks, &ctx) {
-            parts.push(g);
+            match first.take() {
+                None => first = Some(g),
+                Some(f) => {
+                    parts.push(f);
+                    parts.push(g);
+                }
+            }
         }
     }
+    if parts.is_empty() {
+        return first;
+    }
+    parts.extend(first);
     merge(parts)
 }
 
@@ -151,7 +162,10 @@ fn prepare_one(g: &Geometry<f64>, ranks: &[f32], ctx: &Ctx<'_>) -> Option<Geomet
         prepare_one(&g, &r, &Ctx { fast: false, ..*ctx })
     };
     match g {
-        Geometry::Point(p) => points(std::iter::once(p.0), proj),
+        Geometry::Point(p) => {
+            let c = proj(p.0);
+            ((LO..=HI).contains(&c.x) && (LO..=HI).contains(&c.y)).then(|| Geometry::Point(Point(round(c))))
+        }
         Geometry::MultiPoint(m) => points(m.0.iter().map(|p| p.0), proj),
         Geometry::LineString(l) => lines(std::slice::from_ref(l), ranks, ctx),
         Geometry::MultiLineString(m) => lines(&m.0, ranks, ctx),
@@ -196,6 +210,19 @@ fn round_dedup(c: &[Coord<f64>]) -> Vec<Coord<i32>> {
         }
     }
     out
+}
+
+/// Per-thread scratch buffers for the kept, clipped and intermediate coordinates.
+#[derive(Default)]
+struct Scratch {
+    kept: Vec<Coord<f64>>,
+    clipped: Vec<Coord<f64>>,
+    tmp: Vec<Coord<f64>>,
+    parts: Vec<Vec<Coord<f64>>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Liang–Barsky: the parameter interval `[t0, t1]` of segment `a`–`b` inside the buffered tile.
@@ -259,13 +286,18 @@ pub(crate) fn clip_line(c: &[Coord<f64>], parts: &mut Vec<Vec<Coord<f64>>>) {
 }
 
 /// Clip a ring (open or closed) to the buffered tile (Sutherland–Hodgman); the result is open.
+#[cfg(test)]
 pub(crate) fn clip_ring(c: &[Coord<f64>], out: &mut Vec<Coord<f64>>) {
+    clip_ring_with(c, out, &mut Vec::new());
+}
+
+/// [`clip_ring`] with a caller-provided work buffer.
+fn clip_ring_with(c: &[Coord<f64>], out: &mut Vec<Coord<f64>>, tmp: &mut Vec<Coord<f64>>) {
     out.clear();
     out.extend_from_slice(c);
     if out.len() >= 2 && out.first() == out.last() {
         out.pop();
     }
-    let mut tmp: Vec<Coord<f64>> = Vec::with_capacity(out.len() + 8);
     // (axis is x, keep >= v when lower)
     for (x_axis, lower, v) in [(true, true, LO), (true, false, HI), (false, true, LO), (false, false, HI)] {
         if out.is_empty() {
@@ -295,27 +327,30 @@ pub(crate) fn clip_ring(c: &[Coord<f64>], out: &mut Vec<Coord<f64>>) {
             prev = cur;
             prev_in = cur_in;
         }
-        std::mem::swap(out, &mut tmp);
+        std::mem::swap(out, tmp);
     }
 }
 
 fn lines(ls: &[LineString<f64>], ranks: &[f32], ctx: &Ctx<'_>) -> Option<Geometry<i32>> {
+    SCRATCH.with(|s| lines_with(ls, ranks, ctx, &mut s.borrow_mut()))
+}
+
+fn lines_with(ls: &[LineString<f64>], ranks: &[f32], ctx: &Ctx<'_>, s: &mut Scratch) -> Option<Geometry<i32>> {
     let mut out: Vec<LineString<i32>> = Vec::new();
-    let mut kept = Vec::new();
-    let mut parts = Vec::new();
+    let Scratch { kept, parts, .. } = s;
     let mut off = 0;
     for l in ls {
         let n = l.0.len();
-        ctx.kept(&l.0, &ranks[off..off + n], &mut kept);
+        ctx.kept(&l.0, &ranks[off..off + n], kept);
         off += n;
         if ctx.fast {
-            let r = round_dedup(&kept);
+            let r = round_dedup(kept);
             if r.len() >= 2 {
                 out.push(LineString(r));
             }
         } else {
             parts.clear();
-            clip_line(&kept, &mut parts);
+            clip_line(kept, parts);
             out.extend(parts.iter().map(|p| round_dedup(p)).filter(|r| r.len() >= 2).map(LineString));
         }
     }
@@ -363,19 +398,22 @@ fn ring(c: &[Coord<f64>], exterior: bool) -> Option<LineString<i32>> {
 }
 
 fn polygons(ps: &[Polygon<f64>], ranks: &[f32], ctx: &Ctx<'_>) -> Option<Geometry<i32>> {
+    SCRATCH.with(|s| polygons_with(ps, ranks, ctx, &mut s.borrow_mut()))
+}
+
+fn polygons_with(ps: &[Polygon<f64>], ranks: &[f32], ctx: &Ctx<'_>, s: &mut Scratch) -> Option<Geometry<i32>> {
     let mut out: Vec<Polygon<i32>> = Vec::with_capacity(ps.len());
-    let mut kept = Vec::new();
-    let mut clipped = Vec::new();
+    let Scratch { kept, clipped, tmp, .. } = s;
     let mut off = 0;
     let mut one = |r: &LineString<f64>, exterior: bool, off: &mut usize| -> Option<LineString<i32>> {
         let n = r.0.len();
-        ctx.kept(&r.0, &ranks[*off..*off + n], &mut kept);
+        ctx.kept(&r.0, &ranks[*off..*off + n], kept);
         *off += n;
         if ctx.fast {
-            ring(&kept, exterior)
+            ring(kept, exterior)
         } else {
-            clip_ring(&kept, &mut clipped);
-            ring(&clipped, exterior)
+            clip_ring_with(kept, clipped, tmp);
+            ring(clipped, exterior)
         }
     };
     for p in ps {
