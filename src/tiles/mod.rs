@@ -150,7 +150,7 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
     for inc in snap.query_world_shapes(bx0, by0, bx1, by1) {
         let layer = inc.incident().layer;
         let bb = inc.world_bbox();
-        let place = inc.incident().props.get("place_id").and_then(serde_json::Value::as_str);
+        let place = if merge { inc.incident().props.get("place_id").and_then(serde_json::Value::as_str) } else { None };
         if let (true, Some(place)) = (merge, place) {
             if let Some(&(l, i)) = merged.get(place) {
                 let list = if l == Layer::Areas { &mut areas } else { &mut lines };
