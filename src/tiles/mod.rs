@@ -437,3 +437,31 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
 fn self_query(tree: &RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>, env: &AABB<[f64; 2]>) -> Vec<u32> {
     tree.locate_in_envelope_intersecting(*env).map(|i| i.data).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn gzip_matches_gz_encoder_bytes_and_reuses_state() {
+        // several sizes in a row on one thread (the deflate state is reset between them)
+        let mut seed = 9u64;
+        for n in [0usize, 1, 100, 5000, 70_000, 300] {
+            let data: Vec<u8> = (0..n)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    if i % 7 < 4 { b"incident"[i % 8] } else { (seed >> 56) as u8 }
+                })
+                .collect();
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            e.write_all(&data).unwrap();
+            let want = e.finish().unwrap();
+            let got = gzip(&data);
+            assert_eq!(got, want, "size {n}");
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&got[..]).read_to_end(&mut back).unwrap();
+            assert_eq!(back, data);
+        }
+    }
+}
