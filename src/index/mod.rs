@@ -4,11 +4,17 @@
 //! - [`Incident`] and [`Layer`] are the shared boundary types of the spec (do not change them
 //!   without the lead).
 //! - [`IndexSnapshot`] is immutable. It indexes every incident's bounding box in EPSG:3857 metres
-//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511. Geometries
-//!   crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and indexed with
-//!   two rectangles, one each side of ±180°, so they never span the whole world.
+//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511, in two
+//!   R-trees: points (layer `Incidents`) and lines/areas, so a query for one kind never walks the
+//!   other ([`IndexSnapshot::query_world_points`], [`IndexSnapshot::query_world_shapes`]).
+//!   Geometries crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and
+//!   indexed with two rectangles, one each side of ±180°, so they never span the whole world.
 //!   [`IndexSnapshot::query_bbox_lonlat`] returns exactly the incidents whose geometry intersects
 //!   the box (R-tree candidates, then an exact `geo::Intersects` test in lon/lat), sorted by id.
+//! - Derived data for the tiles, computed once: each [`IndexedIncident`] carries the
+//!   Douglas–Peucker ranks of its world geometry ([`simplify`], at build/insert time), and each
+//!   snapshot lazily aggregates its live points on grids of 2^level cells per axis
+//!   ([`IndexSnapshot::point_grid`]: count, mean position and lowest-id point per cell).
 //! - [`SpatialIndex`] holds the current `Arc<IndexSnapshot>` in an `ArcSwap`: readers never block
 //!   and keep a consistent snapshot for as long as they hold it. Writers are serialised and
 //!   publish a new snapshot copy-on-write: a large *base* segment plus a small *delta* segment
@@ -17,6 +23,7 @@
 //! - Not for: persistence (that is `store`), tile geometry preparation (that is `tiles`).
 
 pub mod proj;
+pub mod simplify;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -80,6 +87,8 @@ pub struct IndexedIncident {
     world: Geometry<f64>,
     world_bbox: Rect<f64>,
     world_point: Coord<f64>,
+    /// Douglas–Peucker ranks of `world` ([`simplify::geometry_ranks`]).
+    ranks: Vec<f32>,
 }
 
 fn has_coords(g: &Geometry<f64>) -> bool {
@@ -104,7 +113,20 @@ impl IndexedIncident {
         let world_bbox = world.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
         let p = incident.point.0;
         let world_point = proj::lonlat_to_world(Coord { x: proj::wrap_lon(p.x), y: p.y });
-        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point }
+        let ranks = simplify::geometry_ranks(&world);
+        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point, ranks }
+    }
+
+    /// Whether the incident is drawn as a point (layer `Incidents`): it lives in the points tree
+    /// and in [`IndexSnapshot::point_grid`].
+    pub fn is_point(&self) -> bool {
+        self.incident.layer == Layer::Incidents
+    }
+
+    /// Douglas–Peucker ranks (squared world units) of every vertex of [`Self::world_geometry`]
+    /// in coordinate order, see [`simplify`]; empty for points.
+    pub fn world_ranks(&self) -> &[f32] {
+        &self.ranks
     }
 
     pub fn incident(&self) -> &Incident {
@@ -182,11 +204,13 @@ fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
 
 type Item = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
-/// A set of incidents with its own R-tree.
+/// A set of incidents with its own R-trees: one for points (layer `Incidents`), one for lines
+/// and areas, so a query for one kind never walks the other.
 #[derive(Default)]
 struct Segment {
     entries: Vec<Arc<IndexedIncident>>,
-    tree: RTree<Item>,
+    points: RTree<Item>,
+    shapes: RTree<Item>,
     by_id: HashMap<u64, u32>,
 }
 
@@ -204,40 +228,65 @@ impl Segment {
                 }
             }
         }
-        let items: Vec<Item> = kept
-            .iter()
-            .enumerate()
-            .flat_map(|(slot, e)| e.index_rects().into_iter().map(move |r| GeomWithData::new(r, slot as u32)))
-            .collect();
-        Segment { entries: kept, tree: RTree::bulk_load(items), by_id }
+        let (mut pts, mut shapes): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
+        for (slot, e) in kept.iter().enumerate() {
+            let to = if e.is_point() { &mut pts } else { &mut shapes };
+            to.extend(e.index_rects().into_iter().map(|r| GeomWithData::new(r, slot as u32)));
+        }
+        Segment { entries: kept, points: RTree::bulk_load(pts), shapes: RTree::bulk_load(shapes), by_id }
+    }
+
+    fn tree_mut(&mut self, e: &IndexedIncident) -> &mut RTree<Item> {
+        if e.is_point() { &mut self.points } else { &mut self.shapes }
     }
 
     /// A copy with `fresh` appended (ids must not be present yet, except within `fresh`).
     fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
-        let mut entries = self.entries.clone();
-        let mut tree = self.tree.clone();
-        let mut by_id = self.by_id.clone();
+        let mut seg = Segment {
+            entries: self.entries.clone(),
+            points: self.points.clone(),
+            shapes: self.shapes.clone(),
+            by_id: self.by_id.clone(),
+        };
         for e in fresh {
-            if let Some(&slot) = by_id.get(&e.incident.id) {
+            if let Some(&slot) = seg.by_id.get(&e.incident.id) {
                 // duplicate id inside one batch: last wins, re-index the slot
-                for r in entries[slot as usize].index_rects() {
-                    tree.remove(&GeomWithData::new(r, slot));
+                let old = seg.entries[slot as usize].clone();
+                for r in old.index_rects() {
+                    seg.tree_mut(&old).remove(&GeomWithData::new(r, slot));
                 }
                 for r in e.index_rects() {
-                    tree.insert(GeomWithData::new(r, slot));
+                    seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
                 }
-                entries[slot as usize] = e;
+                seg.entries[slot as usize] = e;
                 continue;
             }
-            let slot = entries.len() as u32;
+            let slot = seg.entries.len() as u32;
             for r in e.index_rects() {
-                tree.insert(GeomWithData::new(r, slot));
+                seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
             }
-            by_id.insert(e.incident.id, slot);
-            entries.push(e);
+            seg.by_id.insert(e.incident.id, slot);
+            seg.entries.push(e);
         }
-        Segment { entries, tree, by_id }
+        seg
     }
+
+    fn tree(&self, kind: Kind) -> impl Iterator<Item = &RTree<Item>> {
+        let (p, s) = match kind {
+            Kind::Points => (true, false),
+            Kind::Shapes => (false, true),
+            Kind::All => (true, true),
+        };
+        [p.then_some(&self.points), s.then_some(&self.shapes)].into_iter().flatten()
+    }
+}
+
+/// Which R-trees a query walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Points,
+    Shapes,
+    All,
 }
 
 /// A world-unit envelope (x0, y0, x1, y1) → metre AABBs inside the world.
@@ -271,6 +320,181 @@ pub struct IndexSnapshot {
     generation: u64,
     /// Lazily computed [`IndexSnapshot::bounds`] and [`IndexSnapshot::time_range`].
     extent: std::sync::OnceLock<Extent>,
+    /// Lazily computed [`IndexSnapshot::point_grid`]s, one per level.
+    grids: Grids,
+}
+
+/// The live points in Z order, then one lazily built [`PointGrid`] per level
+/// 0..=[`MAX_GRID_LEVEL`] derived from it.
+#[derive(Default)]
+struct Grids {
+    sorted: std::sync::OnceLock<Arc<ZOrdered>>,
+    levels: [std::sync::OnceLock<PointGrid>; MAX_GRID_LEVEL as usize + 1],
+}
+
+/// Highest [`PointGrid`] level (2^30 cells per axis).
+pub const MAX_GRID_LEVEL: u8 = 30;
+
+/// Spread the low 32 bits of `v` to the even bits.
+fn part1by1(v: u64) -> u64 {
+    let mut x = v & 0xffff_ffff;
+    x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    (x | (x << 1)) & 0x5555_5555_5555_5555
+}
+
+/// Morton (Z-order) key of cell (cx, cy): x on the even bits.
+fn morton(cx: u32, cy: u32) -> u64 {
+    part1by1(u64::from(cx)) | (part1by1(u64::from(cy)) << 1)
+}
+
+/// The live points sorted by (Morton key at level 30, id): every level's cells are runs of it.
+struct ZOrdered {
+    keys: Vec<u64>,
+    points: Vec<Arc<IndexedIncident>>,
+}
+
+impl ZOrdered {
+    fn build<'a>(points: impl Iterator<Item = &'a Arc<IndexedIncident>>) -> ZOrdered {
+        let n = (1u64 << MAX_GRID_LEVEL) as f64;
+        let max = (1u64 << MAX_GRID_LEVEL) - 1;
+        let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max) as u32;
+        let mut v: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
+            .map(|e| (morton(cell(e.world_point.x), cell(e.world_point.y)), e.incident.id, e))
+            .collect();
+        v.sort_unstable_by_key(|k| (k.0, k.1));
+        ZOrdered { keys: v.iter().map(|k| k.0).collect(), points: v.into_iter().map(|k| k.2.clone()).collect() }
+    }
+}
+
+/// One non-empty cell of a [`PointGrid`].
+#[derive(Debug, Clone, Copy)]
+pub struct GridCell {
+    pub cx: u32,
+    pub cy: u32,
+    /// Number of live points in the cell.
+    pub count: u32,
+    /// Mean of their [`IndexedIncident::world_point`]s (summed in a fixed order: deterministic).
+    pub mean: Coord<f64>,
+    /// The point with the lowest id ([`PointGrid::first`]).
+    first: u32,
+}
+
+/// The live points (layer `Incidents`) of a snapshot aggregated on a square grid of 2^level
+/// cells per world axis, by [`IndexedIncident::world_point`] (cell = floor(p · 2^level), clamped
+/// into the grid). Only non-empty cells are stored, in Morton (Z) order.
+pub struct PointGrid {
+    level: u8,
+    cells: Vec<GridCell>,
+    keys: Vec<u64>,
+    points: Arc<ZOrdered>,
+}
+
+impl std::fmt::Debug for PointGrid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointGrid").field("level", &self.level).field("cells", &self.cells.len()).finish()
+    }
+}
+
+impl PointGrid {
+    /// One linear pass over the Z-ordered points (no sort per level).
+    fn build(level: u8, z: Arc<ZOrdered>) -> PointGrid {
+        let shift = 2 * u32::from(MAX_GRID_LEVEL - level);
+        let mut cells: Vec<GridCell> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
+        let mut sum = Coord::zero();
+        let mut first_id = u64::MAX;
+        for (i, (k, e)) in z.keys.iter().zip(&z.points).enumerate() {
+            let key = k >> shift;
+            if keys.last() != Some(&key) {
+                if let Some(c) = cells.last_mut() {
+                    c.mean = sum / f64::from(c.count);
+                }
+                keys.push(key);
+                let (cx, cy) = unmorton(key);
+                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), first: i as u32 });
+                sum = Coord::zero();
+                first_id = u64::MAX;
+            }
+            let c = cells.last_mut().expect("pushed");
+            c.count += 1;
+            sum = sum + e.world_point;
+            if e.incident.id < first_id {
+                first_id = e.incident.id;
+                c.first = i as u32;
+            }
+        }
+        if let Some(c) = cells.last_mut() {
+            c.mean = sum / f64::from(c.count);
+        }
+        PointGrid { level, cells, keys, points: z }
+    }
+
+    /// Cells per world axis is 2^level.
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// All non-empty cells, in Morton order.
+    pub fn cells(&self) -> &[GridCell] {
+        &self.cells
+    }
+
+    /// The lowest-id point of a cell of this grid.
+    pub fn first(&self, c: &GridCell) -> &IndexedIncident {
+        &self.points.points[c.first as usize]
+    }
+
+    /// The non-empty cells with cx in `cx0..=cx1` and cy in `cy0..=cy1`, in Morton order
+    /// (a quadtree descent over the Morton ranges, pruning empty and outside nodes).
+    pub fn cells_in(&self, cx0: u32, cx1: u32, cy0: u32, cy1: u32) -> Vec<&GridCell> {
+        let mut out = Vec::new();
+        if cx0 <= cx1 && cy0 <= cy1 {
+            self.visit(&mut out, [cx0, cx1, cy0, cy1], 0, 0, self.level, 0..self.cells.len());
+        }
+        out
+    }
+
+    fn visit<'a>(&'a self, out: &mut Vec<&'a GridCell>, q: [u32; 4], nx: u64, ny: u64, size_log: u8, within: std::ops::Range<usize>) {
+        let s = 1u64 << size_log;
+        let (x0, y0) = (nx << size_log, ny << size_log);
+        let (x1, y1) = (x0 + s - 1, y0 + s - 1);
+        let [qx0, qx1, qy0, qy1] = q.map(u64::from);
+        if x1 < qx0 || x0 > qx1 || y1 < qy0 || y0 > qy1 {
+            return;
+        }
+        let lo = morton(x0 as u32, y0 as u32);
+        let hi = lo + s * s; // exclusive
+        let keys = &self.keys[within.clone()];
+        let a = within.start + keys.partition_point(|&k| k < lo);
+        let b = within.start + keys.partition_point(|&k| k < hi);
+        if a == b {
+            return;
+        }
+        if x0 >= qx0 && x1 <= qx1 && y0 >= qy0 && y1 <= qy1 {
+            out.extend(&self.cells[a..b]);
+            return;
+        }
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            self.visit(out, q, nx * 2 + dx, ny * 2 + dy, size_log - 1, a..b);
+        }
+    }
+}
+
+/// Inverse of [`morton`].
+fn unmorton(k: u64) -> (u32, u32) {
+    fn compact(v: u64) -> u32 {
+        let mut x = v & 0x5555_5555_5555_5555;
+        x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
+        x = (x | (x >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x | (x >> 4)) & 0x00ff_00ff_00ff_00ff;
+        x = (x | (x >> 8)) & 0x0000_ffff_0000_ffff;
+        x = (x | (x >> 16)) & 0x0000_0000_ffff_ffff;
+        x as u32
+    }
+    (compact(k), compact(k >> 1))
 }
 
 /// Spatial and temporal extent of a snapshot's live incidents.
@@ -288,6 +512,7 @@ impl Default for IndexSnapshot {
             dead: Arc::new(HashSet::new()),
             generation: 0,
             extent: std::sync::OnceLock::new(),
+            grids: Grids::default(),
         }
     }
 }
@@ -362,6 +587,28 @@ impl IndexSnapshot {
         self.extent.get_or_init(|| self.compute_extent()).time
     }
 
+    /// The live points aggregated on a grid of 2^`level` cells per axis (see [`PointGrid`]),
+    /// built once per snapshot and level on first use: one O(n log n) Z-order sort of the live
+    /// points per snapshot, then one O(n) pass per level.
+    /// `level` is clamped to [`MAX_GRID_LEVEL`].
+    pub fn point_grid(&self, level: u8) -> &PointGrid {
+        let level = level.min(MAX_GRID_LEVEL);
+        self.grids.levels[level as usize].get_or_init(|| {
+            let z = self.grids.sorted.get_or_init(|| {
+                let dead = &self.dead;
+                let base = self
+                    .base
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(move |(slot, _)| !dead.contains(&(*slot as u32)))
+                    .map(|(_, e)| e);
+                Arc::new(ZOrdered::build(base.chain(self.delta.entries.iter()).filter(|e| e.is_point())))
+            });
+            PointGrid::build(level, z.clone())
+        })
+    }
+
     fn compute_extent(&self) -> Extent {
         let mut acc: Option<[f64; 4]> = None;
         let mut time: Option<(i64, i64)> = None;
@@ -385,16 +632,20 @@ impl IndexSnapshot {
         Extent { bounds: acc, time }
     }
 
-    fn candidates(&self, envs: &[AABB<[f64; 2]>]) -> Vec<&IndexedIncident> {
+    fn candidates(&self, envs: &[AABB<[f64; 2]>], kind: Kind) -> Vec<&IndexedIncident> {
         let mut out: Vec<&IndexedIncident> = Vec::new();
         for env in envs {
-            for it in self.base.tree.locate_in_envelope_intersecting(*env) {
-                if !self.dead.contains(&it.data) {
-                    out.push(&self.base.entries[it.data as usize]);
+            for tree in self.base.tree(kind) {
+                for it in tree.locate_in_envelope_intersecting(*env) {
+                    if self.dead.is_empty() || !self.dead.contains(&it.data) {
+                        out.push(&self.base.entries[it.data as usize]);
+                    }
                 }
             }
-            for it in self.delta.tree.locate_in_envelope_intersecting(*env) {
-                out.push(&self.delta.entries[it.data as usize]);
+            for tree in self.delta.tree(kind) {
+                for it in tree.locate_in_envelope_intersecting(*env) {
+                    out.push(&self.delta.entries[it.data as usize]);
+                }
             }
         }
         out.sort_unstable_by_key(|e| e.incident.id);
@@ -405,10 +656,24 @@ impl IndexSnapshot {
     /// Candidates whose bounding box intersects a world-unit envelope (x may leave [0, 1]:
     /// the world wraps), sorted by id. No exact test: this is the tiles' first step.
     pub fn query_world(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::All)
+    }
+
+    /// [`Self::query_world`] restricted to points (layer `Incidents`): only the points tree.
+    pub fn query_world_points(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::Points)
+    }
+
+    /// [`Self::query_world`] restricted to lines and areas: only the shapes tree.
+    pub fn query_world_shapes(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        self.query_world_kind(x0, y0, x1, y1, Kind::Shapes)
+    }
+
+    fn query_world_kind(&self, x0: f64, y0: f64, x1: f64, y1: f64, kind: Kind) -> Vec<&IndexedIncident> {
         if !(x0 <= x1 && y0 <= y1) {
             return Vec::new();
         }
-        self.candidates(&world_envelopes(x0, y0, x1, y1))
+        self.candidates(&world_envelopes(x0, y0, x1, y1), kind)
     }
 
     /// Exactly the incidents whose geometry intersects `[w, s, e, n]` (degrees; `w > e` means the
@@ -429,7 +694,7 @@ impl IndexSnapshot {
                 )
             })
             .collect();
-        self.candidates(&envs)
+        self.candidates(&envs, Kind::All)
             .into_iter()
             .filter(|e| e.intersects_lonlat(&boxes))
             .map(|e| &e.incident)
@@ -589,6 +854,7 @@ impl SpatialIndex {
                 dead: Arc::new(HashSet::new()),
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
+                grids: Grids::default(),
             }
         } else {
             let delta = if delta_hit {
@@ -613,6 +879,7 @@ impl SpatialIndex {
                 dead: Arc::new(dead),
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
+                grids: Grids::default(),
             }
         };
         self.current.store(Arc::new(next));
@@ -717,6 +984,77 @@ mod tests {
         assert!(s.delta.entries.len() < 3000);
         assert_eq!(s.query_bbox_lonlat([-180.0, -1.0, 180.0, 1.0]).len(), 3000);
         assert_eq!(s.query_bbox_lonlat([-0.5, -1.0, 0.5, 1.0]).len(), (0..3000).filter(|i| i % 360 == 180).count());
+    }
+
+    #[test]
+    fn point_grid_counts_conserve_the_points_and_follow_writes() {
+        let mut items: Vec<Incident> = (0..500u64)
+            .map(|i| inc(i, point!(x: (i % 50) as f64 * 0.7 - 17.0, y: (i / 50) as f64 * 1.3 - 6.0).into()))
+            .collect();
+        // a line is not a point: not in the grid
+        let mut l = inc(1000, line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)].into());
+        l.layer = Layer::Lines;
+        items.push(l);
+        let idx = SpatialIndex::from_incidents(items);
+        let s = idx.snapshot();
+        for level in [0u8, 3, 7, 12] {
+            let g = s.point_grid(level);
+            assert_eq!(g.cells().iter().map(|c| c.count as usize).sum::<usize>(), 500, "level {level}");
+            let n = 1u32 << level;
+            assert!(g.cells().iter().all(|c| c.cx < n && c.cy < n));
+            // cells_in over the whole grid is every cell; a first-cell mean lies in its cell
+            assert_eq!(g.cells_in(0, n - 1, 0, n - 1).len(), g.cells().len());
+            // a window query equals the brute-force filter
+            let (a, b) = (n / 3, n / 2 + 1);
+            let mut got: Vec<(u32, u32)> = g.cells_in(a, b, a / 2, b).iter().map(|c| (c.cx, c.cy)).collect();
+            let mut want: Vec<(u32, u32)> = g
+                .cells()
+                .iter()
+                .filter(|c| (a..=b).contains(&c.cx) && (a / 2..=b).contains(&c.cy))
+                .map(|c| (c.cx, c.cy))
+                .collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "level {level}");
+            let c = &g.cells()[0];
+            let f = f64::from(n);
+            assert!((c.mean.x * f).floor() as u32 == c.cx.min(n - 1) || level == 0);
+        }
+        assert_eq!(s.point_grid(0).cells().len(), 1);
+        let g0 = s.point_grid(0);
+        assert_eq!(g0.first(&g0.cells()[0]).incident().id, 0);
+        idx.remove(&[0, 1, 2]);
+        idx.insert(vec![inc(2000, point!(x: 100.0, y: 50.0).into()), inc(2001, point!(x: 100.0, y: 50.0).into())]);
+        let s2 = idx.snapshot();
+        let g = s2.point_grid(9);
+        assert_eq!(g.cells().iter().map(|c| c.count as usize).sum::<usize>(), 499);
+        assert_eq!(s2.len(), 500);
+        let g0 = s2.point_grid(0);
+        assert_eq!(g0.first(&g0.cells()[0]).incident().id, 3);
+        let w = proj::lonlat_to_world(Coord { x: 100.0, y: 50.0 });
+        let (cx, cy) = ((w.x * 512.0) as u32, (w.y * 512.0) as u32);
+        let hit: Vec<&GridCell> = g.cells_in(cx, cx, cy, cy);
+        assert_eq!(hit.len(), 1);
+        assert_eq!(hit[0].count, 2);
+        assert!((hit[0].mean.x - w.x).abs() < 1e-12);
+        // the old snapshot's grid is unchanged
+        assert_eq!(s.point_grid(9).cells().iter().map(|c| c.count as usize).sum::<usize>(), 500);
+        // separate trees: the shapes query finds the line only, the points query no line
+        let all = s.query_world(0.0, 0.0, 1.0, 1.0).len();
+        let pts = s.query_world_points(0.0, 0.0, 1.0, 1.0);
+        let shapes = s.query_world_shapes(0.0, 0.0, 1.0, 1.0);
+        assert_eq!((all, pts.len(), shapes.len()), (501, 500, 1));
+        assert_eq!(shapes[0].incident().id, 1000);
+    }
+
+    #[test]
+    fn morton_round_trip() {
+        for (x, y) in [(0u32, 0u32), (1, 0), (0, 1), (12345, 67890), ((1 << 30) - 1, (1 << 30) - 1)] {
+            assert_eq!(unmorton(morton(x, y)), (x, y));
+        }
+        assert_eq!(morton(1, 0), 1);
+        assert_eq!(morton(0, 1), 2);
+        assert_eq!(morton(3, 3), 15);
     }
 
     #[test]

@@ -6,14 +6,15 @@
 //! weights); a cell with a single point yields that point itself. A cell's result depends only
 //! on the points inside it, so neighbouring tiles agree on every cluster (same id, same
 //! position, same count) and the output is independent of input order. Cluster ids are
-//! `2^62 | z << 50 | cy << 25 | cx`, disjoint from mention ids below 2^62.
+//! `2^62 | z << 50 | cy << 25 | cx`, disjoint from mention ids below 2^62. The cells come from the
+//! snapshot's point grid ([`crate::index::IndexSnapshot::point_grid`], computed once per snapshot
+//! and zoom), so a tile reads its cells instead of clustering its points.
 //! Not for: choosing zooms (the caller clusters for z ≤ `CLUSTER_MAX_ZOOM`) or encoding.
-
-use std::collections::BTreeMap;
 
 use geo_types::Coord;
 
 use super::grid::{TileId, BUFFER, EXTENT};
+use crate::index::{GridCell, IndexSnapshot, IndexedIncident};
 
 /// Cell size in tile units.
 pub const CELL_UNITS: u32 = 512;
@@ -21,12 +22,25 @@ pub const CELL_UNITS: u32 = 512;
 pub const CLUSTER_MAX_ZOOM: u8 = 11;
 
 /// One output of the clustering of a tile.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Clustered {
-    /// A cell holding one point: the index of that input point.
-    Single(usize),
+#[derive(Debug, Clone)]
+pub(crate) enum Clustered<'a> {
+    /// A cell holding one point: that point.
+    Single(&'a IndexedIncident),
     /// Several points: a cluster at `at` (tile units, rounded), with a stable id.
     Cluster { id: u64, count: usize, at: Coord<i32> },
+}
+
+impl PartialEq for Clustered<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Clustered::Single(a), Clustered::Single(b)) => a.incident().id == b.incident().id,
+            (
+                Clustered::Cluster { id: a, count: ca, at: pa },
+                Clustered::Cluster { id: b, count: cb, at: pb },
+            ) => (a, ca, pa) == (b, cb, pb),
+            _ => false,
+        }
+    }
 }
 
 /// `point_count_abbreviated` as supercluster writes it: 950, 1.2k, 15k.
@@ -46,51 +60,52 @@ pub fn cluster_id(z: u8, cx: u64, cy: u64) -> u64 {
     (1u64 << 62) | (u64::from(z) << 50) | (cy << 25) | cx
 }
 
-/// Cluster `points` (world units, x in [0, 1)) for `tile`. Only clusters whose position falls in
-/// the buffered tile are returned, ordered by cell (row-major); callers should pass every point
-/// within one cell of the tile (`tile.world_bounds(CELL_UNITS)`).
-pub(crate) fn cluster(tile: &TileId, points: &[Coord<f64>]) -> Vec<Clustered> {
-    let cells_per_tile = f64::from(EXTENT / CELL_UNITS);
-    let n_cells = tile.n() * cells_per_tile; // cells per world axis
-    let n_cells_i = n_cells as u64;
-    // the world copy nearest the tile: shift wrapped points next to it
+/// Cluster the snapshot's points for `tile`, from the snapshot's precomputed point grid at
+/// 2^(z+3) cells per axis ([`IndexSnapshot::point_grid`], built once per snapshot and zoom).
+/// Only clusters whose position falls in the buffered tile are returned, ordered by cell
+/// (row-major). The cells looked at are the tile's and one ring around it (wrapping in x).
+pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Clustered<'a>> {
+    let per_tile = EXTENT / CELL_UNITS;
+    let level = tile.z + per_tile.trailing_zeros() as u8;
+    let grid = snap.point_grid(level);
+    let n = 1i64 << level;
+    let per = i64::from(per_tile);
+    let (cx0, cx1) = (i64::from(tile.x) * per - 1, i64::from(tile.x) * per + per);
+    let (cy0, cy1) = ((i64::from(tile.y) * per - 1).max(0), (i64::from(tile.y) * per + per).min(n - 1));
+    let xr: Vec<(i64, i64)> = if cx1 - cx0 + 1 >= n {
+        vec![(0, n - 1)]
+    } else if cx0 < 0 {
+        vec![(cx0 + n, n - 1), (0, cx1)]
+    } else if cx1 >= n {
+        vec![(cx0, n - 1), (0, cx1 - n)]
+    } else {
+        vec![(cx0, cx1)]
+    };
+    let mut cells: Vec<&GridCell> =
+        xr.iter().flat_map(|&(a, b)| grid.cells_in(a as u32, b as u32, cy0 as u32, cy1 as u32)).collect();
+    cells.sort_unstable_by_key(|c| (c.cy, c.cx));
+    // the world copy nearest the tile: shift wrapped cells next to it
     let tile_cx = (f64::from(tile.x) + 0.5) / tile.n();
-    struct Acc {
-        count: usize,
-        sx: f64,
-        sy: f64,
-        first: usize,
-    }
-    let mut cells: BTreeMap<(u64, u64), Acc> = BTreeMap::new();
-    for (i, p) in points.iter().enumerate() {
-        let mut x = p.x;
+    let lo = -f64::from(BUFFER);
+    let hi = f64::from(EXTENT + BUFFER);
+    let mut out = Vec::with_capacity(cells.len());
+    for c in cells {
+        let mut x = c.mean.x;
         if x - tile_cx > 0.5 {
             x -= 1.0;
         } else if tile_cx - x > 0.5 {
             x += 1.0;
         }
-        let cx = ((p.x * n_cells).floor().max(0.0) as u64).min(n_cells_i - 1);
-        let cy = ((p.y * n_cells).floor().max(0.0) as u64).min(n_cells_i - 1);
-        let a = cells.entry((cy, cx)).or_insert(Acc { count: 0, sx: 0.0, sy: 0.0, first: i });
-        a.count += 1;
-        a.sx += x;
-        a.sy += p.y;
-    }
-    let lo = -f64::from(BUFFER);
-    let hi = f64::from(EXTENT + BUFFER);
-    let mut out = Vec::with_capacity(cells.len());
-    for ((cy, cx), a) in cells {
-        let c = Coord { x: a.sx / a.count as f64, y: a.sy / a.count as f64 };
-        let t = tile.to_tile(c, 0.0);
+        let t = tile.to_tile(Coord { x, y: c.mean.y }, 0.0);
         if !(lo..=hi).contains(&t.x) || !(lo..=hi).contains(&t.y) {
             continue;
         }
-        if a.count == 1 {
-            out.push(Clustered::Single(a.first));
+        if c.count == 1 {
+            out.push(Clustered::Single(grid.first(c)));
         } else {
             out.push(Clustered::Cluster {
-                id: cluster_id(tile.z, cx, cy),
-                count: a.count,
+                id: cluster_id(tile.z, u64::from(c.cx), u64::from(c.cy)),
+                count: c.count as usize,
                 at: Coord { x: t.x.round() as i32, y: t.y.round() as i32 },
             });
         }
@@ -101,10 +116,35 @@ pub(crate) fn cluster(tile: &TileId, points: &[Coord<f64>]) -> Vec<Clustered> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::{proj, Incident, Layer};
+    use geo_types::Point;
 
     fn lcg(seed: &mut u64) -> f64 {
         *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A snapshot of point incidents at world positions, ids from 1.
+    fn snap(world: &[Coord<f64>]) -> IndexSnapshot {
+        IndexSnapshot::build(
+            world
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let p = Point::new(proj::world_x_to_lon(w.x), proj::world_y_to_lat(w.y));
+                    Incident {
+                        id: i as u64 + 1,
+                        geometry: p.into(),
+                        point: p,
+                        layer: Layer::Incidents,
+                        kind: "settlement".into(),
+                        precision: 1,
+                        time: None,
+                        props: Default::default(),
+                    }
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -115,6 +155,15 @@ mod tests {
         assert_eq!(abbreviate(15_400), "15k");
     }
 
+    fn summary(v: &[Clustered<'_>]) -> Vec<(u64, usize)> {
+        v.iter()
+            .map(|c| match c {
+                Clustered::Single(i) => (0, i.incident().id as usize),
+                Clustered::Cluster { id, count, .. } => (*id, *count),
+            })
+            .collect()
+    }
+
     #[test]
     fn deterministic_and_counts_sum() {
         let tile = TileId::new(3, 4, 2).unwrap();
@@ -123,51 +172,62 @@ mod tests {
         let pts: Vec<Coord<f64>> = (0..5000)
             .map(|_| Coord { x: x0 + (x1 - x0) * lcg(&mut seed), y: y0 + (y1 - y0) * lcg(&mut seed) })
             .collect();
-        let a = cluster(&tile, &pts);
+        let s = snap(&pts);
+        let a = cluster(&s, &tile);
         let mut rev = pts.clone();
         rev.reverse();
-        let b = cluster(&tile, &rev);
-        let summary = |v: &[Clustered]| -> Vec<(u64, usize)> {
+        let r = snap(&rev);
+        let b = cluster(&r, &tile);
+        // same clusters (ids, counts, positions) whatever the input order
+        let clusters = |v: &[Clustered<'_>]| -> Vec<Clustered<'static>> {
             v.iter()
-                .map(|c| match c {
-                    Clustered::Single(i) => (0, *i),
-                    Clustered::Cluster { id, count, .. } => (*id, *count),
+                .filter_map(|c| match c {
+                    Clustered::Cluster { id, count, at } => Some(Clustered::Cluster { id: *id, count: *count, at: *at }),
+                    Clustered::Single(_) => None,
                 })
                 .collect()
         };
-        // same clusters whatever the input order
-        let (sa, sb) = (summary(&a), summary(&b));
-        assert_eq!(sa.iter().filter(|c| c.0 != 0).collect::<Vec<_>>(), sb.iter().filter(|c| c.0 != 0).collect::<Vec<_>>());
-        assert_eq!(a, cluster(&tile, &pts));
-        let total: usize = a
-            .iter()
-            .map(|c| match c {
-                Clustered::Single(_) => 1,
-                Clustered::Cluster { count, .. } => *count,
-            })
-            .sum();
+        assert_eq!(clusters(&a), clusters(&b));
+        assert_eq!(summary(&a), summary(&cluster(&s, &tile)));
+        let total: usize = summary(&a).iter().map(|c| if c.0 == 0 { 1 } else { c.1 }).sum();
         assert_eq!(total, 5000);
         assert!(a.len() <= 64);
     }
 
     #[test]
     fn neighbouring_tiles_agree_on_a_border_cluster() {
-        // points straddling nothing: a cell just west of the border between tiles 5/10/10 and 5/11/10
+        // points in a cell just west of the border between tiles 5/10/10 and 5/11/10
         let left = TileId::new(5, 10, 10).unwrap();
         let right = TileId::new(5, 11, 10).unwrap();
         let [_, y0, x1, _] = left.world_bounds(0.0);
         let cell = 1.0 / (32.0 * 8.0);
         let pts: Vec<Coord<f64>> =
             (0..10).map(|i| Coord { x: x1 - cell * 0.01 * f64::from(i + 1), y: y0 + cell * 0.5 }).collect();
-        let a = cluster(&left, &pts);
-        let b = cluster(&right, &pts);
+        let s = snap(&pts);
+        let a = cluster(&s, &left);
+        let b = cluster(&s, &right);
         let (Clustered::Cluster { id: ia, count: ca, at: pa }, Clustered::Cluster { id: ib, count: cb, at: pb }) =
             (&a[0], &b[0])
         else {
             panic!("{a:?} {b:?}")
         };
         assert_eq!((ia, ca), (ib, cb));
+        assert_eq!(*ca, 10);
         assert_eq!(pa.x - 4096, pb.x);
         assert_eq!(pa.y, pb.y);
+    }
+
+    #[test]
+    fn antimeridian_cell_seen_from_the_other_side_once() {
+        // a cluster in the first cell east of -180°: at z0 it is drawn once; at z2 the tile
+        // west of the antimeridian (x = 3) sees it in its buffer ring only if near enough
+        let pts: Vec<Coord<f64>> = (0..5).map(|i| Coord { x: 1e-6 * f64::from(i + 1), y: 0.5 }).collect();
+        let s = snap(&pts);
+        let z0 = cluster(&s, &TileId::new(0, 0, 0).unwrap());
+        assert_eq!(summary(&z0).len(), 1);
+        let east_edge = cluster(&s, &TileId::new(2, 3, 2).unwrap());
+        let Clustered::Cluster { count, at, .. } = &east_edge[0] else { panic!("{east_edge:?}") };
+        assert_eq!(*count, 5);
+        assert_eq!(at.x, 4096);
     }
 }

@@ -23,12 +23,30 @@ pub(crate) enum TagValue<'a> {
     Bool(bool),
 }
 
+/// Up to four explicit tags, kept inline (no allocation per feature).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tags<'a> {
+    items: [Option<(&'static str, TagValue<'a>)>; 4],
+}
+
+impl<'a> Tags<'a> {
+    /// Append a tag. Panics past four tags (a programming error).
+    pub fn push(&mut self, key: &'static str, value: TagValue<'a>) {
+        let slot = self.items.iter_mut().find(|s| s.is_none()).expect("at most four explicit tags");
+        *slot = Some((key, value));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, TagValue<'a>)> + '_ {
+        self.items.iter().flatten()
+    }
+}
+
 /// One feature ready to encode.
 #[derive(Debug, Clone)]
 pub(crate) struct EncFeature<'a> {
     pub id: Option<u64>,
-    pub geometry: Geometry<i32>,
-    pub tags: Vec<(&'static str, TagValue<'a>)>,
+    pub geometry: Cow<'a, Geometry<i32>>,
+    pub tags: Tags<'a>,
     pub json: Option<&'a Map<String, Value>>,
     /// When set, only these JSON keys are written.
     pub only: Option<&'static [&'static str]>,
@@ -75,12 +93,12 @@ fn write_layer(mut layer: MvtLayerBuilder, features: &[EncFeature<'_>]) -> Resul
     for f in features {
         let mut fb = layer.feature(&f.geometry).map_err(err)?;
         fb.id(f.id);
-        for (k, v) in &f.tags {
+        for (k, v) in f.tags.iter() {
             fb.tag_ref(k, value_ref(v)).map_err(err)?;
         }
         if let Some(json) = f.json {
             for (k, v) in json {
-                if f.tags.iter().any(|(tk, _)| tk == k) {
+                if f.tags.iter().any(|(tk, _)| *tk == k.as_str()) {
                     continue;
                 }
                 if let Some(only) = f.only {

@@ -22,17 +22,16 @@ pub mod grid;
 mod prepare;
 
 use std::borrow::Cow;
-use std::io::Write;
 
 use geo::{BoundingRect, MapCoords};
-use geo_types::{Coord, Geometry, Point, Rect};
+use geo_types::{Geometry, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
 use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
-use cluster::{Clustered, CELL_UNITS, CLUSTER_MAX_ZOOM};
-use encode::{EncFeature, EncLayer, TagValue};
+use cluster::{Clustered, CLUSTER_MAX_ZOOM};
+use encode::{EncFeature, EncLayer, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
 use prepare::Tolerance;
 
@@ -50,11 +49,41 @@ pub enum TileError {
     Encode(String),
 }
 
-/// Gzip (level 6) for `Content-Encoding: gzip`.
+thread_local! {
+    /// One raw-deflate compressor (level 6) per thread, reset between tiles: setting up a
+    /// deflate state costs more than compressing a small tile.
+    static DEFLATE: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::new(6), false));
+}
+
+/// The gzip header flate2's `GzEncoder` writes at level 6: no name, mtime 0, XFL 0, OS unknown.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+/// Gzip (level 6) for `Content-Encoding: gzip`: the same bytes as flate2's `GzEncoder`, from a
+/// per-thread reusable deflate state.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3 + 64), flate2::Compression::new(6));
-    e.write_all(bytes).expect("writing to a Vec cannot fail");
-    e.finish().expect("writing to a Vec cannot fail")
+    let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+    out.extend_from_slice(&GZIP_HEADER);
+    DEFLATE.with(|d| {
+        let mut d = d.borrow_mut();
+        d.reset();
+        let start = d.total_in();
+        loop {
+            let done = (d.total_in() - start) as usize;
+            let status = d
+                .compress_vec(&bytes[done..], &mut out, flate2::FlushCompress::Finish)
+                .expect("deflate into a Vec cannot fail");
+            if status == flate2::Status::StreamEnd {
+                break;
+            }
+            out.reserve(out.capacity().max(1024));
+        }
+    });
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out
 }
 
 /// Properties kept when a tile is over budget at the last thinning levels.
@@ -69,22 +98,22 @@ struct Sized<'a> {
     count: usize,
 }
 
-fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Geometry<i32>, essential: bool) -> EncFeature<'a> {
+fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Cow<'a, Geometry<i32>>, essential: bool) -> EncFeature<'a> {
     EncFeature {
         id: Some(inc.incident().id),
         geometry,
-        tags: Vec::new(),
+        tags: Tags::default(),
         json: Some(&inc.incident().props),
         only: if essential { Some(ESSENTIAL) } else { None },
     }
 }
 
-fn pick<'a>(v: &[Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
+fn pick<'a>(v: &'a [Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeature<'a>> {
     v.iter()
         .filter(|s| s.size >= min_size)
         .map(|s| {
-            let mut f = incident_feature(s.inc, s.geometry.clone(), essential);
-            f.tags.push(("mention_count", TagValue::Int(s.count as i64)));
+            let mut f = incident_feature(s.inc, Cow::Borrowed(&s.geometry), essential);
+            f.tags.push("mention_count", TagValue::Int(s.count as i64));
             f
         })
         .collect()
@@ -109,84 +138,61 @@ fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
 pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
     let tile = TileId::new(z, x, y)?;
     let tol = Tolerance::for_zoom(z);
-    let [x0, y0, x1, y1] = tile.world_bounds(f64::from(CELL_UNITS));
-    let mut cands = snap.query_world(x0, y0, x1, y1);
-    cands.sort_unstable_by_key(|i| i.incident().id);
     let scale = tile.n() * f64::from(EXTENT);
     let merge = z <= MERGE_PLACES_MAX_ZOOM;
     // place id -> (layer, index in that layer's list)
     let mut merged: std::collections::HashMap<&str, (Layer, usize)> = std::collections::HashMap::new();
     let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
 
-    let mut points: Vec<&IndexedIncident> = Vec::new();
     let mut areas: Vec<Sized<'_>> = Vec::new();
     let mut lines: Vec<Sized<'_>> = Vec::new();
-    for inc in cands {
-        match inc.incident().layer {
-            Layer::Incidents => points.push(inc),
-            layer => {
-                let bb = inc.world_bbox();
-                // the tile's own candidates only (the query was widened for clustering)
-                let near = (-1..=1).any(|k| {
-                    let k = f64::from(k);
-                    bb.max().x + k >= bx0 && bb.min().x + k <= bx1 && bb.max().y >= by0 && bb.min().y <= by1
-                });
-                if !near {
-                    continue;
-                }
-                let place = inc.incident().props.get("place_id").and_then(serde_json::Value::as_str);
-                if let (true, Some(place)) = (merge, place) {
-                    if let Some(&(l, i)) = merged.get(place) {
-                        let list = if l == Layer::Areas { &mut areas } else { &mut lines };
-                        list[i].count += 1;
-                        continue;
-                    }
-                }
-                if let Some(g) = prepare::prepare(inc.world_geometry(), bb, &tile, tol) {
-                    let size = (bb.width().max(bb.height())) * scale;
-                    let s = Sized { size, inc, geometry: g, count: 1 };
-                    let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
-                    if let (true, Some(place)) = (merge, place) {
-                        merged.insert(place, (layer, list.len()));
-                    }
-                    list.push(s);
-                }
+    // lines and areas from their own R-tree (sorted by id)
+    for inc in snap.query_world_shapes(bx0, by0, bx1, by1) {
+        let layer = inc.incident().layer;
+        let bb = inc.world_bbox();
+        let place = if merge { inc.incident().props.get("place_id").and_then(serde_json::Value::as_str) } else { None };
+        if let (true, Some(place)) = (merge, place) {
+            if let Some(&(l, i)) = merged.get(place) {
+                let list = if l == Layer::Areas { &mut areas } else { &mut lines };
+                list[i].count += 1;
+                continue;
             }
+        }
+        if let Some(g) = prepare::prepare(inc.world_geometry(), Some(inc.world_ranks()), bb, &tile, tol) {
+            let size = (bb.width().max(bb.height())) * scale;
+            let s = Sized { size, inc, geometry: g, count: 1 };
+            let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
+            if let (true, Some(place)) = (merge, place) {
+                merged.insert(place, (layer, list.len()));
+            }
+            list.push(s);
         }
     }
 
-    // points: unclustered rendering (z > CLUSTER_MAX_ZOOM) and clustered rendering, on demand
+    // points: unclustered rendering (only ever asked for above CLUSTER_MAX_ZOOM, so the points
+    // tree is only walked there) and clustered rendering from the snapshot's point grid
+    let points: Vec<&IndexedIncident> =
+        if z > CLUSTER_MAX_ZOOM { snap.query_world_points(bx0, by0, bx1, by1) } else { Vec::new() };
+    fn single<'a>(inc: &'a IndexedIncident, tile: &TileId, tol: Tolerance, essential: bool) -> Option<EncFeature<'a>> {
+        let (g, bb) = point_geometry(inc);
+        prepare::prepare(&g, None, bb, tile, tol).map(|g| incident_feature(inc, Cow::Owned(g), essential))
+    }
     let plain = |essential: bool| -> Vec<EncFeature<'_>> {
-        points
-            .iter()
-            .filter_map(|inc| {
-                let (g, bb) = point_geometry(inc);
-                prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
-            })
-            .collect()
+        points.iter().filter_map(|inc| single(inc, &tile, tol, essential)).collect()
     };
     let clustered = |essential: bool| -> Vec<EncFeature<'_>> {
-        let world: Vec<Coord<f64>> = points.iter().map(|i| i.world_point()).collect();
-        cluster::cluster(&tile, &world)
+        cluster::cluster(snap, &tile)
             .into_iter()
             .filter_map(|c| match c {
-                Clustered::Single(i) => {
-                    let inc = points[i];
-                    let (g, bb) = point_geometry(inc);
-                    prepare::prepare(&g, bb, &tile, tol).map(|g| incident_feature(inc, g, essential))
+                Clustered::Single(inc) => single(inc, &tile, tol, essential),
+                Clustered::Cluster { id, count, at } => {
+                    let mut tags = Tags::default();
+                    tags.push("cluster", TagValue::Bool(true));
+                    tags.push("cluster_id", TagValue::Int(id as i64));
+                    tags.push("point_count", TagValue::Int(count as i64));
+                    tags.push("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count))));
+                    Some(EncFeature { id: Some(id), geometry: Cow::Owned(Geometry::Point(Point(at))), tags, json: None, only: None })
                 }
-                Clustered::Cluster { id, count, at } => Some(EncFeature {
-                    id: Some(id),
-                    geometry: Geometry::Point(Point(at)),
-                    tags: vec![
-                        ("cluster", TagValue::Bool(true)),
-                        ("cluster_id", TagValue::Int(id as i64)),
-                        ("point_count", TagValue::Int(count as i64)),
-                        ("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count)))),
-                    ],
-                    json: None,
-                    only: None,
-                }),
             })
             .collect()
     };
@@ -277,8 +283,10 @@ pub struct BasemapFeature {
 struct BasemapEntry {
     feature: BasemapFeature,
     world: Geometry<f64>,
-    /// Pre-simplified copies for low zooms: (band zoom, geometry), ascending band.
-    lods: Vec<(u8, Geometry<f64>)>,
+    /// Douglas–Peucker ranks of `world`.
+    ranks: Vec<f32>,
+    /// Pre-simplified copies for low zooms: (band zoom, geometry, its ranks), ascending band.
+    lods: Vec<(u8, Geometry<f64>, Vec<f32>)>,
     bbox: Rect<f64>,
     /// `rank` property (smaller = more important), for ordering places.
     rank: i64,
@@ -314,8 +322,15 @@ impl Basemap {
                 items.push(GeomWithData::new(Rectangle::from_corners([a, bbox.min().y], [b, bbox.max().y]), slot));
             }
             let rank = feature.props.get("rank").and_then(Value::as_i64).unwrap_or(i64::MAX);
-            let lods = lods(&world);
-            entries.push(BasemapEntry { feature, world, lods, bbox, rank });
+            let lods = lods(&world)
+                .into_iter()
+                .map(|(band, g)| {
+                    let r = crate::index::simplify::geometry_ranks(&g);
+                    (band, g, r)
+                })
+                .collect();
+            let ranks = crate::index::simplify::geometry_ranks(&world);
+            entries.push(BasemapEntry { feature, world, ranks, lods, bbox, rank });
         }
         Basemap { entries, tree: RTree::bulk_load(items) }
     }
@@ -396,8 +411,9 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
     let mut places: Vec<(&BasemapEntry, Geometry<i32>)> = Vec::new();
     for s in slots {
         let e = &map.entries[s as usize];
-        let world = e.lods.iter().rev().find(|(band, _)| *band <= z).map_or(&e.world, |(_, g)| g);
-        let Some(g) = prepare::prepare(world, e.bbox, &tile, tol) else { continue };
+        let (world, ranks) =
+            e.lods.iter().rev().find(|(band, _, _)| *band <= z).map_or((&e.world, &e.ranks), |(_, g, r)| (g, r));
+        let Some(g) = prepare::prepare(world, Some(ranks), e.bbox, &tile, tol) else { continue };
         let li = match e.feature.layer {
             BasemapLayer::Countries => 0,
             BasemapLayer::Admin1 => 1,
@@ -407,17 +423,45 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
                 continue;
             }
         };
-        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None });
+        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None });
     }
     places.sort_by_key(|(e, _)| (e.feature.min_zoom, e.rank));
     places.truncate(MAX_PLACES_PER_TILE);
     layers[2].features = places
         .into_iter()
-        .map(|(e, g)| EncFeature { id: None, geometry: g, tags: Vec::new(), json: Some(&e.feature.props), only: None })
+        .map(|(e, g)| EncFeature { id: None, geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None })
         .collect();
     encode::encode_tile(&layers)
 }
 
 fn self_query(tree: &RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>, env: &AABB<[f64; 2]>) -> Vec<u32> {
     tree.locate_in_envelope_intersecting(*env).map(|i| i.data).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn gzip_matches_gz_encoder_bytes_and_reuses_state() {
+        // several sizes in a row on one thread (the deflate state is reset between them)
+        let mut seed = 9u64;
+        for n in [0usize, 1, 100, 5000, 70_000, 300] {
+            let data: Vec<u8> = (0..n)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    if i % 7 < 4 { b"incident"[i % 8] } else { (seed >> 56) as u8 }
+                })
+                .collect();
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            e.write_all(&data).unwrap();
+            let want = e.finish().unwrap();
+            let got = gzip(&data);
+            assert_eq!(got, want, "size {n}");
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&got[..]).read_to_end(&mut back).unwrap();
+            assert_eq!(back, data);
+        }
+    }
 }
