@@ -3,7 +3,6 @@
 
 mod common;
 
-use reqwest::blocking::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
