@@ -201,7 +201,10 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .fallback(ogc::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
-        .layer(CompressionLayer::new())
+        // Dynamic JSON is compressed at the fastest level: a 200 KB feature page costs ~1 ms
+        // instead of ~4 ms at the default level, for a few percent more bytes. Tiles come
+        // pre-compressed from the tile cache and pass through untouched.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .with_state(state)
 }
 
