@@ -198,7 +198,7 @@ if [ "${SKIP_INPROC:-0}" != 1 ]; then
   log "bbox queries in process, 1M points (benches/bbox.rs)"
   (cd "$REPO" && cargo bench --quiet --bench bbox -- 1000000 hotspots 1000) > "$R/sitrep-bbox-bench.txt" 2>&1
   sed 's/^/  /' "$R/sitrep-bbox-bench.txt" | grep -v '^  *$' | tail -8
-  for k in "raw query_bbox_lonlat" "features::items (GeoJSON tree)" "features::items + serde_json::to_vec"; do
+  for k in "raw query_bbox_lonlat" "features::items (page, borrowed)" "features::items + serde_json::to_vec"; do
     med=$(grep -F "$k " "$R/sitrep-bbox-bench.txt" | awk '{ print $(NF-3) }')
     p99=$(grep -F "$k " "$R/sitrep-bbox-bench.txt" | awk '{ print $(NF-1) }')
     row "bbox 1M, ~100 feats: $k median/p99 us" "bench bbox" "$med/$p99" "-" "-"
