@@ -36,7 +36,14 @@ pub struct GeoparseArgs {
     /// Read documents {"id","text"[,"date"]} one per line and write predictions one per line.
     #[arg(long)]
     pub jsonl: bool,
-    /// Worker threads for --jsonl.
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// Options shared by `geoparse` and `eval`.
+#[derive(Args, Debug)]
+pub struct RunOptions {
+    /// Worker threads over documents (--jsonl and eval).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Output demonyms and adjectives ("Armenian") as mentions, or leave them out.
@@ -51,14 +58,8 @@ pub struct GeoparseArgs {
 pub struct EvalArgs {
     /// Gold corpus in the evaluation JSONL format.
     pub corpus: PathBuf,
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-    /// Count demonyms and adjectives ("Armenian") as predicted toponyms, or leave them out.
-    #[arg(long, value_enum, default_value_t = Demonyms::Include)]
-    pub demonyms: Demonyms,
-    /// Data directory (default: $SITREP_DATA, else ./data).
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunOptions,
     /// Also write the predictions to this file.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
@@ -139,20 +140,20 @@ fn lines(bytes: &[u8]) -> Vec<(usize, usize, &[u8])> {
 }
 
 pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
-    let gp = parser(args.data.clone())?;
+    let gp = parser(args.run.data.clone())?;
     let (name, bytes) = read_input(&args.input)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !args.jsonl {
         let text = utf8(&name, &bytes, 0)?;
         let mut mentions = gp.parse(text, args.date.as_deref());
-        mentions.retain(|m| args.demonyms.keep(m));
+        mentions.retain(|m| args.run.demonyms.keep(m));
         serde_json::to_writer_pretty(&mut out, &feature_collection(&mentions))?;
         writeln!(out)?;
         return Ok(());
     }
     let ls = lines(&bytes);
-    let results: Vec<Result<Option<String>, String>> = pool(args.threads)?.install(|| {
+    let results: Vec<Result<Option<String>, String>> = pool(args.run.threads)?.install(|| {
         ls.par_iter()
             .map(|(lineno, off, l)| {
                 let Some((id, text, date)) = parse_doc_line(&name, l, *lineno, *off)? else {
@@ -160,7 +161,7 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
                 };
                 let date = date.or_else(|| args.date.clone());
                 let mut ms = gp.parse(&text, date.as_deref());
-                ms.retain(|m| args.demonyms.keep(m));
+                ms.retain(|m| args.run.demonyms.keep(m));
                 let tops: Vec<Value> = ms.iter().map(prediction).collect();
                 Ok(Some(json!({"id": id, "toponyms": tops}).to_string()))
             })
@@ -301,14 +302,14 @@ fn load_corpus(path: &Path) -> anyhow::Result<Vec<(Value, String, Option<String>
 }
 
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
-    let gp = parser(args.data.clone())?;
+    let gp = parser(args.run.data.clone())?;
     let docs = load_corpus(&args.corpus)?;
     let t0 = Instant::now();
-    let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.threads)?.install(|| {
+    let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.run.threads)?.install(|| {
         docs.par_iter()
             .map(|(_, text, date, _)| {
                 let mut ms = gp.parse(text, date.as_deref());
-                ms.retain(|m| args.demonyms.keep(m));
+                ms.retain(|m| args.run.demonyms.keep(m));
                 ms
             })
             .collect()
@@ -337,7 +338,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     s["documents"] = json!(gold.len());
     s["seconds"] = json!((secs * 1e4).round() / 1e4);
     s["documents_per_second"] = json!((gold.len() as f64 / secs).round());
-    s["threads"] = json!(args.threads);
+    s["threads"] = json!(args.run.threads);
     println!("{s}");
     Ok(())
 }
