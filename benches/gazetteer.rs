@@ -3,16 +3,12 @@
 
 use std::time::Instant;
 
-fn rss_mb() -> f64 {
-    sitrep::mem::status_mb("VmRSS:")
-}
-
 fn main() {
-    let before = rss_mb();
+    let before = sitrep::mem::status_mb("VmRSS:");
     let t = Instant::now();
     let first = sitrep::gazetteer::Gazetteer::load_default().expect("gazetteer loads");
     let mut times = vec![t.elapsed().as_secs_f64()];
-    let rss_loaded = rss_mb();
+    let rss_loaded = sitrep::mem::status_mb("VmRSS:");
     let mut gaz = Some(first);
     for _ in 0..2 {
         drop(gaz.take());

@@ -14,26 +14,7 @@ use serde_json::Value;
 use sitrep::index::{Incident, Layer, SpatialIndex};
 use sitrep::tiles::{gzip, incidents_tile};
 
-unsafe extern "C" {
-    /// glibc: give freed heap memory back to the OS, so RSS shows what is still in use.
-    fn malloc_trim(pad: usize) -> i32;
-}
-
-fn trim() {
-    // SAFETY: malloc_trim only releases free memory held by the allocator.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-fn rss_mb(field: &str) -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+use sitrep::mem::{release_free_memory as trim, status_mb as rss_mb};
 
 fn pos(v: &Value) -> Coord<f64> {
     Coord { x: v[0].as_f64().unwrap_or(0.0), y: v[1].as_f64().unwrap_or(0.0) }

@@ -410,23 +410,20 @@ fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError
         wanted.push((lineno + 1, target.trim(), alias.trim()));
     }
     // A handful of patches: find their targets in one pass instead of indexing every id.
-    let targets: HashMap<&str, usize> = wanted.iter().map(|(_, t, _)| (*t, usize::MAX)).collect();
-    let mut found = targets;
+    let mut found: HashMap<&str, Option<usize>> =
+        wanted.iter().map(|(_, t, _)| (*t, None)).collect();
     for (i, p) in places.iter().enumerate() {
-        if let Some(slot) = found.get_mut(p.id.as_str()) {
-            if *slot == usize::MAX {
-                *slot = i;
-            }
+        if let Some(slot @ None) = found.get_mut(p.id.as_str()) {
+            *slot = Some(i);
         }
     }
     for (lineno, target, alias) in wanted {
-        let i = found[target];
-        if i == usize::MAX {
+        let Some(i) = found[target] else {
             return Err(format_err(
                 path,
                 format!("line {lineno}: unknown target {target}"),
             ));
-        }
+        };
         places[i].names.push(alias.to_string());
     }
     Ok(())
@@ -471,5 +468,20 @@ mod tests {
         let e = load_places(&path).unwrap_err().to_string();
         // Header is line 1, so record 2500 is line 2501.
         assert!(e.contains("line 2501") && e.contains("north"), "{e}");
+    }
+
+    #[test]
+    fn aliases_reach_their_target_and_an_unknown_target_is_named() {
+        let lines: Vec<String> = (1..=3).map(line).collect();
+        let (dir, path) = places_file(&lines);
+        let mut places = load_places(&path).unwrap();
+        let aliases = dir.path().join("aliases.tsv");
+        std::fs::write(&aliases, "target\talias\n# comment\ngeonames:2\tTwo-town\ngeonames:2\tDeux\n").unwrap();
+        apply_aliases(&aliases, &mut places).unwrap();
+        assert_eq!(places[1].names[2..], ["Two-town".to_string(), "Deux".to_string()]);
+        assert_eq!(places[0].names.len(), 2);
+        std::fs::write(&aliases, "target\talias\ngeonames:2\tB\ngeonames:99\tNowhere\n").unwrap();
+        let e = apply_aliases(&aliases, &mut places).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("geonames:99"), "{e}");
     }
 }
