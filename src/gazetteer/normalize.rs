@@ -70,8 +70,15 @@ fn fold_word(word: &str, out: &mut String) {
         }
         return;
     }
-    for c in word.nfc() {
-        fold_char(c, out);
+    for_each_nfc(word, |c| fold_char(c, out));
+}
+
+/// Calls `f` with the characters of `s` in NFC. Most text is already NFC: the quick check skips
+/// the decomposition and recomposition passes for it.
+fn for_each_nfc(s: &str, mut f: impl FnMut(char)) {
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.chars().for_each(f),
+        _ => s.nfc().for_each(&mut f),
     }
 }
 
@@ -181,11 +188,7 @@ pub fn normalize_into(name: &str, out: &mut String) {
     }
     CHARS.with_borrow_mut(|chars| {
         chars.clear();
-        // Most non-ASCII names are already in NFC: skip the recomposition pass for them.
-        match unicode_normalization::is_nfc_quick(name.chars()) {
-            unicode_normalization::IsNormalized::Yes => chars.extend(name.chars()),
-            _ => chars.extend(name.nfc()),
-        }
+        for_each_nfc(name, |c| chars.push(c));
         normalize_chars(chars, out)
     })
 }
