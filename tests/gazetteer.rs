@@ -135,3 +135,17 @@ fn every_curated_feature_has_a_source() {
         }
     }
 }
+
+#[test]
+fn us_counties_are_areas_named_in_full() {
+    let hits = gaz().lookup("Orange County", 20);
+    let counties: Vec<_> = hits.iter().filter(|p| p.kind == Kind::Admin2).collect();
+    assert!(counties.len() >= 7, "Orange County exists in CA, FL, NY, NC, TX, VA, VT, IN: {}", counties.len());
+    let ca = counties.iter().find(|p| p.id == "us-county:06059").expect("Orange County, California");
+    assert_eq!((ca.country.as_deref(), ca.admin1.as_deref()), (Some("US"), Some("CA")));
+    assert!(matches!(ca.geometry, Some(Geometry::Polygon(_)) | Some(Geometry::MultiPolygon(_))));
+    assert!(counties.iter().all(|p| p.population <= ca.population), "the California one is the most populous");
+    // Louisiana has parishes, and a bare first word is not a county name.
+    assert!(gaz().lookup("Orleans Parish", 5).iter().any(|p| p.id == "us-county:22071"));
+    assert!(gaz().lookup("Orange", 50).iter().all(|p| p.kind != Kind::Admin2));
+}

@@ -295,6 +295,16 @@ fn gazetteer() -> Gazetteer {
         line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)],
     ));
     v.push(border);
+    // Two namesake counties: the populous one in California, a small one in Texas.
+    for (id, st, pop, lon, lat) in [
+        ("us-county:06059", "CA", 3_000_000, -117.8, 33.7),
+        ("us-county:48361", "TX", 80_000, -93.9, 30.1),
+    ] {
+        let mut c = place(id, "Orange County", Kind::Admin2, "US", Some(st), pop, lon, lat);
+        c.names = vec!["Orange County".into()];
+        c.geometry = Some(area(lon, lat));
+        v.push(c);
+    }
     Gazetteer::from_places(v)
 }
 
@@ -376,6 +386,26 @@ fn namesakes_follow_the_document() {
     // "Lachin" next to Goris and Armenia is the Azerbaijani town, not the Turkish one.
     let ms = gp.parse("Refugees from Lachin reached Goris in Armenia.", None);
     assert_eq!(find(&ms, "Lachin").unwrap().place_id, "geonames:147625");
+}
+
+#[test]
+fn counties_are_areas_chosen_by_context() {
+    let gp = parser();
+    // Both words are common words; the full county name still is a place, and an area.
+    let text = "Orange County has an especially bad housing shortage.";
+    let ms = gp.parse(text, None);
+    let c = find(&ms, "Orange County").expect("county found");
+    assert_eq!((c.start, c.end), (0, 13));
+    assert_eq!(c.place_id, "us-county:06059");
+    assert_eq!(c.kind, Kind::Admin2);
+    assert_eq!(c.precision, 3);
+    assert!(matches!(*c.geometry, Geometry::Polygon(_)));
+    // A state named in the document picks the namesake in that state.
+    let ms = gp.parse("Flooding closed roads in Orange County. Texas officials opened shelters.", None);
+    assert_eq!(find(&ms, "Orange County").unwrap().place_id, "us-county:48361");
+    // The bare first word is no county.
+    let ms = gp.parse("She ate an orange. Orange juice prices rose.", None);
+    assert!(ms.iter().all(|m| m.kind != Kind::Admin2), "{:?}", ms.iter().map(|m| &m.name).collect::<Vec<_>>());
 }
 
 #[test]

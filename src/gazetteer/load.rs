@@ -2,6 +2,7 @@
 //!
 //! Files (all under the data directory): `gazetteer/places.tsv.gz` (GeoNames populated places),
 //! `gazetteer/admin1.geojson.gz` and `gazetteer/countries.geojson.gz` (Natural Earth),
+//! `gazetteer/admin2.geojson.gz` (US counties, US Census Bureau; optional),
 //! `gazetteer/world.geojson` and `conflict/*.geojson` (curated), `gazetteer/aliases.tsv` (spelling
 //! patches). Curated records may give `members` instead of a geometry; their area is the union of the
 //! members' polygons. Not for: building those files (see `scripts/build_gazetteer.sh`).
@@ -65,12 +66,25 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
         }
     };
     // The three big files are independent: read them at once (places.tsv is itself parsed in chunks).
-    let (places, (countries, admin1)) = rayon::join(
+    let (places, ((countries, admin1), admin2)) = rayon::join(
         || load_places(&gz.join("places.tsv.gz")),
         || {
             rayon::join(
-                || load_polygons(&gz.join("countries.geojson.gz"), Kind::Country),
-                || load_polygons(&gz.join("admin1.geojson.gz"), Kind::Admin1),
+                || {
+                    rayon::join(
+                        || load_polygons(&gz.join("countries.geojson.gz"), Kind::Country),
+                        || load_polygons(&gz.join("admin1.geojson.gz"), Kind::Admin1),
+                    )
+                },
+                || {
+                    // Optional: a data folder built before the county layer still loads.
+                    let path = gz.join("admin2.geojson.gz");
+                    if path.exists() {
+                        load_polygons(&path, Kind::Admin2).map(|(p, _)| p)
+                    } else {
+                        Ok(Vec::new())
+                    }
+                },
             )
         },
     );
@@ -78,6 +92,7 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     lap("places and polygons");
     let mut all = places?;
     let ((countries, _), (admin1, adm1_codes)) = polys?;
+    let admin2 = admin2?;
     let mut member_geoms: HashMap<String, Geometry<f64>> = HashMap::new();
     for p in countries.iter().chain(admin1.iter()) {
         if let Some(g) = &p.geometry {
@@ -92,6 +107,7 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     lap("member geometries");
     all.extend(countries);
     all.extend(admin1);
+    all.extend(admin2);
 
     let mut curated_files: Vec<PathBuf> = Vec::new();
     let world = gz.join("world.geojson");
@@ -328,7 +344,9 @@ fn load_polygons(path: &Path, kind: Kind) -> Result<PolygonLayer, GazetteerError
         if kind == Kind::Country {
             place.country = iso_a2;
         }
-        place.source = Some("Natural Earth (public domain)".into());
+        if place.source.is_none() {
+            place.source = Some("Natural Earth (public domain)".into());
+        }
         out.push(place);
     }
     Ok((out, codes))

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Settlement,
+    /// A second-order division (a US county or parish).
+    Admin2,
     Admin1,
     Country,
     Continent,
@@ -44,6 +46,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Settlement => "settlement",
+            Kind::Admin2 => "admin2",
             Kind::Admin1 => "admin1",
             Kind::Country => "country",
             Kind::Continent => "continent",
@@ -66,6 +69,7 @@ impl Kind {
         match s {
             "settlement" | "village" | "town" | "city" => Kind::Settlement,
             "admin1" | "province" => Kind::Admin1,
+            "admin2" | "county" | "district" => Kind::Admin2,
             "country" => Kind::Country,
             "continent" => Kind::Continent,
             "region" | "area" | "macro_region" => Kind::Region,
@@ -87,6 +91,7 @@ impl Kind {
         match self {
             Kind::Settlement | Kind::Crossing => 1,
             Kind::Lake => 2,
+            Kind::Admin2 => 3,
             Kind::Admin1 => 4,
             Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::River => 5,
             Kind::Country => 6,
@@ -132,6 +137,7 @@ impl Place {
             Kind::Country => 1e10 + pop,
             Kind::Continent => 9e9,
             Kind::Admin1 => 2e6 + pop,
+            Kind::Admin2 => pop,
             Kind::Settlement => {
                 let factor = match self.feature_code.as_deref() {
                     Some("PPLC") => 20.0,

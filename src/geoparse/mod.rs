@@ -916,7 +916,12 @@ impl<'a> Doc<'a> {
         } else {
             // Multi-word: reject when it is a first name plus surname-like word and not a known place
             // of some standing ("Jordan Hayes" is not a key anyway; "Santa Barbara" is).
+            // "Orange County": a county's full name is a name of standing even when both words are common.
+            let county = places
+                .iter()
+                .any(|(p, alt)| !alt && gaz.place(*p).kind == Kind::Admin2);
             if !best_major
+                && !county
                 && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t)))
             {
                 return None;
@@ -1190,7 +1195,7 @@ impl<'a> Doc<'a> {
                                 }
                             }
                         }
-                        if pl.kind == Kind::Settlement {
+                        if matches!(pl.kind, Kind::Settlement | Kind::Admin2) {
                             if let (Some(cc), Some(a1)) = (&pl.country, &pl.admin1) {
                                 if let Some(ai) = gaz.admin1(cc, a1) {
                                     if ctx_admin1.contains(&ai) {
@@ -1366,7 +1371,7 @@ impl<'a> Doc<'a> {
                     Kind::Country => {
                         containers.push((pl.country.clone().unwrap_or_default(), None))
                     }
-                    Kind::Admin1 => {
+                    Kind::Admin1 | Kind::Admin2 => {
                         containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
                     }
                     _ => {}
@@ -1412,6 +1417,8 @@ impl<'a> Doc<'a> {
             Kind::Country => 23.0 + (pl.population as f64 + 1.0).ln() / 10.0,
             Kind::Continent => 22.0,
             Kind::Admin1 => 15.0,
+            // "X County": a full name; among namesakes the more populous, context decides the rest
+            Kind::Admin2 => 8.0 + (pl.population as f64 + 1.0).ln() / 2.0,
             Kind::Settlement if is_curated(pl) => (pl.population.max(3_000) as f64).ln(),
             Kind::Settlement => {
                 let f = match pl.feature_code.as_deref() {
@@ -1607,7 +1614,12 @@ impl<'a> Doc<'a> {
             if mentions[mi].role != Role::Place
                 || matches!(
                     mentions[mi].kind,
-                    Kind::Country | Kind::Admin1 | Kind::Continent | Kind::Region | Kind::Sea
+                    Kind::Country
+                        | Kind::Admin1
+                        | Kind::Admin2
+                        | Kind::Continent
+                        | Kind::Region
+                        | Kind::Sea
                 )
             {
                 continue;
