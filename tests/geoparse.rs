@@ -409,6 +409,19 @@ fn counties_are_areas_chosen_by_context() {
 }
 
 #[test]
+fn diseases_named_after_places_are_no_places() {
+    let gp = parser();
+    let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";
+    let ms = gp.parse(text, None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Yerevan"], "{names:?}");
+    // A country keeps its reading: the sentence still says where.
+    let ms = gp.parse("The Armenia flu season started early in Goris.", None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Armenia", "Goris"], "{names:?}");
+}
+
+#[test]
 fn demonyms_and_compound_borders() {
     let gp = parser();
     let text = "Shots were fired on the Armenian-Azerbaijani border in Syunik Province.";

@@ -958,6 +958,18 @@ pub const NOT_DEMONYMS: &[&str] = &[
 /// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
 /// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
 /// counts as a mention.
+/// Words that make a preceding place name part of a disease or pathogen name ("Lyme disease",
+/// "Rift Valley fever", "Norwalk virus", "Reston strain"): such a name says nothing about where an
+/// event happened.
+pub const DISEASE_HEADS: &[&str] = &[
+    "virus", "viruses", "fever", "flu", "influenza", "disease", "syndrome", "encephalitis",
+    "strain", "virus-like", "pox",
+];
+
+/// Words that may stand between such a place name and the disease head ("Middle East respiratory
+/// syndrome", "Crimean-Congo hemorrhagic fever").
+pub const DISEASE_MODIFIERS: &[&str] = &["respiratory", "hemorrhagic", "haemorrhagic", "equine", "spotted"];
+
 pub const ORG_HEADS: &[&str] = &[
     "university", "college", "academy", "school", "polytechnic", "hospital", "clinic",
     "cathedral", "church", "basilica", "mosque", "temple", "synagogue", "capitol", "armory",

@@ -94,6 +94,8 @@ pub struct Geoparser {
     particles: HashSet<&'static str>,
     abbrev: HashSet<&'static str>,
     org_heads: HashSet<&'static str>,
+    disease_heads: HashSet<&'static str>,
+    disease_modifiers: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
     region_demonyms: HashMap<&'static str, PlaceIdx>,
@@ -281,6 +283,8 @@ impl Geoparser {
             particles: lexicon::set(lexicon::NAME_PARTICLES),
             abbrev: lexicon::set(lexicon::ABBREV),
             org_heads: lexicon::set(lexicon::ORG_HEADS),
+            disease_heads: lexicon::set(lexicon::DISEASE_HEADS),
+            disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
             us_states,
             region_demonyms,
@@ -766,6 +770,15 @@ impl<'a> Doc<'a> {
         if self.org_name_follows(e) {
             return None;
         }
+        // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
+        // (a country stays one: "Hong Kong flu" still says where).
+        if self.disease_name_follows(e)
+            && !gaz
+                .matches(key)
+                .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
+        {
+            return None;
+        }
         // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
         let hyphen_before = i > 0
             && self.cap[i - 1]
@@ -939,6 +952,21 @@ impl<'a> Doc<'a> {
             0.6
         };
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
+    }
+
+    /// Whether the words right after token `e - 1` make a disease name ("virus", "fever",
+    /// "respiratory syndrome"), in either case.
+    fn disease_name_follows(&self, e: usize) -> bool {
+        let n = self.toks.len();
+        let heads = &self.gp.disease_heads;
+        if e >= n || !self.link[e - 1] {
+            return false;
+        }
+        heads.contains(self.norm(e))
+            || (self.gp.disease_modifiers.contains(self.norm(e))
+                && e + 1 < n
+                && self.link[e]
+                && heads.contains(self.norm(e + 1)))
     }
 
     /// Whether the capitalised words right after token `e - 1` end in an organisation head word.
