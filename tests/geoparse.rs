@@ -409,6 +409,21 @@ fn counties_are_areas_chosen_by_context() {
 }
 
 #[test]
+fn a_division_word_after_a_province_joins_the_mention() {
+    let gp = parser();
+    let text = "Shelling was reported in Syunik Region and in Texas State parks.";
+    let ms = gp.parse(text, None);
+    let s = find(&ms, "Syunik Region").unwrap_or_else(|| {
+        panic!("division word joins: {:?}", ms.iter().map(|m| (&m.name, &m.place_id)).collect::<Vec<_>>())
+    });
+    assert_eq!(s.place_id, "ne-admin1:AM-SU");
+    assert_eq!(chars(text, s.start, s.end), "Syunik Region");
+    // After a US state, "State" is a university or its teams: the state alone is the mention.
+    assert_eq!(find(&ms, "Texas").unwrap().place_id, "ne-admin1:US-TX");
+    assert!(find(&ms, "Texas State").is_none());
+}
+
+#[test]
 fn diseases_named_after_places_are_no_places() {
     let gp = parser();
     let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";

@@ -672,6 +672,7 @@ impl<'a> Doc<'a> {
             }
             match found {
                 Some(c) => {
+                    let c = self.with_division_word(c);
                     i = c.tok_end;
                     out.push(c);
                 }
@@ -679,6 +680,40 @@ impl<'a> Doc<'a> {
             }
         }
         out
+    }
+
+    /// "Oaxaca State", "Guangdong Province": a first-level division's name followed by a capitalised
+    /// division word is one mention of the division.
+    fn with_division_word(&self, c: Cand) -> Cand {
+        let e = c.tok_end;
+        if e >= self.toks.len() || !self.link[e - 1] || !self.cap[e] {
+            return c;
+        }
+        // Not "Department" ("Illinois Department of Public Health"); "State" not after a US state
+        // ("Mississippi State" is a university and its teams).
+        let word = self.norm(e);
+        if !matches!(
+            word,
+            "state" | "province" | "region" | "oblast" | "governorate" | "prefecture"
+        ) {
+            return c;
+        }
+        let CandKind::Places(ps) = &c.what else {
+            return c;
+        };
+        let gaz = &*self.gp.gaz;
+        let divisions: Vec<(PlaceIdx, bool)> = ps
+            .iter()
+            .filter(|(p, _)| {
+                let pl = gaz.place(*p);
+                pl.kind == Kind::Admin1 && !(word == "state" && pl.country.as_deref() == Some("US"))
+            })
+            .copied()
+            .collect();
+        if divisions.is_empty() || self.org_name_follows(e + 1) {
+            return c;
+        }
+        self.make_cand(c.tok_start, e + 1, CandKind::Places(divisions), c.rec.max(0.8))
     }
 
     fn may_start_generic(&self, i: usize) -> bool {
