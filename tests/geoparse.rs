@@ -370,6 +370,21 @@ fn people_and_months_are_not_places() {
 }
 
 #[test]
+fn kin_and_titled_names_are_people() {
+    let gp = parser();
+    // A name after a kinship noun is a person, also two joined by "and"; a country is not.
+    let ms = gp.parse("Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia.", None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Armenia"], "{names:?}");
+    // Past the first word after a title, a division name is the surname; the surname then is
+    // a person wherever it recurs.
+    let text = "Councillor Dewly Syunik spoke. Syunik said the talks went well in Goris.";
+    let ms = gp.parse(text, None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Goris"], "{names:?}");
+}
+
+#[test]
 fn namesakes_follow_the_document() {
     let gp = parser();
     // Armenia the country beside Yerevan; Armenia the Colombian city is the minor reading.

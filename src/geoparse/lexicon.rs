@@ -958,6 +958,15 @@ pub const NOT_DEMONYMS: &[&str] = &[
 /// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
 /// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
 /// counts as a mention.
+/// Kinship nouns: a capitalised word right after one (in lower case) is a person's name
+/// ("his brother Tyler", "daughters North and Chicago").
+pub const KIN: &[&str] = &[
+    "brother", "brothers", "sister", "sisters", "son", "sons", "daughter", "daughters", "wife",
+    "husband", "father", "mother", "uncle", "aunt", "cousin", "nephew", "niece", "grandson",
+    "granddaughter", "grandfather", "grandmother", "stepson", "stepdaughter", "fiancé", "fiancée",
+    "boyfriend", "girlfriend", "widow", "widower",
+];
+
 /// Words that make a preceding place name part of a disease or pathogen name ("Lyme disease",
 /// "Rift Valley fever", "Norwalk virus", "Reston strain"): such a name says nothing about where an
 /// event happened.

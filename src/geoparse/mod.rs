@@ -95,6 +95,7 @@ pub struct Geoparser {
     abbrev: HashSet<&'static str>,
     org_heads: HashSet<&'static str>,
     disease_heads: HashSet<&'static str>,
+    kin: HashSet<&'static str>,
     disease_modifiers: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
@@ -284,6 +285,7 @@ impl Geoparser {
             abbrev: lexicon::set(lexicon::ABBREV),
             org_heads: lexicon::set(lexicon::ORG_HEADS),
             disease_heads: lexicon::set(lexicon::DISEASE_HEADS),
+            kin: lexicon::set(lexicon::KIN),
             disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
             us_states,
@@ -524,6 +526,21 @@ impl<'a> Doc<'a> {
         let mut i = 0;
         while i < n {
             let w = self.norm(i);
+            // "his brother Tyler", "daughters North and Chicago": names right after a kinship noun.
+            if (!self.cap[i] || self.initial[i]) && gp.kin.contains(w) {
+                let mut k = i + 1;
+                while k < n && self.link[k - 1] && self.cap[k] && !self.allcaps[k] && !self.is_country_name(k) {
+                    self.person_tok[k] = true;
+                    k += 1;
+                    if k + 1 < n && self.norm(k) == "and" && self.link[k - 1] && self.link[k] && self.cap[k + 1] {
+                        k += 1;
+                    }
+                }
+                if k > i + 1 {
+                    i = k;
+                    continue;
+                }
+            }
             // Lower-case titles count before two capitalised words ("councillor Dewly Nelson").
             let two_caps = i + 2 < n && self.link[i + 1] && self.cap[i + 1] && self.cap[i + 2];
             let is_title = gp.titles.contains(w)
@@ -566,6 +583,8 @@ impl<'a> Doc<'a> {
                     // After a title the next words up to a non-capitalised word are the person.
                     // A country after a title ("President Putin" yes; "Minister Armenia" rare) is kept
                     // as a person only when it is not a country or division.
+                    // Past the first word only a country ends the name ("councillor Dewly Nelson":
+                    // Nelson is also a New Zealand region).
                     let mut k = j;
                     while k < n
                         && self.cap[k]
@@ -573,7 +592,7 @@ impl<'a> Doc<'a> {
                         && (k == j || self.link[k - 1])
                         && k - j < 3
                     {
-                        if self.is_major_name(k) {
+                        if if k == j { self.is_major_name(k) } else { self.is_country_name(k) } {
                             break;
                         }
                         k += 1;
@@ -615,6 +634,13 @@ impl<'a> Doc<'a> {
             }
             i += 1;
         }
+    }
+
+    /// A country or continent name.
+    fn is_country_name(&self, i: usize) -> bool {
+        let gaz = &*self.gp.gaz;
+        gaz.matches(self.norm(i))
+            .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
     }
 
     /// A country or first-level division name (never treated as part of a person name).
