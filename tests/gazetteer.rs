@@ -149,3 +149,12 @@ fn us_counties_are_areas_named_in_full() {
     assert!(gaz().lookup("Orleans Parish", 5).iter().any(|p| p.id == "us-county:22071"));
     assert!(gaz().lookup("Orange", 50).iter().all(|p| p.kind != Kind::Admin2));
 }
+
+#[test]
+fn arabic_towns_are_found_without_their_article() {
+    // GeoNames has "Al Qāmishlī" and "Ar Raqqah"; English news writes "Qamishli" and "Raqqa".
+    assert_eq!(first_id("Qamishli"), "geonames:173377");
+    assert!(gaz().lookup("Raqqa", 5).iter().any(|p| p.id == "geonames:172955"));
+    // Only where names carry the Arabic article: "El Paso" stays "El Paso".
+    assert!(gaz().lookup("Paso", 20).iter().all(|p| p.country.as_deref() != Some("US") || p.name != "El Paso"));
+}

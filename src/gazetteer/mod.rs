@@ -102,6 +102,27 @@ impl Kind {
     }
 }
 
+/// ISO codes of the countries where place names carry the Arabic article ("Al", "Ar", "Ash", ...).
+const ARABIC_ARTICLE_COUNTRIES: &[&str] = &[
+    "AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS",
+    "QA", "SA", "SD", "SO", "SY", "TD", "TN", "YE",
+];
+
+/// The normalised name `key` without its leading Arabic article, when the place lies where names
+/// carry one and enough of the name is left ("al qamishli" -> "qamishli"; "el arish" -> "arish").
+fn without_arabic_article<'k>(key: &'k str, country: Option<&str>) -> Option<&'k str> {
+    let country = country?;
+    if !ARABIC_ARTICLE_COUNTRIES.contains(&country) {
+        return None;
+    }
+    let (first, rest) = key.split_once(' ')?;
+    let article = matches!(
+        first,
+        "al" | "el" | "ar" | "as" | "ash" | "ad" | "adh" | "an" | "az" | "at" | "ath" | "aš" | "aş"
+    );
+    (article && rest.chars().count() >= 4).then_some(rest)
+}
+
 /// One gazetteer record.
 #[derive(Debug, Clone)]
 pub struct Place {
@@ -259,6 +280,13 @@ impl Gazetteer {
                 if !k.is_empty() {
                     keys.push((key_hash(k), i));
                     max_tokens = k.split(' ').count();
+                    // "Al Qāmishlī" is "Qamishli" in most English text: in Arabic-speaking
+                    // countries a town is also known without its article.
+                    if p.kind == Kind::Settlement {
+                        if let Some(rest) = without_arabic_article(k, p.country.as_deref()) {
+                            keys.push((key_hash(rest), i | ALT_BIT));
+                        }
+                    }
                 }
                 for n in &p.names {
                     // Codes among GeoNames alternate names ("EVN", "MOW", "NGO": airport codes)
