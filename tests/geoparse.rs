@@ -439,6 +439,15 @@ fn a_division_word_after_a_province_joins_the_mention() {
 }
 
 #[test]
+fn a_place_naming_an_unknown_feature_is_not_the_place() {
+    let gp = parser();
+    // The gazetteer has no "Goris River" or "Paris Avenue": the town is not what is meant.
+    let ms = gp.parse("Sewage reached the Goris River. Protesters met on Paris Avenue in Yerevan.", None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Yerevan"], "{names:?}");
+}
+
+#[test]
 fn diseases_named_after_places_are_no_places() {
     let gp = parser();
     let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";

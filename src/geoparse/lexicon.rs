@@ -958,6 +958,15 @@ pub const NOT_DEMONYMS: &[&str] = &[
 /// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
 /// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
 /// counts as a mention.
+/// Heads of names of features, streets and facilities ("Tijuana River", "Northumberland Avenue",
+/// "Dulles Airport"): a place name right before one names that feature, not the place. A feature
+/// the gazetteer knows ("Jordan River") is matched whole before this applies.
+pub const FEATURE_HEADS: &[&str] = &[
+    "river", "creek", "lake", "bay", "island", "islands", "valley", "canyon", "falls", "beach",
+    "harbor", "harbour", "airport", "dam", "reservoir", "park", "forest", "hills", "peninsula",
+    "canal", "station", "bridge", "street", "road", "avenue", "boulevard", "square", "lane",
+];
+
 /// Kinship nouns: a capitalised word right after one (in lower case) is a person's name
 /// ("his brother Tyler", "daughters North and Chicago").
 pub const KIN: &[&str] = &[

@@ -96,6 +96,7 @@ pub struct Geoparser {
     org_heads: HashSet<&'static str>,
     disease_heads: HashSet<&'static str>,
     kin: HashSet<&'static str>,
+    feature_heads: HashSet<&'static str>,
     disease_modifiers: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
     us_states: HashMap<&'static str, PlaceIdx>,
@@ -286,6 +287,7 @@ impl Geoparser {
             org_heads: lexicon::set(lexicon::ORG_HEADS),
             disease_heads: lexicon::set(lexicon::DISEASE_HEADS),
             kin: lexicon::set(lexicon::KIN),
+            feature_heads: lexicon::set(lexicon::FEATURE_HEADS),
             disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
             us_states,
@@ -829,6 +831,15 @@ impl<'a> Doc<'a> {
         // "Illinois State Armory", "British Embassy", "Dubai World Cup": the first words of an
         // organisation, event or building name.
         if self.org_name_follows(e) {
+            return None;
+        }
+        // "Tijuana River", "Northumberland Avenue": the name of a feature the gazetteer lacks.
+        if e < self.toks.len()
+            && self.link[e - 1]
+            && self.cap[e]
+            && !self.allcaps[e]
+            && gp.feature_heads.contains(self.norm(e))
+        {
             return None;
         }
         // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
