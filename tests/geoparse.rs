@@ -295,6 +295,9 @@ fn gazetteer() -> Gazetteer {
         line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)],
     ));
     v.push(border);
+    let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
+    va.geometry = Some(area(-78.8, 37.5));
+    v.push(va);
     // Two namesake counties: the populous one in California, a small one in Texas.
     for (id, st, pop, lon, lat) in [
         ("us-county:06059", "CA", 3_000_000, -117.8, 33.7),
@@ -445,6 +448,17 @@ fn a_place_naming_an_unknown_feature_is_not_the_place() {
     let ms = gp.parse("Sewage reached the Goris River. Protesters met on Paris Avenue in Yerevan.", None);
     let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["Yerevan"], "{names:?}");
+}
+
+#[test]
+fn two_letter_state_abbreviations_after_a_town() {
+    let gp = parser();
+    let text = "Flooding hit Goris, Va. on Monday; the mayor laughed, Va. said nothing.";
+    let ms = gp.parse(text, None);
+    let st: Vec<&Mention> = ms.iter().filter(|m| m.place_id == "ne-admin1:US-VA").collect();
+    assert_eq!(st.len(), 1, "{:?}", ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>());
+    assert_eq!(chars(text, st[0].start, st[0].end), "Va.");
+    assert_eq!(st[0].precision, 4);
 }
 
 #[test]

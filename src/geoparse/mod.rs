@@ -883,6 +883,17 @@ impl<'a> Doc<'a> {
                 }
             }
         }
+        // "Gainesville, Va.", "Macon, Ga.": a two-letter state abbreviation after "Town, ".
+        if len == 1 && !allcaps && self.surf[i].chars().count() == 2 && self.after_comma_place(i) {
+            if let Some(&st) = gp.us_states.get(key) {
+                let mut c = self.make_cand(i, e, CandKind::Places(vec![(st, false)]), 0.8);
+                if self.text[c.byte_end..].starts_with('.') && c.end == self.toks[i].end {
+                    c.end += 1;
+                    c.byte_end += 1;
+                }
+                return Some(c);
+            }
+        }
         let mut places: Vec<(PlaceIdx, bool)> = gaz.matches(key).collect();
         if let Some(&x) = gp.extra_names.get(key) {
             places.clear();
@@ -1024,6 +1035,16 @@ impl<'a> Doc<'a> {
             0.6
         };
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
+    }
+
+    /// Whether token `i` follows "Capitalised, " in its sentence and is followed by a period
+    /// (the state in "Gainesville, Va.").
+    fn after_comma_place(&self, i: usize) -> bool {
+        if i == 0 || self.sents.of_token[i - 1] != self.sents.of_token[i] || !self.cap[i - 1] {
+            return false;
+        }
+        let gap = &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start];
+        gap.trim() == "," && self.text[self.toks[i].byte_end..].starts_with('.')
     }
 
     /// Whether the words right after token `e - 1` make a disease name ("virus", "fever",
