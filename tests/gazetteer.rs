@@ -170,3 +170,12 @@ fn regions_are_not_filed_under_their_country() {
         assert!(matches!(hits[0].geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
     }
 }
+
+#[test]
+fn the_nations_of_the_united_kingdom_are_regions() {
+    for (name, id) in [("England", "sitrep:england"), ("Scotland", "sitrep:scotland"), ("Wales", "sitrep:wales"), ("Northern Ireland", "sitrep:northern-ireland")] {
+        let hits = gaz().lookup(name, 5);
+        assert_eq!(hits.first().map(|p| p.id.as_str()), Some(id), "{name}");
+        assert_eq!(hits[0].country.as_deref(), Some("GB"), "{name}");
+    }
+}

@@ -920,6 +920,9 @@ pub const REGION_DEMONYMS: &[(&str, &str)] = &[
     ("caucasian", "sitrep:caucasus"),
     ("siberian", "sitrep:siberia"),
     ("sahelian", "sitrep:sahel"),
+    ("scottish", "sitrep:scotland"),
+    ("welsh", "sitrep:wales"),
+    ("northern irish", "sitrep:northern-ireland"),
 ];
 
 pub fn set(words: &[&'static str]) -> HashSet<&'static str> {

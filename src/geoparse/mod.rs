@@ -314,9 +314,11 @@ impl Geoparser {
 
     /// The country (or macro-region) a demonym stands for ("Armenian" → Armenia).
     fn demonym(&self, key: &str) -> Option<PlaceIdx> {
-        self.gaz
-            .demonym_country(key)
-            .or_else(|| self.region_demonyms.get(key).copied())
+        // A region's own demonym first: "Welsh" is Wales before it is the United Kingdom.
+        self.region_demonyms
+            .get(key)
+            .copied()
+            .or_else(|| self.gaz.demonym_country(key))
             .or_else(|| self.extra_demonyms.get(key).copied())
     }
 
