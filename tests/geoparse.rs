@@ -462,6 +462,16 @@ fn two_letter_state_abbreviations_after_a_town() {
 }
 
 #[test]
+fn all_caps_datelines_are_places_other_capitals_are_not() {
+    let gp = parser();
+    let text = "GORIS, Armenia -- Officials met.\nThe GORIS committee and STEPANAKERT reports were read.";
+    let ms = gp.parse(text, None);
+    let goris: Vec<(usize, &str)> = ms.iter().filter(|m| m.place_id == "geonames:174875").map(|m| (m.start, m.name.as_str())).collect();
+    assert_eq!(goris, [(0, "GORIS")], "{:?}", ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>());
+    assert!(find(&ms, "Armenia").is_some());
+}
+
+#[test]
 fn diseases_named_after_places_are_no_places() {
     let gp = parser();
     let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";

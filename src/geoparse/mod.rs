@@ -950,7 +950,7 @@ impl<'a> Doc<'a> {
             if w.chars().count() <= 2 && !(allcaps && best_major) {
                 return None;
             }
-            if allcaps && !best_major && !big_city {
+            if allcaps && !best_major && !big_city && !self.is_dateline(i, e) {
                 return None;
             }
             // Common words capitalised at the start of a sentence.
@@ -1024,7 +1024,7 @@ impl<'a> Doc<'a> {
             {
                 return None;
             }
-            if allcaps && !best_major && !big_city {
+            if allcaps && !best_major && !big_city && !self.is_dateline(i, e) {
                 return None;
             }
             // all words common lower-case words in the document: "New Hope", "Black Rock"... keep.
@@ -1037,6 +1037,25 @@ impl<'a> Doc<'a> {
             0.6
         };
         Some(self.make_cand(i, e, CandKind::Places(places), rec))
+    }
+
+    /// Whether the words i..e open a line and are followed by a comma or a dash: the place of a
+    /// dateline ("TIJUANA, Mexico --", "IMMOKALEE – Congressman ...").
+    fn is_dateline(&self, i: usize, e: usize) -> bool {
+        let line_start = self.text[..self.toks[i].byte_start]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|before| before.trim().is_empty());
+        if !line_start {
+            return false;
+        }
+        let after = self.text[self.toks[e - 1].byte_end..].trim_start_matches(' ');
+        after.starts_with(',')
+            || after.starts_with('–')
+            || after.starts_with('—')
+            || after.starts_with("- ")
+            || after.starts_with("--")
+            || after.starts_with('(')
     }
 
     /// Whether token `i` follows "Capitalised, " in its sentence and is followed by a period
