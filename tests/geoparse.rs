@@ -295,6 +295,15 @@ fn gazetteer() -> Gazetteer {
         line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)],
     ));
     v.push(border);
+    for (id, name, long, iso, lon, lat) in [
+        ("ne-country:PRK", "North Korea", "Democratic People's Republic of Korea", "KP", 127.0, 40.0),
+        ("ne-country:KOR", "South Korea", "Republic of Korea", "KR", 128.0, 36.5),
+    ] {
+        let mut c = place(id, name, Kind::Country, iso, None, 25_000_000, lon, lat);
+        c.names = vec![long.into()];
+        c.geometry = Some(area(lon, lat));
+        v.push(c);
+    }
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -469,6 +478,22 @@ fn all_caps_datelines_are_places_other_capitals_are_not() {
     let goris: Vec<(usize, &str)> = ms.iter().filter(|m| m.place_id == "geonames:174875").map(|m| (m.start, m.name.as_str())).collect();
     assert_eq!(goris, [(0, "GORIS")], "{:?}", ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>());
     assert!(find(&ms, "Armenia").is_some());
+}
+
+#[test]
+fn a_possessive_inside_a_name_does_not_split_it() {
+    let gp = parser();
+    let text = "Envoys of the Democratic People's Republic of Korea and the Republic of Korea met. Armenia's army moved.";
+    let ms = gp.parse(text, None);
+    let got: Vec<(&str, &str)> = ms.iter().map(|m| (m.name.as_str(), m.place_id.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Democratic People's Republic of Korea", "ne-country:PRK"),
+            ("Republic of Korea", "ne-country:KOR"),
+            ("Armenia", "ne-country:ARM"),
+        ]
+    );
 }
 
 #[test]

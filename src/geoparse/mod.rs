@@ -427,6 +427,9 @@ struct Doc<'a> {
     surf: Vec<&'a str>,
     /// Token i is linked to token i+1 (may be part of one name).
     link: Vec<bool>,
+    /// `link`, or a possessive between two words ("People's Republic"): only for finding the
+    /// longest name; every other rule sees the possessive as a break.
+    chain: Vec<bool>,
     /// Token i starts with an upper-case letter (or a letter without case).
     cap: Vec<bool>,
     /// Token i is written in capitals throughout.
@@ -456,6 +459,14 @@ impl<'a> Doc<'a> {
             let gap = &text[toks[i].byte_end..toks[i + 1].byte_start];
             link[i] = text::joinable_gap(gap, surf[i], &toks[i].norm, &gp.abbrev);
         }
+        let chain: Vec<bool> = (0..n)
+            .map(|i| {
+                link[i]
+                    || (i + 1 < n
+                        && sents.of_token[i] == sents.of_token[i + 1]
+                        && matches!(&text[toks[i].byte_end..toks[i + 1].byte_start], "'s " | "’s "))
+            })
+            .collect();
         let cap: Vec<bool> = surf
             .iter()
             .map(|s| {
@@ -493,6 +504,7 @@ impl<'a> Doc<'a> {
             sents,
             surf,
             link,
+            chain,
             cap,
             allcaps,
             initial,
@@ -680,7 +692,7 @@ impl<'a> Doc<'a> {
             }
             // Longest chain of linked tokens from i.
             let mut j = i;
-            while j + 1 < n && j + 1 - i < maxn && self.link[j] {
+            while j + 1 < n && j + 1 - i < maxn && self.chain[j] {
                 j += 1;
             }
             let mut found: Option<Cand> = None;
