@@ -304,6 +304,17 @@ fn gazetteer() -> Gazetteer {
         c.geometry = Some(area(lon, lat));
         v.push(c);
     }
+    let mut ci = place("ne-country:CIV", "Côte d'Ivoire", Kind::Country, "CI", None, 26_000_000, -5.5, 7.5);
+    ci.names = vec!["Ivory Coast".into()];
+    ci.geometry = Some(area(-5.5, 7.5));
+    v.push(ci);
+    let mut coast = place("ne-admin1:KE-300", "Coast", Kind::Admin1, "KE", Some("300"), 0, 39.5, -3.0);
+    coast.names = vec!["Côte".into()];
+    v.push(coast);
+    let mut pap = place("geonames:3718426", "Port-au-Prince", Kind::Settlement, "HT", None, 1_234_742, -72.33, 18.54);
+    pap.feature_code = Some("PPLC".into());
+    v.push(pap);
+    v.push(place("geonames:160263", "Dar es Salaam", Kind::Settlement, "TZ", None, 2_698_652, 39.27, -6.82));
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -492,6 +503,22 @@ fn a_possessive_inside_a_name_does_not_split_it() {
             ("Democratic People's Republic of Korea", "ne-country:PRK"),
             ("Republic of Korea", "ne-country:KOR"),
             ("Armenia", "ne-country:ARM"),
+        ]
+    );
+}
+
+#[test]
+fn elided_articles_and_lower_case_particles_inside_names() {
+    let gp = parser();
+    let text = "Cholera reached Côte d'Ivoire, Port-au-Prince and Dar es Salaam.";
+    let ms = gp.parse(text, None);
+    let got: Vec<(&str, &str)> = ms.iter().map(|m| (m.name.as_str(), m.place_id.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Côte d'Ivoire", "ne-country:CIV"),
+            ("Port-au-Prince", "geonames:3718426"),
+            ("Dar es Salaam", "geonames:160263"),
         ]
     );
 }

@@ -831,7 +831,7 @@ pub const PLACE_HEADS: &[&str] = &[
 pub const NAME_INFIX: &[&str] = &[
     "of", "the", "and", "de", "la", "le", "les", "del", "della", "do", "da", "dos", "das", "du",
     "des", "di", "y", "e", "al", "el", "upon", "on", "am", "an", "im", "der", "die", "van", "von",
-    "en", "sur", "au", "aux", "sous", "ul", "ad", "bin", "ibn", "i",
+    "en", "sur", "au", "aux", "sous", "ul", "ad", "bin", "ibn", "i", "es", "ar", "as", "ash", "ez",
 ];
 
 /// Abbreviations that end with a period without ending the sentence.

@@ -467,14 +467,19 @@ impl<'a> Doc<'a> {
                         && matches!(&text[toks[i].byte_end..toks[i + 1].byte_start], "'s " | "’s "))
             })
             .collect();
-        let cap: Vec<bool> = surf
-            .iter()
-            .map(|s| {
-                s.chars()
-                    .next()
-                    .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
-            })
-            .collect();
+        let upper_first = |s: &str| {
+            s.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
+        };
+        // An elided article before a capital counts as capitalised: "d'Ivoire", "l'Aquila".
+        let elided = |s: &str| {
+            ["d'", "d’", "l'", "l’"]
+                .iter()
+                .find_map(|p| s.strip_prefix(p))
+                .is_some_and(upper_first)
+        };
+        let cap: Vec<bool> = surf.iter().map(|s| upper_first(s) || elided(s)).collect();
         let allcaps: Vec<bool> = surf
             .iter()
             .map(|s| {
@@ -1032,6 +1037,7 @@ impl<'a> Doc<'a> {
                 .any(|(p, alt)| !alt && gaz.place(*p).kind == Kind::Admin2);
             if !best_major
                 && !county
+                && !big_city
                 && (i..e).all(|t| gp.stop.contains(self.norm(t)) || gp.infix.contains(self.norm(t)))
             {
                 return None;
