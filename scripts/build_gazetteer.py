@@ -179,6 +179,14 @@ COUNTRYNAMES_DROP = {
            "Middlesex", "Sussex", "Tyne and Wear", "West Midlands", "Westmorland", "Devonshire",
            "Dorsetshire", "Rutlandshire", "Somersetshire", "Co Dur", "Staffs"},
 }
+# Bare words among the names of small territories (from any source) that mostly mean something
+# else in a text: a surname, a common word, an English county. Keyed by the feature's ADM0_A3/ident.
+COUNTRY_NAME_DROP = {
+    "HMD": {"McDonald"},
+    "IMN": {"Man"},
+    "NFK": {"Norfolk"},
+    "PGA": {"Wake"},
+}
 # All-caps short strings that are worth keeping as country aliases.
 KEEP_CODES = {"UK", "USA", "UAE", "DRC", "PRC", "DPRK", "ROK", "KSA", "BiH", "RSA", "CAR"}
 
@@ -702,7 +710,7 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, admin1_
                     dropped_cn[a2] += 1
                     continue
                 extra.append(alias)
-        names = dedupe(base + extra)
+        names = [n for n in dedupe(base + extra) if n not in COUNTRY_NAME_DROP.get(ident, ())]
         demonyms = dedupe(demonyms)
         gid = (loc or {}).get("geonameid") or (gnc_gid.get(a2) if a2 else None)
         g = fix_geometry(geom)

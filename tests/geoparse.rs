@@ -315,6 +315,7 @@ fn gazetteer() -> Gazetteer {
     pap.feature_code = Some("PPLC".into());
     v.push(pap);
     v.push(place("geonames:160263", "Dar es Salaam", Kind::Settlement, "TZ", None, 2_698_652, 39.27, -6.82));
+    v.push(place("geonames:4487360", "Red Cross", Kind::Settlement, "US", Some("NC"), 700, -80.4, 35.3));
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -521,6 +522,21 @@ fn elided_articles_and_lower_case_particles_inside_names() {
             ("Dar es Salaam", "geonames:160263"),
         ]
     );
+}
+
+#[test]
+fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
+    let gp = parser();
+    // "Red Cross" is only an organisation, whatever small places share the name.
+    let ms = gp.parse("The Red Cross sent teams to Goris.", None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Goris"], "{names:?}");
+    // "Texas state": the state; the lower-case word stays outside the span.
+    let text = "Storms hit a town in Texas state on Monday.";
+    let ms = gp.parse(text, None);
+    let t = find(&ms, "Texas").expect("Texas");
+    assert_eq!(t.place_id, "ne-admin1:US-TX");
+    assert_eq!(chars(text, t.start, t.end), "Texas");
 }
 
 #[test]

@@ -970,6 +970,12 @@ pub const FEATURE_HEADS: &[&str] = &[
     "canal", "station", "bridge", "street", "road", "avenue", "boulevard", "square", "lane",
 ];
 
+/// Names of organisations and agencies that the gazetteer also has as (small) places; never places.
+pub const NOT_PLACE_NAMES: &[&str] = &[
+    "red cross", "red crescent", "xinhua", "kyodo", "interfax", "bernama", "yonhap", "itar tass",
+    "al jazeera", "al arabiya", "doctors without borders", "medecins sans frontieres",
+];
+
 /// Kinship nouns: a capitalised word right after one (in lower case) is a person's name
 /// ("his brother Tyler", "daughters North and Chicago").
 pub const KIN: &[&str] = &[

@@ -96,6 +96,7 @@ pub struct Geoparser {
     org_heads: HashSet<&'static str>,
     disease_heads: HashSet<&'static str>,
     kin: HashSet<&'static str>,
+    not_place_names: HashSet<&'static str>,
     feature_heads: HashSet<&'static str>,
     disease_modifiers: HashSet<&'static str>,
     first_names: HashSet<&'static str>,
@@ -287,6 +288,7 @@ impl Geoparser {
             org_heads: lexicon::set(lexicon::ORG_HEADS),
             disease_heads: lexicon::set(lexicon::DISEASE_HEADS),
             kin: lexicon::set(lexicon::KIN),
+            not_place_names: lexicon::set(lexicon::NOT_PLACE_NAMES),
             feature_heads: lexicon::set(lexicon::FEATURE_HEADS),
             disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
@@ -733,8 +735,24 @@ impl<'a> Doc<'a> {
     /// division word is one mention of the division.
     fn with_division_word(&self, c: Cand) -> Cand {
         let e = c.tok_end;
-        if e >= self.toks.len() || !self.link[e - 1] || !self.cap[e] {
+        if e >= self.toks.len() || !self.link[e - 1] {
             return c;
+        }
+        // "a village in Veracruz state": the division, not its capital; the word stays outside.
+        if !self.cap[e] {
+            if !matches!(self.norm(e), "state" | "province" | "region" | "governorate" | "oblast") {
+                return c;
+            }
+            let CandKind::Places(ps) = &c.what else {
+                return c;
+            };
+            let gaz = &*self.gp.gaz;
+            let divisions: Vec<(PlaceIdx, bool)> =
+                ps.iter().filter(|(p, _)| gaz.place(*p).kind == Kind::Admin1).copied().collect();
+            if divisions.is_empty() {
+                return c;
+            }
+            return Cand { what: CandKind::Places(divisions), ..c };
         }
         // Not "Department" ("Illinois Department of Public Health"); "State" not after a US state
         // ("Mississippi State" is a university and its teams).
@@ -808,7 +826,7 @@ impl<'a> Doc<'a> {
         let gp = self.gp;
         let gaz = &*gp.gaz;
         let len = e - i;
-        if self.person_tok[i] || self.person_tok[e - 1] {
+        if self.person_tok[i] || self.person_tok[e - 1] || gp.not_place_names.contains(key) {
             return None;
         }
         // Lower-case generic conflict references: only curated lines, two words or more.
