@@ -537,6 +537,9 @@ fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
     let t = find(&ms, "Texas").expect("Texas");
     assert_eq!(t.place_id, "ne-admin1:US-TX");
     assert_eq!(chars(text, t.start, t.end), "Texas");
+    // "the state of Syunik": the province, with the span on the name only.
+    let ms = gp.parse("Shelling hit the province of Syunik.", None);
+    assert_eq!(find(&ms, "Syunik").unwrap().place_id, "ne-admin1:AM-SU");
 }
 
 #[test]

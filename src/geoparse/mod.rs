@@ -734,6 +734,23 @@ impl<'a> Doc<'a> {
     /// "Oaxaca State", "Guangdong Province": a first-level division's name followed by a capitalised
     /// division word is one mention of the division.
     fn with_division_word(&self, c: Cand) -> Cand {
+        // "the state of New York", "the Mexican state of Veracruz": the division.
+        let i = c.tok_start;
+        if i >= 2
+            && self.norm(i - 1) == "of"
+            && !self.cap[i - 2]
+            && matches!(self.norm(i - 2), "state" | "province" | "region" | "governorate" | "oblast")
+            && self.sents.of_token[i - 2] == c.sentence
+        {
+            if let CandKind::Places(ps) = &c.what {
+                let gaz = &*self.gp.gaz;
+                let divisions: Vec<(PlaceIdx, bool)> =
+                    ps.iter().filter(|(p, _)| gaz.place(*p).kind == Kind::Admin1).copied().collect();
+                if !divisions.is_empty() {
+                    return Cand { what: CandKind::Places(divisions), ..c };
+                }
+            }
+        }
         let e = c.tok_end;
         if e >= self.toks.len() || !self.link[e - 1] {
             return c;
