@@ -549,6 +549,10 @@ fn diseases_named_after_places_are_no_places() {
     let ms = gp.parse(text, None);
     let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["Yerevan"], "{names:?}");
+    // A virus species named after a place never is one, a country included.
+    let ms = gp.parse("The Armenia ebolavirus and the Goris henipavirus were sequenced in Yerevan.", None);
+    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Yerevan"], "{names:?}");
     // A country keeps its reading: the sentence still says where.
     let ms = gp.parse("The Armenia flu season started early in Goris.", None);
     let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();

@@ -897,11 +897,13 @@ impl<'a> Doc<'a> {
             return None;
         }
         // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
-        // (a country stays one: "Hong Kong flu" still says where).
-        if self.disease_name_follows(e)
-            && !gaz
-                .matches(key)
-                .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
+        // (a country stays one: "Hong Kong flu" still says where). A virus species named after a
+        // place never is ("Sudan ebolavirus", "Zaire ebolavirus").
+        if self.species_name_follows(e)
+            || (self.disease_name_follows(e)
+                && !gaz
+                    .matches(key)
+                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent)))
         {
             return None;
         }
@@ -1119,6 +1121,14 @@ impl<'a> Doc<'a> {
         }
         let gap = &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start];
         gap.trim() == "," && self.text[self.toks[i].byte_end..].starts_with('.')
+    }
+
+    /// Whether the word right after token `e - 1` is a virus genus ("ebolavirus", "henipavirus").
+    fn species_name_follows(&self, e: usize) -> bool {
+        e < self.toks.len() && self.link[e - 1] && {
+            let w = self.norm(e);
+            w.len() > "virus".len() && (w.ends_with("virus") || w.ends_with("viruses"))
+        }
     }
 
     /// Whether the words right after token `e - 1` make a disease name ("virus", "fever",
