@@ -316,6 +316,11 @@ fn gazetteer() -> Gazetteer {
     v.push(pap);
     v.push(place("geonames:160263", "Dar es Salaam", Kind::Settlement, "TZ", None, 2_698_652, 39.27, -6.82));
     v.push(place("geonames:4487360", "Red Cross", Kind::Settlement, "US", Some("NC"), 700, -80.4, 35.3));
+    v.push(place("sitrep:southeast-asia", "Southeast Asia", Kind::Region, "TH", None, 0, 110.0, 10.0));
+    v.push(place("sitrep:north-africa", "North Africa", Kind::Region, "EG", None, 0, 15.0, 28.0));
+    let mut se = place("ne-admin1:BW-SE", "South-East", Kind::Admin1, "BW", Some("SE"), 0, 25.8, -25.0);
+    se.names = vec!["Southeast".into()];
+    v.push(se);
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -540,6 +545,21 @@ fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
     // "the state of Syunik": the province, with the span on the name only.
     let ms = gp.parse("Shelling hit the province of Syunik.", None);
     assert_eq!(find(&ms, "Syunik").unwrap().place_id, "ne-admin1:AM-SU");
+}
+
+#[test]
+fn compound_regional_demonyms() {
+    let gp = parser();
+    // "Southeast Asian" is one demonym (not a province named "Southeast"), also when the first
+    // word is a first name ("North African").
+    for (text, name) in [
+        ("Ministers of the Association of Southeast Asian Nations met.", "Southeast Asian"),
+        ("Many North African leaders met.", "North African"),
+    ] {
+        let ms = gp.parse(text, None);
+        let got: Vec<(&str, Role)> = ms.iter().map(|m| (m.name.as_str(), m.role)).collect();
+        assert_eq!(got, [(name, Role::Demonym)], "{text}");
+    }
 }
 
 #[test]

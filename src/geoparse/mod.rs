@@ -535,7 +535,7 @@ impl<'a> Doc<'a> {
             j += 1;
             key.push(' ');
             key.push_str(self.norm(j));
-            if self.cap[j] && self.gp.gaz.has_key(&key) {
+            if self.cap[j] && (self.gp.gaz.has_key(&key) || self.gp.demonym(&key).is_some()) {
                 return true;
             }
         }
