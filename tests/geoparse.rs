@@ -402,7 +402,7 @@ fn people_and_months_are_not_places() {
 fn kin_and_titled_names_are_people() {
     let gp = parser();
     // A name after a kinship noun is a person, also two joined by "and"; a country is not.
-    let ms = gp.parse("Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia.", None);
+    let ms = gp.parse("Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia. Goris's lawyer spoke.", None);
     let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["Armenia"], "{names:?}");
     // Past the first word after a title, a division name is the surname; the surname then is

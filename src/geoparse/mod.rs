@@ -554,6 +554,8 @@ impl<'a> Doc<'a> {
                 let mut k = i + 1;
                 while k < n && self.link[k - 1] && self.cap[k] && !self.allcaps[k] && !self.is_country_name(k) {
                     self.person_tok[k] = true;
+                    // the name is a person wherever it recurs ("Tyler's attorney")
+                    self.surnames.insert(self.toks[k].norm.as_str());
                     k += 1;
                     if k + 1 < n && self.norm(k) == "and" && self.link[k - 1] && self.link[k] && self.cap[k + 1] {
                         k += 1;
