@@ -710,8 +710,13 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, admin1_
                     dropped_cn[a2] += 1
                     continue
                 extra.append(alias)
-        names = [n for n in dedupe(base + extra) if n not in COUNTRY_NAME_DROP.get(ident, ())]
         demonyms = dedupe(demonyms)
+        # A demonym among the names ("Somali", "Saudi") would make "Somali officials" a place.
+        fold = lambda x: "".join(c for c in unicodedata.normalize("NFKD", x.casefold())
+                                 if not unicodedata.combining(c))
+        dem_cf = {fold(x) for x in demonyms}
+        names = [n for n in dedupe(base + extra) if n not in COUNTRY_NAME_DROP.get(ident, ())
+                 and (n == name or fold(n) not in dem_cf)]
         gid = (loc or {}).get("geonameid") or (gnc_gid.get(a2) if a2 else None)
         g = fix_geometry(geom)
         if g is None:

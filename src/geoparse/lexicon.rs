@@ -10,6 +10,18 @@ pub const FIRST_NAMES: &str = include_str!("../../data/lexicon/first_names.txt")
 
 /// Capitalised words that are not places when they stand alone, even though some town is named so.
 pub const STOP: &[&str] = &[
+    // peoples whose names small places share
+    "igbo",
+    "hausa",
+    "yoruba",
+    "fulani",
+    "masai",
+    "maasai",
+    "kikuyu",
+    "berber",
+    "berbers",
+    "tuareg",
+    "bedouin",
     // months and weekdays
     "january",
     "february",

@@ -933,9 +933,12 @@ impl<'a> Doc<'a> {
                 return None;
             }
             if let Some(c) = dem {
+                // A country of that name wins ("Jordan"); a province or a country's alternate name
+                // does not ("Somali" officials are Somalia's, not Ethiopia's Somali Region's, and
+                // "Сомали" is only Somalia's Russian name).
                 let place_is_major = gaz
                     .matches(key)
-                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1));
+                    .any(|(p, alt)| !alt && gaz.place(p).kind == Kind::Country);
                 if !place_is_major && !(allcaps && len == 1) {
                     return Some(self.make_cand(i, e, CandKind::Demonym(c), 0.8));
                 }
