@@ -324,6 +324,11 @@ fn gazetteer() -> Gazetteer {
     let mut se = place("ne-admin1:BW-SE", "South-East", Kind::Admin1, "BW", Some("SE"), 0, 25.8, -25.0);
     se.names = vec!["Southeast".into()];
     v.push(se);
+    let mut red_state = place("ne-admin1:SD-RS", "Red Sea", Kind::Admin1, "SD", Some("RS"), 0, 36.0, 19.0);
+    red_state.geometry = Some(area(36.0, 19.0));
+    v.push(red_state);
+    v.push(place("sitrep:red-sea", "Red Sea", Kind::Sea, "SA", None, 0, 38.0, 20.0));
+    v.push(place("ne-country:SDN", "Sudan", Kind::Country, "SD", None, 45_000_000, 30.0, 15.0));
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -563,6 +568,14 @@ fn compound_regional_demonyms() {
         let got: Vec<(&str, Role)> = ms.iter().map(|m| (m.name.as_str(), m.role)).collect();
         assert_eq!(got, [(name, Role::Demonym)], "{text}");
     }
+}
+
+#[test]
+fn a_sea_name_is_the_sea_not_the_province_named_after_it() {
+    let gp = parser();
+    // Sudan in the text favours Sudanese readings, but "Red Sea" is the sea.
+    let ms = gp.parse("Sudan said ships in the Red Sea were attacked.", None);
+    assert_eq!(find(&ms, "Red Sea").unwrap().place_id, "sitrep:red-sea");
 }
 
 #[test]

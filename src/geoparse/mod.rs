@@ -965,6 +965,15 @@ impl<'a> Doc<'a> {
         }
         places.sort_unstable_by_key(|p| (p.0, p.1));
         places.dedup_by_key(|p| p.0);
+        // "the Red Sea": the sea, not Sudan's Red Sea State named after it.
+        if key.rsplit(' ').next().is_some_and(|w| {
+            matches!(w, "sea" | "ocean" | "lake" | "river" | "gulf" | "bay" | "strait" | "channel")
+        }) && places
+            .iter()
+            .any(|(p, alt)| !alt && matches!(gaz.place(*p).kind, Kind::Sea | Kind::Lake | Kind::River))
+        {
+            places.retain(|(p, _)| matches!(gaz.place(*p).kind, Kind::Sea | Kind::Lake | Kind::River));
+        }
         let best_major = places.iter().any(|(p, alt)| {
             let pl = gaz.place(*p);
             matches!(pl.kind, Kind::Country | Kind::Continent)
