@@ -303,7 +303,7 @@ fn gazetteer() -> Gazetteer {
         ("ne-country:KOR", "South Korea", "Republic of Korea", "KR", 128.0, 36.5),
     ] {
         let mut c = place(id, name, Kind::Country, iso, None, 25_000_000, lon, lat);
-        c.names = vec![long.into()];
+        c.names = vec![long.into(), "Korean".into()];
         c.geometry = Some(area(lon, lat));
         v.push(c);
     }
@@ -563,6 +563,7 @@ fn compound_regional_demonyms() {
     for (text, name) in [
         ("Ministers of the Association of Southeast Asian Nations met.", "Southeast Asian"),
         ("Many North African leaders met.", "North African"),
+        ("A Korean official spoke.", "Korean"),
     ] {
         let ms = gp.parse(text, None);
         let got: Vec<(&str, Role)> = ms.iter().map(|m| (m.name.as_str(), m.role)).collect();

@@ -946,6 +946,12 @@ pub const REGION_DEMONYMS: &[(&str, &str)] = &[
     ("central european", "sitrep:central-europe"),
     ("northern european", "sitrep:northern-europe"),
     ("southern european", "sitrep:southern-europe"),
+    // Adjectives the country lists miss (they come through only as alternate country names);
+    // unqualified "Korean" in news mostly means South Korean.
+    ("korean", "ne-country:KOR"),
+    ("koreans", "ne-country:KOR"),
+    ("icelandic", "ne-country:ISL"),
+    ("kyrgyz", "ne-country:KGZ"),
     ("scottish", "sitrep:scotland"),
     ("welsh", "sitrep:wales"),
     ("northern irish", "sitrep:northern-ireland"),
