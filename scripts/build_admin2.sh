@@ -32,14 +32,7 @@ tar xzf "$PKGS/topojson-client-3.1.0.tgz" -C "$WORK/topojson-client"
 
 # Python with shapely, the same pinned venv as build_gazetteer.sh.
 VENV="$CACHE/venv"
-REQ="$ROOT/scripts/requirements-gazetteer.txt"
-STAMP="$VENV/.req.sha256"
-if [[ ! -x "$VENV/bin/python" ]] || ! sha256sum --status -c "$STAMP" 2>/dev/null; then
-  echo ">> creating venv $VENV"
-  "${PYTHON:-python3}" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet -r "$REQ"
-  sha256sum "$REQ" > "$STAMP"
-fi
+source "$ROOT/scripts/gazetteer-venv.sh"
 
 node "$ROOT/scripts/build_admin2.cjs" \
   "$WORK/us-atlas/package/counties-10m.json" \

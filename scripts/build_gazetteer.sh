@@ -53,14 +53,7 @@ echo ">> verifying SHA-256 checksums"
 (cd "$PKGS" && sha256sum --check --strict "$SUMS")
 
 # --- 3. venv with pinned Python deps ---------------------------------------------
-REQ="$ROOT/scripts/requirements-gazetteer.txt"
-STAMP="$VENV/.req.sha256"
-if [[ ! -x "$VENV/bin/python" ]] || ! sha256sum --status -c "$STAMP" 2>/dev/null; then
-  echo ">> creating venv $VENV"
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet -r "$REQ"
-  sha256sum "$REQ" > "$STAMP"
-fi
+source "$ROOT/scripts/gazetteer-venv.sh"
 
 # --- 4. build ---------------------------------------------------------------------
 exec "$VENV/bin/python" "$ROOT/scripts/build_gazetteer.py" \

@@ -745,9 +745,7 @@ impl<'a> Doc<'a> {
             && self.sents.of_token[i - 2] == c.sentence
         {
             if let CandKind::Places(ps) = &c.what {
-                let gaz = &*self.gp.gaz;
-                let divisions: Vec<(PlaceIdx, bool)> =
-                    ps.iter().filter(|(p, _)| gaz.place(*p).kind == Kind::Admin1).copied().collect();
+                let divisions = self.divisions_among(ps, true);
                 if !divisions.is_empty() {
                     return Cand { what: CandKind::Places(divisions), ..c };
                 }
@@ -765,9 +763,7 @@ impl<'a> Doc<'a> {
             let CandKind::Places(ps) = &c.what else {
                 return c;
             };
-            let gaz = &*self.gp.gaz;
-            let divisions: Vec<(PlaceIdx, bool)> =
-                ps.iter().filter(|(p, _)| gaz.place(*p).kind == Kind::Admin1).copied().collect();
+            let divisions = self.divisions_among(ps, true);
             if divisions.is_empty() {
                 return c;
             }
@@ -785,19 +781,23 @@ impl<'a> Doc<'a> {
         let CandKind::Places(ps) = &c.what else {
             return c;
         };
-        let gaz = &*self.gp.gaz;
-        let divisions: Vec<(PlaceIdx, bool)> = ps
-            .iter()
-            .filter(|(p, _)| {
-                let pl = gaz.place(*p);
-                pl.kind == Kind::Admin1 && !(word == "state" && pl.country.as_deref() == Some("US"))
-            })
-            .copied()
-            .collect();
+        let divisions = self.divisions_among(ps, word != "state");
         if divisions.is_empty() || self.org_name_follows(e + 1) {
             return c;
         }
         self.make_cand(c.tok_start, e + 1, CandKind::Places(divisions), c.rec.max(0.8))
+    }
+
+    /// The first-level divisions among a candidate's readings (US states only if `us_states`).
+    fn divisions_among(&self, ps: &[(PlaceIdx, bool)], us_states: bool) -> Vec<(PlaceIdx, bool)> {
+        let gaz = &*self.gp.gaz;
+        ps.iter()
+            .filter(|(p, _)| {
+                let pl = gaz.place(*p);
+                pl.kind == Kind::Admin1 && (us_states || pl.country.as_deref() != Some("US"))
+            })
+            .copied()
+            .collect()
     }
 
     fn may_start_generic(&self, i: usize) -> bool {
