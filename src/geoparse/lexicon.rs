@@ -988,11 +988,6 @@ pub const NOT_DEMONYMS: &[&str] = &[
     "esperanto",
 ];
 
-/// Head words of buildings, campuses and events: a place name that starts a capitalised name ending
-/// in one of them ("Illinois Capitol Complex", "Manila Cathedral", "Dubai World Cup", "Colchester
-/// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
-/// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
-/// counts as a mention.
 /// Heads of names of features, streets and facilities ("Tijuana River", "Northumberland Avenue",
 /// "Dulles Airport"): a place name right before one names that feature, not the place. A feature
 /// the gazetteer knows ("Jordan River") is matched whole before this applies.
@@ -1029,6 +1024,11 @@ pub const DISEASE_HEADS: &[&str] = &[
 /// syndrome", "Crimean-Congo hemorrhagic fever").
 pub const DISEASE_MODIFIERS: &[&str] = &["respiratory", "hemorrhagic", "haemorrhagic", "equine", "spotted"];
 
+/// Head words of buildings, campuses and events: a place name that starts a capitalised name ending
+/// in one of them ("Illinois Capitol Complex", "Manila Cathedral", "Dubai World Cup", "Colchester
+/// Hospital") is part of the facility's name, which the corpora annotate whole if at all. Not
+/// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
+/// counts as a mention.
 pub const ORG_HEADS: &[&str] = &[
     "university", "college", "academy", "school", "polytechnic", "hospital", "clinic",
     "cathedral", "church", "basilica", "mosque", "temple", "synagogue", "capitol", "armory",
