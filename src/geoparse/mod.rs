@@ -1111,10 +1111,13 @@ impl<'a> Doc<'a> {
     /// Whether the words i..e open a line and are followed by a comma or a dash: the place of a
     /// dateline ("TIJUANA, Mexico --", "IMMOKALEE – Congressman ...").
     fn is_dateline(&self, i: usize, e: usize) -> bool {
-        let line_start = self.text[..self.toks[i].byte_start]
-            .rsplit('\n')
-            .next()
-            .is_some_and(|before| before.trim().is_empty());
+        // Only the gap since the previous token is read (a scan back to the line start would make
+        // a long text without newlines quadratic): the line starts there when the gap holds a
+        // newline followed by whitespace only, or when no token precedes.
+        let gap_start = if i == 0 { 0 } else { self.toks[i - 1].byte_end };
+        let gap = &self.text[gap_start..self.toks[i].byte_start];
+        let line_start = (i == 0 || gap.contains('\n'))
+            && gap.rsplit('\n').next().is_some_and(|before| before.trim().is_empty());
         if !line_start {
             return false;
         }
