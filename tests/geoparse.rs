@@ -353,6 +353,16 @@ fn find<'a>(ms: &'a [Mention], name: &str) -> Option<&'a Mention> {
     ms.iter().find(|m| m.name == name)
 }
 
+/// The surface names of the mentions, in text order.
+fn mention_names(ms: &[Mention]) -> Vec<&str> {
+    ms.iter().map(|m| m.name.as_str()).collect()
+}
+
+/// (surface name, place id) of the mentions, in text order.
+fn names_and_ids(ms: &[Mention]) -> Vec<(&str, &str)> {
+    ms.iter().map(|m| (m.name.as_str(), m.place_id.as_str())).collect()
+}
+
 fn chars(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take(end - start).collect()
 }
@@ -411,13 +421,13 @@ fn kin_and_titled_names_are_people() {
     let gp = parser();
     // A name after a kinship noun is a person, also two joined by "and"; a country is not.
     let ms = gp.parse("Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia. Goris's lawyer spoke.", None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Armenia"], "{names:?}");
     // Past the first word after a title, a division name is the surname; the surname then is
     // a person wherever it recurs.
     let text = "Councillor Dewly Syunik spoke. Syunik said the talks went well in Goris.";
     let ms = gp.parse(text, None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Goris"], "{names:?}");
 }
 
@@ -480,7 +490,7 @@ fn a_place_naming_an_unknown_feature_is_not_the_place() {
     let gp = parser();
     // The gazetteer has no "Goris River" or "Paris Avenue": the town is not what is meant.
     let ms = gp.parse("Sewage reached the Goris River. Protesters met on Paris Avenue in Yerevan.", None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Yerevan"], "{names:?}");
 }
 
@@ -510,7 +520,7 @@ fn a_possessive_inside_a_name_does_not_split_it() {
     let gp = parser();
     let text = "Envoys of the Democratic People's Republic of Korea and the Republic of Korea met. Armenia's army moved.";
     let ms = gp.parse(text, None);
-    let got: Vec<(&str, &str)> = ms.iter().map(|m| (m.name.as_str(), m.place_id.as_str())).collect();
+    let got = names_and_ids(&ms);
     assert_eq!(
         got,
         [
@@ -526,7 +536,7 @@ fn elided_articles_and_lower_case_particles_inside_names() {
     let gp = parser();
     let text = "Cholera reached Côte d'Ivoire, Port-au-Prince and Dar es Salaam.";
     let ms = gp.parse(text, None);
-    let got: Vec<(&str, &str)> = ms.iter().map(|m| (m.name.as_str(), m.place_id.as_str())).collect();
+    let got = names_and_ids(&ms);
     assert_eq!(
         got,
         [
@@ -542,7 +552,7 @@ fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
     let gp = parser();
     // "Red Cross" is only an organisation, whatever small places share the name.
     let ms = gp.parse("The Red Cross sent teams to Goris.", None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Goris"], "{names:?}");
     // "Texas state": the state; the lower-case word stays outside the span.
     let text = "Storms hit a town in Texas state on Monday.";
@@ -584,15 +594,15 @@ fn diseases_named_after_places_are_no_places() {
     let gp = parser();
     let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";
     let ms = gp.parse(text, None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Yerevan"], "{names:?}");
     // A virus species named after a place never is one, a country included.
     let ms = gp.parse("The Armenia ebolavirus and the Goris henipavirus were sequenced in Yerevan.", None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Yerevan"], "{names:?}");
     // A country keeps its reading: the sentence still says where.
     let ms = gp.parse("The Armenia flu season started early in Goris.", None);
-    let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let names = mention_names(&ms);
     assert_eq!(names, ["Armenia", "Goris"], "{names:?}");
 }
 

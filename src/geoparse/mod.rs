@@ -187,6 +187,11 @@ fn days_outside(p: &Place, date: &str) -> Option<i64> {
     Some(before.max(after).max(1))
 }
 
+/// A lower-case word naming a first-level division ("state", "province", ...).
+fn is_division_word(w: &str) -> bool {
+    matches!(w, "state" | "province" | "region" | "governorate" | "oblast")
+}
+
 fn is_curated(p: &Place) -> bool {
     p.id.starts_with("sitrep:")
 }
@@ -661,10 +666,15 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// A country or continent name.
+    /// Whether token `i` is a country or continent name.
     fn is_country_name(&self, i: usize) -> bool {
+        self.names_country(self.norm(i))
+    }
+
+    /// Whether the normalised `key` names a country or continent.
+    fn names_country(&self, key: &str) -> bool {
         let gaz = &*self.gp.gaz;
-        gaz.matches(self.norm(i))
+        gaz.matches(key)
             .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
     }
 
@@ -734,53 +744,36 @@ impl<'a> Doc<'a> {
     }
 
     /// "Oaxaca State", "Guangdong Province": a first-level division's name followed by a capitalised
-    /// division word is one mention of the division.
+    /// division word is one mention of the division. "the state of New York", "Veracruz state": the
+    /// division, with the span on the name only.
     fn with_division_word(&self, c: Cand) -> Cand {
-        // "the state of New York", "the Mexican state of Veracruz": the division.
-        let i = c.tok_start;
-        if i >= 2
+        let (i, e) = (c.tok_start, c.tok_end);
+        let of_before = i >= 2
             && self.norm(i - 1) == "of"
             && !self.cap[i - 2]
-            && matches!(self.norm(i - 2), "state" | "province" | "region" | "governorate" | "oblast")
-            && self.sents.of_token[i - 2] == c.sentence
-        {
-            if let CandKind::Places(ps) = &c.what {
-                let divisions = self.divisions_among(ps, true);
-                if !divisions.is_empty() {
-                    return Cand { what: CandKind::Places(divisions), ..c };
-                }
-            }
-        }
-        let e = c.tok_end;
-        if e >= self.toks.len() || !self.link[e - 1] {
+            && is_division_word(self.norm(i - 2))
+            && self.sents.of_token[i - 2] == c.sentence;
+        let linked_after = e < self.toks.len() && self.link[e - 1];
+        let lower_after = linked_after && !self.cap[e] && is_division_word(self.norm(e));
+        let CandKind::Places(ps) = &c.what else {
             return c;
-        }
-        // "a village in Veracruz state": the division, not its capital; the word stays outside.
-        if !self.cap[e] {
-            if !matches!(self.norm(e), "state" | "province" | "region" | "governorate" | "oblast") {
-                return c;
-            }
-            let CandKind::Places(ps) = &c.what else {
-                return c;
-            };
+        };
+        if of_before || lower_after {
             let divisions = self.divisions_among(ps, true);
             if divisions.is_empty() {
                 return c;
             }
             return Cand { what: CandKind::Places(divisions), ..c };
         }
-        // Not "Department" ("Illinois Department of Public Health"); "State" not after a US state
-        // ("Mississippi State" is a university and its teams).
-        let word = self.norm(e);
-        if !matches!(
-            word,
-            "state" | "province" | "region" | "oblast" | "governorate" | "prefecture"
-        ) {
+        // Capitalised: not "Department" ("Illinois Department of Public Health"); "State" not after
+        // a US state ("Mississippi State" is a university and its teams).
+        if !linked_after || !self.cap[e] {
             return c;
         }
-        let CandKind::Places(ps) = &c.what else {
+        let word = self.norm(e);
+        if !(is_division_word(word) || word == "prefecture") {
             return c;
-        };
+        }
         let divisions = self.divisions_among(ps, word != "state");
         if divisions.is_empty() || self.org_name_follows(e + 1) {
             return c;
@@ -901,12 +894,7 @@ impl<'a> Doc<'a> {
         // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
         // (a country stays one: "Hong Kong flu" still says where). A virus species named after a
         // place never is ("Sudan ebolavirus", "Zaire ebolavirus").
-        if self.species_name_follows(e)
-            || (self.disease_name_follows(e)
-                && !gaz
-                    .matches(key)
-                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent)))
-        {
+        if self.species_name_follows(e) || (self.disease_name_follows(e) && !self.names_country(key)) {
             return None;
         }
         // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
@@ -966,13 +954,12 @@ impl<'a> Doc<'a> {
         places.sort_unstable_by_key(|p| (p.0, p.1));
         places.dedup_by_key(|p| p.0);
         // "the Red Sea": the sea, not Sudan's Red Sea State named after it.
+        let water = |p: PlaceIdx| matches!(gaz.place(p).kind, Kind::Sea | Kind::Lake | Kind::River);
         if key.rsplit(' ').next().is_some_and(|w| {
             matches!(w, "sea" | "ocean" | "lake" | "river" | "gulf" | "bay" | "strait" | "channel")
-        }) && places
-            .iter()
-            .any(|(p, alt)| !alt && matches!(gaz.place(*p).kind, Kind::Sea | Kind::Lake | Kind::River))
+        }) && places.iter().any(|&(p, alt)| !alt && water(p))
         {
-            places.retain(|(p, _)| matches!(gaz.place(*p).kind, Kind::Sea | Kind::Lake | Kind::River));
+            places.retain(|&(p, _)| water(p));
         }
         let best_major = places.iter().any(|(p, alt)| {
             let pl = gaz.place(*p);
