@@ -329,6 +329,14 @@ fn gazetteer() -> Gazetteer {
     v.push(red_state);
     v.push(place("sitrep:red-sea", "Red Sea", Kind::Sea, "SA", None, 0, 38.0, 20.0));
     v.push(place("ne-country:SDN", "Sudan", Kind::Country, "SD", None, 45_000_000, 30.0, 15.0));
+    // A division and its big capital share a name; a village next to the capital favours the city.
+    let mut ver = place("ne-admin1:MX-VER", "Veracruz", Kind::Admin1, "MX", Some("30"), 0, -96.6, 19.4);
+    ver.geometry = Some(area(-96.6, 19.4));
+    v.push(ver);
+    let mut ver_city = place("geonames:3514783", "Veracruz", Kind::Settlement, "MX", Some("30"), 500_000, -96.13, 19.18);
+    ver_city.feature_code = Some("PPLA".into());
+    v.push(ver_city);
+    v.push(place("geonames:3525722", "La Gloria", Kind::Settlement, "MX", Some("30"), 2_000, -96.5, 19.3));
     let mut va = place("ne-admin1:US-VA", "Virginia", Kind::Admin1, "US", Some("VA"), 8_000_000, -78.8, 37.5);
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
@@ -560,9 +568,16 @@ fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
     let t = find(&ms, "Texas").expect("Texas");
     assert_eq!(t.place_id, "ne-admin1:US-TX");
     assert_eq!(chars(text, t.start, t.end), "Texas");
-    // "the state of Syunik": the province, with the span on the name only.
-    let ms = gp.parse("Shelling hit the province of Syunik.", None);
-    assert_eq!(find(&ms, "Syunik").unwrap().place_id, "ne-admin1:AM-SU");
+    // Beside La Gloria the city of Veracruz is the likelier reading of "Veracruz" ...
+    let ms = gp.parse("Flu spread from La Gloria to Veracruz.", None);
+    assert_eq!(find(&ms, "Veracruz").unwrap().place_id, "geonames:3514783");
+    // ... but "the state of Veracruz" and "Veracruz state" are the state, the span on the name only.
+    for text in ["Flu spread from La Gloria, a village in the state of Veracruz.", "Flu spread from La Gloria, a village in Veracruz state."] {
+        let ms = gp.parse(text, None);
+        let v = find(&ms, "Veracruz").unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(v.place_id, "ne-admin1:MX-VER", "{text}");
+        assert_eq!(chars(text, v.start, v.end), "Veracruz");
+    }
 }
 
 #[test]
