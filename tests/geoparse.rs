@@ -350,6 +350,8 @@ fn gazetteer() -> Gazetteer {
         c.geometry = Some(area(lon, lat));
         v.push(c);
     }
+    // A hamlet named like a newspaper.
+    v.push(place("geonames:5356521", "Herald", Kind::Settlement, "US", Some("CA"), 1_200, -121.24, 38.3));
     Gazetteer::from_places(v)
 }
 
@@ -619,6 +621,23 @@ fn diseases_named_after_places_are_no_places() {
     let ms = gp.parse("The Armenia flu season started early in Goris.", None);
     let names = mention_names(&ms);
     assert_eq!(names, ["Armenia", "Goris"], "{names:?}");
+}
+
+#[test]
+fn hyphenated_compounds_and_newspaper_titles_are_no_places() {
+    let gp = parser();
+    // A country inside a hyphenated disease name loses the country exception.
+    let ms = gp.parse("Cases of Kuban-Armenia haemorrhagic fever were found in Goris.", None);
+    assert_eq!(mention_names(&ms), ["Goris"], "{:?}", mention_names(&ms));
+    // A country joined to a word that names no place is part of another name; joined to a place
+    // it stays.
+    let text = "Agence Armenia-Presse reported the Armenia-Azerbaijan talks.";
+    let ms = gp.parse(text, None);
+    assert_eq!(mention_names(&ms), ["Armenia", "Azerbaijan"], "{:?}", mention_names(&ms));
+    assert!(ms[0].start > text.find("Presse").unwrap(), "{:?}", ms[0]);
+    // "Herald" is a hamlet in California, and a newspaper here.
+    let ms = gp.parse("The Herald reported that Goris was calm.", None);
+    assert_eq!(mention_names(&ms), ["Goris"], "{:?}", mention_names(&ms));
 }
 
 #[test]

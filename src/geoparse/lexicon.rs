@@ -620,6 +620,10 @@ pub const STOP: &[&str] = &[
     "rue",
     "fig",
     "mary",
+    // newspaper-title words (a "Herald" in California, a "Tribune" in Kansas)
+    "herald", "tribune", "gazette", "chronicle", "courier", "sentinel", "examiner", "observer",
+    "telegraph", "inquirer", "enquirer", "dispatch", "register", "bulletin", "journal", "globe",
+    "mirror", "guardian", "advocate",
 ];
 
 /// Words that, written before a capitalised name, make it a person ("President Putin", "Mr Chad").

@@ -891,12 +891,6 @@ impl<'a> Doc<'a> {
         {
             return None;
         }
-        // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
-        // (a country stays one: "Hong Kong flu" still says where). A virus species named after a
-        // place never is ("Sudan ebolavirus", "Zaire ebolavirus").
-        if self.species_name_follows(e) || (self.disease_name_follows(e) && !self.names_country(key)) {
-            return None;
-        }
         // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
         let hyphen_before = i > 0
             && self.cap[i - 1]
@@ -906,6 +900,24 @@ impl<'a> Doc<'a> {
             && self.link[e - 1]
             && self.cap[e]
             && self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] == *"-";
+        // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
+        // (a country stays one: "Hong Kong flu" still says where, but not inside a compound:
+        // "Crimean-Congo haemorrhagic fever"). A virus species named after a place never is
+        // ("Sudan ebolavirus", "Zaire ebolavirus").
+        if self.species_name_follows(e)
+            || (self.disease_name_follows(e) && (!self.names_country(key) || hyphen_before))
+        {
+            return None;
+        }
+        // "Agence France-Presse", "Iran-Contra": a place joined by a hyphen to a word that names no
+        // place is part of another name ("Guinea-Bissau" is a name of its own, "India-Pakistan" two; "DPRK-U.S." an abbreviation).
+        if hyphen_after
+            && self.surf[e].chars().any(char::is_lowercase)
+            && !gaz.has_key(self.norm(e))
+            && gp.demonym(self.norm(e)).is_none()
+        {
+            return None;
+        }
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
