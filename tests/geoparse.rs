@@ -350,6 +350,17 @@ fn gazetteer() -> Gazetteer {
         c.geometry = Some(area(lon, lat));
         v.push(c);
     }
+    // Georgia the country and the US state, each with a town named in "X, Georgia".
+    let mut ge = place("ne-country:GEO", "Georgia", Kind::Country, "GE", None, 3_700_000, 43.5, 42.0);
+    ge.geometry = Some(area(43.5, 42.0));
+    v.push(ge);
+    let mut ga = place("ne-admin1:US-GA", "Georgia", Kind::Admin1, "US", Some("GA"), 0, -83.4, 32.7);
+    ga.geometry = Some(area(-83.4, 32.7));
+    v.push(ga);
+    v.push(place("geonames:264371", "Athens", Kind::Settlement, "GR", Some("ESYE31"), 660_000, 23.72, 37.98));
+    v.push(place("geonames:4180386", "Athens", Kind::Settlement, "US", Some("GA"), 115_000, -83.38, 33.96));
+    v.push(place("geonames:611717", "Tbilisi", Kind::Settlement, "GE", Some("TB"), 1_000_000, 44.79, 41.69));
+    v.push(place("geonames:4140963", "Washington", Kind::Settlement, "US", Some("DC"), 700_000, -77.04, 38.9));
     // A hamlet named like a newspaper.
     v.push(place("geonames:5356521", "Herald", Kind::Settlement, "US", Some("CA"), 1_200, -121.24, 38.3));
     Gazetteer::from_places(v)
@@ -638,6 +649,29 @@ fn hyphenated_compounds_and_newspaper_titles_are_no_places() {
     // "Herald" is a hamlet in California, and a newspaper here.
     let ms = gp.parse("The Herald reported that Goris was calm.", None);
     assert_eq!(mention_names(&ms), ["Goris"], "{:?}", mention_names(&ms));
+}
+
+#[test]
+fn the_place_before_a_comma_picks_the_reading_of_its_container() {
+    let gp = parser();
+    let ms = gp.parse("She grew up in Athens, Georgia, and studied in Tbilisi, Georgia.", None);
+    let got = names_and_ids(&ms);
+    assert_eq!(
+        got,
+        [
+            ("Athens", "geonames:4180386"),
+            ("Georgia", "ne-admin1:US-GA"),
+            ("Tbilisi", "geonames:611717"),
+            ("Georgia", "ne-country:GEO"),
+        ],
+        "{got:?}"
+    );
+    // "Washington, D.C." is one mention of the capital, in either spelling.
+    let text = "Tickets are sold in Washington, D.C., and in Washington, DC.";
+    let ms = gp.parse(text, None);
+    assert_eq!(mention_names(&ms), ["Washington, D.C.", "Washington, DC"], "{:?}", mention_names(&ms));
+    assert!(ms.iter().all(|m| m.place_id == "geonames:4140963"));
+    assert_eq!(chars(text, ms[0].start, ms[0].end), "Washington, D.C.");
 }
 
 #[test]

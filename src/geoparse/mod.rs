@@ -733,13 +733,41 @@ impl<'a> Doc<'a> {
             }
             match found {
                 Some(c) => {
-                    let c = self.with_division_word(c);
+                    let c = self.with_capital_district(self.with_division_word(c));
                     i = c.tok_end;
                     out.push(c);
                 }
                 None => i += 1,
             }
         }
+        out
+    }
+
+    /// "Washington, D.C.", "Washington, DC": one mention of the capital, not a city and a district.
+    fn with_capital_district(&self, c: Cand) -> Cand {
+        let e = c.tok_end;
+        if c.tok_start + 1 != e || e >= self.toks.len() || self.norm(c.tok_start) != "washington" {
+            return c;
+        }
+        let gap = &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start];
+        let rest = &self.text[self.toks[e].byte_start..];
+        let suffix = ["D.C.", "DC"].into_iter().find(|s| {
+            rest.starts_with(s) && !rest[s.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+        });
+        let Some(suffix) = suffix else { return c };
+        if gap.trim() != "," {
+            return c;
+        }
+        let byte_end = self.toks[e].byte_start + suffix.len();
+        // the tokens the suffix covers ("D.C." may be one token or several)
+        let mut t = e;
+        while t < self.toks.len() && self.toks[t].byte_start < byte_end {
+            t += 1;
+        }
+        let mut out = c;
+        out.end += self.text[out.byte_end..byte_end].chars().count();
+        out.byte_end = byte_end;
+        out.tok_end = t;
         out
     }
 
@@ -1381,7 +1409,7 @@ impl<'a> Doc<'a> {
         let max_w = ctx_country.values().cloned().fold(0.0, f64::max).max(1.0);
         // Pass 2: context scores.
         let mut mentions: Vec<Mention> = Vec::with_capacity(cands.len());
-        for c in cands.iter() {
+        for (ci, c) in cands.iter().enumerate() {
             let (place, role, conf) = match &c.what {
                 CandKind::Demonym(p) => (*p, Role::Demonym, c.rec),
                 CandKind::Fixed(p) if *p != PlaceIdx::MAX => (*p, Role::Place, c.rec),
@@ -1404,6 +1432,9 @@ impl<'a> Doc<'a> {
                 }
                 CandKind::Places(ps) => {
                     let hier = self.hierarchy_cue(c);
+                    let container = ci
+                        .checked_sub(1)
+                        .and_then(|pi| self.container_cue(&cands[pi], c));
                     let mut best: Option<(f64, PlaceIdx)> = None;
                     let mut second = f64::NEG_INFINITY;
                     for &(p, alt) in ps {
@@ -1443,6 +1474,9 @@ impl<'a> Doc<'a> {
                             if h.contains(&p) {
                                 s += 12.0;
                             }
+                        }
+                        if container.as_ref().is_some_and(|h| h.contains(&p)) {
+                            s += 12.0;
                         }
                         match best {
                             Some((bs, _)) if bs >= s => second = second.max(s),
@@ -1555,6 +1589,38 @@ impl<'a> Doc<'a> {
     }
 
     /// "X, Y" / "X in Y": the places among X's namesakes that lie in Y (a division or country).
+    /// "Athens, Georgia", "Macon, Georgia": the readings of a country or division name that contain
+    /// a reading of the place named right before it ("X, Y"); None when that tells nothing.
+    fn container_cue(&self, prev: &Cand, c: &Cand) -> Option<HashSet<PlaceIdx>> {
+        let gaz = &*self.gp.gaz;
+        let (CandKind::Places(xs), CandKind::Places(ys)) = (&prev.what, &c.what) else {
+            return None;
+        };
+        if prev.sentence != c.sentence
+            || prev.byte_end > c.byte_start
+            || self.text[prev.byte_end..c.byte_start].trim() != ","
+        {
+            return None;
+        }
+        let set: HashSet<PlaceIdx> = ys
+            .iter()
+            .map(|y| y.0)
+            .filter(|&y| {
+                let yp = gaz.place(y);
+                matches!(yp.kind, Kind::Country | Kind::Admin1)
+                    && xs.iter().any(|&(x, _)| {
+                        let xp = gaz.place(x);
+                        x != y
+                            && xp.kind != Kind::Country
+                            && xp.country.is_some()
+                            && xp.country == yp.country
+                            && (yp.kind == Kind::Country || (yp.admin1.is_some() && xp.admin1 == yp.admin1))
+                    })
+            })
+            .collect();
+        (!set.is_empty() && set.len() < ys.len()).then_some(set)
+    }
+
     fn hierarchy_cue(&self, c: &Cand) -> Option<HashSet<PlaceIdx>> {
         let gaz = &*self.gp.gaz;
         let n = self.toks.len();
