@@ -361,6 +361,10 @@ fn gazetteer() -> Gazetteer {
     v.push(place("geonames:4180386", "Athens", Kind::Settlement, "US", Some("GA"), 115_000, -83.38, 33.96));
     v.push(place("geonames:611717", "Tbilisi", Kind::Settlement, "GE", Some("TB"), 1_000_000, 44.79, 41.69));
     v.push(place("geonames:4140963", "Washington", Kind::Settlement, "US", Some("DC"), 700_000, -77.04, 38.9));
+    // A town also filed as "Kapan City" (as the gazetteer has "Cork City").
+    let mut kapan = place("geonames:174991", "Kapan", Kind::Settlement, "AM", Some("08"), 43_000, 46.4, 39.21);
+    kapan.names = vec!["Kapan City".into()];
+    v.push(kapan);
     // A hamlet named like a newspaper.
     v.push(place("geonames:5356521", "Herald", Kind::Settlement, "US", Some("CA"), 1_200, -121.24, 38.3));
     Gazetteer::from_places(v)
@@ -672,6 +676,24 @@ fn the_place_before_a_comma_picks_the_reading_of_its_container() {
     assert_eq!(mention_names(&ms), ["Washington, D.C.", "Washington, DC"], "{:?}", mention_names(&ms));
     assert!(ms.iter().all(|m| m.place_id == "geonames:4140963"));
     assert_eq!(chars(text, ms[0].start, ms[0].end), "Washington, D.C.");
+}
+
+#[test]
+fn a_capitalised_compass_word_joins_the_place_a_lower_case_one_does_not() {
+    let gp = parser();
+    let text = "Fighting in Southern Armenia spread to northern Azerbaijan and West Syunik.";
+    let ms = gp.parse(text, None);
+    let got = names_and_ids(&ms);
+    assert_eq!(
+        got,
+        [("Southern Armenia", "ne-country:ARM"), ("Azerbaijan", "ne-country:AZE"), ("West Syunik", "ne-admin1:AM-SU")],
+        "{got:?}"
+    );
+    assert_eq!(chars(text, ms[0].start, ms[0].end), "Southern Armenia");
+    // A lower-case "city" after a name describes the place: the mention is the name.
+    let text = "She spoke in Kapan city today.";
+    let ms = gp.parse(text, None);
+    assert_eq!(mention_names(&ms), ["Kapan"], "{:?}", mention_names(&ms));
 }
 
 #[test]

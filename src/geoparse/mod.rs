@@ -192,6 +192,16 @@ fn is_division_word(w: &str) -> bool {
     matches!(w, "state" | "province" | "region" | "governorate" | "oblast")
 }
 
+/// "North", "Western", "Central": words that orient a place name ("Northern Syria").
+fn is_compass_word(w: &str) -> bool {
+    matches!(
+        w,
+        "north" | "south" | "east" | "west" | "northern" | "southern" | "eastern" | "western"
+            | "central" | "northeast" | "northwest" | "southeast" | "southwest" | "northeastern"
+            | "northwestern" | "southeastern" | "southwestern"
+    )
+}
+
 fn is_curated(p: &Place) -> bool {
     p.id.starts_with("sitrep:")
 }
@@ -580,7 +590,9 @@ impl<'a> Doc<'a> {
                         w,
                         "president" | "minister" | "senator" | "governor" | "mayor" | "prime"
                     ));
-            let is_first = self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w);
+            // "West Wales" is no person named West.
+            let is_first =
+                self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w) && !is_compass_word(w);
             if (is_title || is_first)
                 && i + 1 < n
                 && self.link[i]
@@ -734,12 +746,37 @@ impl<'a> Doc<'a> {
             match found {
                 Some(c) => {
                     let c = self.with_capital_district(self.with_division_word(c));
+                    let free_from = out.last().map_or(0, |p: &Cand| p.tok_end);
+                    let c = self.with_direction_word(c, free_from);
                     i = c.tok_end;
                     out.push(c);
                 }
                 None => i += 1,
             }
         }
+        out
+    }
+
+    /// "South Venezuela", "Northern Syria", "Western US": a capitalised compass word right before a
+    /// place joins its span (the place stays the reading); a lower-case one ("northern Syria") does not.
+    fn with_direction_word(&self, c: Cand, free_from: usize) -> Cand {
+        let i = c.tok_start;
+        if i == 0 || i - 1 < free_from || !matches!(c.what, CandKind::Places(_)) {
+            return c;
+        }
+        let d = i - 1;
+        if !is_compass_word(self.norm(d))
+            || !self.cap[d]
+            || self.allcaps[d]
+            || self.sents.of_token[d] != c.sentence
+            || &self.text[self.toks[d].byte_end..self.toks[i].byte_start] != " "
+        {
+            return c;
+        }
+        let mut out = c;
+        out.tok_start = d;
+        out.start = self.toks[d].start;
+        out.byte_start = self.toks[d].byte_start;
         out
     }
 
@@ -894,8 +931,12 @@ impl<'a> Doc<'a> {
         }
         // Capitalisation: last word capitalised ("Lachin corridor", "Aras river": a lower-case place
         // head closing a known name also counts); inner lower-case words only from the infix list.
+        // ("Cork city" is Cork: a lower-case "city" or "town" describes the place, it is no name.)
         if !self.cap[e - 1]
-            && !(len >= 2 && gp.place_heads.contains(self.norm(e - 1)) && gaz.has_key(key))
+            && !(len >= 2
+                && gp.place_heads.contains(self.norm(e - 1))
+                && !matches!(self.norm(e - 1), "city" | "town")
+                && gaz.has_key(key))
         {
             return None;
         }
