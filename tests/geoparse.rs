@@ -365,7 +365,9 @@ fn gazetteer() -> Gazetteer {
     let mut kapan = place("geonames:174991", "Kapan", Kind::Settlement, "AM", Some("08"), 43_000, 46.4, 39.21);
     kapan.names = vec!["Kapan City".into()];
     v.push(kapan);
-    // A hamlet named like a newspaper.
+    v.push(place("sitrep:south-waziristan", "South Waziristan", Kind::Region, "PK", None, 0, 69.7, 32.3));
+    // Hamlets named like a newspaper and like common words.
+    v.push(place("geonames:3172391", "None", Kind::Settlement, "IT", Some("12"), 8_000, 7.54, 44.93));
     v.push(place("geonames:5356521", "Herald", Kind::Settlement, "US", Some("CA"), 1_200, -121.24, 38.3));
     Gazetteer::from_places(v)
 }
@@ -694,6 +696,15 @@ fn a_capitalised_compass_word_joins_the_place_a_lower_case_one_does_not() {
     let text = "She spoke in Kapan city today.";
     let ms = gp.parse(text, None);
     assert_eq!(mention_names(&ms), ["Kapan"], "{:?}", mention_names(&ms));
+}
+
+#[test]
+fn township_and_tribal_agency_words_join_the_name_common_words_stay_words() {
+    let gp = parser();
+    let text = "Dinner at a restaurant in Washington Township; projects in South Waziristan Agency. None of them spoke for the Waziristan Agency of Tourism.";
+    let ms = gp.parse(text, None);
+    assert_eq!(mention_names(&ms), ["Washington Township", "South Waziristan Agency"], "{:?}", mention_names(&ms));
+    assert_eq!(ms[1].place_id, "sitrep:south-waziristan");
 }
 
 #[test]

@@ -624,6 +624,8 @@ pub const STOP: &[&str] = &[
     "herald", "tribune", "gazette", "chronicle", "courier", "sentinel", "examiner", "observer",
     "telegraph", "inquirer", "enquirer", "dispatch", "register", "bulletin", "journal", "globe",
     "mirror", "guardian", "advocate",
+    // common words that some hamlet is named after ("Lack of transparency", "None of the injured")
+    "chamber", "commonwealth", "lack", "list", "none", "plain", "winner", "indie", "metro",
 ];
 
 /// Words that, written before a capitalised name, make it a person ("President Putin", "Mr Chad").

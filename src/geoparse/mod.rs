@@ -836,6 +836,14 @@ impl<'a> Doc<'a> {
             return c;
         }
         let word = self.norm(e);
+        // "Washington Township", "South Waziristan Agency" (a tribal agency of Pakistan): units the
+        // gazetteer lacks, named after the place; the span takes the word, the readings stay.
+        let township = word == "township"
+            || (word == "agency"
+                && ps.iter().any(|(p, _)| self.gp.gaz.place(*p).country.as_deref() == Some("PK")));
+        if township && !self.org_name_follows(e + 1) {
+            return self.make_cand(c.tok_start, e + 1, c.what.clone(), c.rec);
+        }
         if !(is_division_word(word) || word == "prefecture") {
             return c;
         }
