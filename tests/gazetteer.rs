@@ -199,3 +199,23 @@ fn the_nations_of_the_united_kingdom_are_regions() {
         assert_eq!(hits[0].country.as_deref(), Some("GB"), "{name}");
     }
 }
+
+#[test]
+fn the_shipped_gazetteer_reads_regions_in_context() {
+    use sitrep::geoparse::Geoparser;
+    let gp = Geoparser::new(std::sync::Arc::new(Gazetteer::load_default().expect("the shipped gazetteer loads")));
+    let names_ids = |text: &str| -> Vec<(String, String)> {
+        gp.parse(text, None).into_iter().map(|m| (m.name, m.place_id)).collect()
+    };
+    // The provinces created in 2015 exist; "Équateur" among Congolese provinces is the province,
+    // not Ecuador's French name.
+    let got = names_ids("Ebola cases rose in Ituri and North Kivu, and two were confirmed in Équateur.");
+    let ids: Vec<&str> = got.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(ids, ["sitrep:ituri", "ne-admin1:CD-NK", "ne-admin1:CD-EQ"], "{got:?}");
+    // "Balkans" is a place, not the plural of a demonym; a sentence-initial "The" stays out of the
+    // span unless the name has it ("The Hague").
+    let got = names_ids("Experts warned the Balkans. The Balkans are at risk, the court in The Hague said.");
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Balkans", "Balkans", "The Hague"], "{got:?}");
+    assert!(got[..2].iter().all(|(_, id)| id == "sitrep:balkans"), "{got:?}");
+}

@@ -954,6 +954,17 @@ impl<'a> Doc<'a> {
             }
         }
         let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // "The Balkans" at a sentence start: the name is "Balkans" ("The Hague" keeps its article).
+        if len >= 2
+            && self.norm(i) == "the"
+            && key.strip_prefix("the ").is_some_and(|k| gaz.has_key(k))
+            && !gaz.matches(key).any(|(p, _)| {
+                let name = &gaz.place(p).name;
+                name.get(..4).is_some_and(|a| a.eq_ignore_ascii_case("the "))
+            })
+        {
+            return None;
+        }
         // "Illinois State Armory", "British Embassy", "Dubai World Cup": the first words of an
         // organisation, event or building name.
         if self.org_name_follows(e) {
@@ -998,9 +1009,11 @@ impl<'a> Doc<'a> {
         // Demonyms (also plurals: "Canadians").
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
+            // ("Balkans" is a place of its own, not "Balkan" people.)
             let plural = key
                 .strip_suffix('s')
-                .is_some_and(|k| gp.demonym(k).is_some());
+                .is_some_and(|k| gp.demonym(k).is_some())
+                && !gaz.has_key(key);
             let dem = if gp.not_demonyms.contains(key) || plural {
                 None
             } else {
@@ -1494,6 +1507,15 @@ impl<'a> Doc<'a> {
                                 if let Some(w) = ctx_country.get(cc) {
                                     s += 1.5 + 2.5 * (w / max_w);
                                 }
+                            } else if alt
+                                && ctx_country.get(cc).copied().unwrap_or(0.0) <= 3.0
+                                && ctx_country.iter().any(|(k, w)| k != cc && *w >= 2.0)
+                            {
+                                // "Équateur" beside North Kivu is the Congolese province, not
+                                // Ecuador's French name: a country named once by another-language
+                                // name (its own mention is all the context it has) loses to a
+                                // reading in the countries the document is about.
+                                s -= 6.0;
                             }
                         }
                         if matches!(pl.kind, Kind::Settlement | Kind::Admin2) {
