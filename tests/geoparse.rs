@@ -366,6 +366,10 @@ fn gazetteer() -> Gazetteer {
     kapan.names = vec!["Kapan City".into()];
     v.push(kapan);
     v.push(place("sitrep:south-waziristan", "South Waziristan", Kind::Region, "PK", None, 0, 69.7, 32.3));
+    // Arabic names: a town written with its article, a given name that is also a town.
+    v.push(place("geonames:170063", "Al Bāb", Kind::Settlement, "SY", Some("09"), 60_000, 37.52, 36.37));
+    v.push(place("geonames:1270170", "Hassan", Kind::Settlement, "IN", Some("19"), 150_000, 76.1, 13.0));
+    v.push(place("geonames:3038032", "Ain", Kind::Admin1, "FR", Some("84"), 0, 5.35, 46.1));
     // Hamlets named like a newspaper and like common words.
     v.push(place("geonames:3172391", "None", Kind::Settlement, "IT", Some("12"), 8_000, 7.54, 44.93));
     v.push(place("geonames:5356521", "Herald", Kind::Settlement, "US", Some("CA"), 1_200, -121.24, 38.3));
@@ -705,6 +709,14 @@ fn township_and_tribal_agency_words_join_the_name_common_words_stay_words() {
     let ms = gp.parse(text, None);
     assert_eq!(mention_names(&ms), ["Washington Township", "South Waziristan Agency"], "{:?}", mention_names(&ms));
     assert_eq!(ms[1].place_id, "sitrep:south-waziristan");
+}
+
+#[test]
+fn lower_case_arabic_articles_open_names_and_people_keep_theirs() {
+    let gp = parser();
+    let text = "Shelling near al-Bab; Hassan al-Turabi spoke about Ras al-Ain.";
+    let ms = gp.parse(text, None);
+    assert_eq!(names_and_ids(&ms), [("al-Bab", "geonames:170063")], "{:?}", names_and_ids(&ms));
 }
 
 #[test]

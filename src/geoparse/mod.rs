@@ -593,6 +593,7 @@ impl<'a> Doc<'a> {
             // "West Wales" is no person named West.
             let is_first =
                 self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w) && !is_compass_word(w);
+
             if (is_title || is_first)
                 && i + 1 < n
                 && self.link[i]
@@ -716,7 +717,7 @@ impl<'a> Doc<'a> {
                     continue;
                 }
             }
-            let lower_start = !self.cap[i];
+            let lower_start = !self.cap[i] && !self.opens_arabic_name(i);
             if lower_start && !self.may_start_generic(i) {
                 i += 1;
                 continue;
@@ -778,6 +779,19 @@ impl<'a> Doc<'a> {
         out.start = self.toks[d].start;
         out.byte_start = self.toks[d].byte_start;
         out
+    }
+
+    /// "al-Bab", "el-Arish": a lower-case Arabic article hyphened to a capitalised name starts it.
+    fn arabic_article_start(&self, i: usize) -> bool {
+        i + 1 < self.toks.len()
+            && matches!(self.norm(i), "al" | "el" | "ad" | "ar" | "as" | "ash" | "at" | "az" | "an")
+            && self.cap[i + 1]
+            && &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start] == "-"
+    }
+
+    /// An Arabic article that opens a name: not inside a longer one ("Ras al-Ain", "Omar al-Bashir").
+    fn opens_arabic_name(&self, i: usize) -> bool {
+        self.arabic_article_start(i) && !(i > 0 && self.link[i - 1] && self.cap[i - 1])
     }
 
     /// "Washington, D.C.", "Washington, DC": one mention of the capital, not a city and a district.
@@ -915,7 +929,7 @@ impl<'a> Doc<'a> {
             return None;
         }
         // Lower-case generic conflict references: only curated lines, two words or more.
-        if !self.cap[i] {
+        if !self.cap[i] && !self.opens_arabic_name(i) {
             if len < 2 {
                 return None;
             }
@@ -954,6 +968,10 @@ impl<'a> Doc<'a> {
             }
         }
         let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // "Ras al-Ain", "Omar al-Bashir": the tail of a longer Arabic name is no place of its own.
+        if i >= 2 && self.arabic_article_start(i - 1) && self.link[i - 2] && self.cap[i - 2] {
+            return None;
+        }
         // "The Balkans" at a sentence start: the name is "Balkans" ("The Hague" keeps its article).
         if len >= 2
             && self.norm(i) == "the"
@@ -1115,6 +1133,11 @@ impl<'a> Doc<'a> {
                 return None;
             }
             if !best_major && !big_city && self.lower_words.contains(w) {
+                return None;
+            }
+            // "Hassan al-Turabi", "Omar al-Bashir": a word before an Arabic article and a name is
+            // a given name (a place so named would be a longer gazetteer name: "Ras al-Ain").
+            if !best_major && e < self.toks.len() && self.link[e - 1] && self.arabic_article_start(e) {
                 return None;
             }
             // "Mike de Kock", "bin Rashid": a name particle before the word makes it a surname.
