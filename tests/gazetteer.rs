@@ -201,7 +201,7 @@ fn the_nations_of_the_united_kingdom_are_regions() {
 }
 
 #[test]
-fn the_shipped_gazetteer_reads_regions_in_context() {
+fn the_shipped_gazetteer_reads_names_in_context() {
     use sitrep::geoparse::Geoparser;
     let gp = Geoparser::new(std::sync::Arc::new(Gazetteer::load_default().expect("the shipped gazetteer loads")));
     let names_ids = |text: &str| -> Vec<(String, String)> {
@@ -218,4 +218,12 @@ fn the_shipped_gazetteer_reads_regions_in_context() {
     let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["Balkans", "Balkans", "The Hague"], "{got:?}");
     assert!(got[..2].iter().all(|(_, id)| id == "sitrep:balkans"), "{got:?}");
+    // Former names of countries and former states; a Canadian province's abbreviation, but not
+    // the era after a year.
+    let got = names_ids("The 1976 outbreak in Zaire recalled the Soviet Union; Persia and Ceylon traded.");
+    let ids: Vec<&str> = got.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(ids, ["ne-country:COD", "sitrep:soviet-union", "ne-country:IRN", "ne-country:LKA"], "{got:?}");
+    let got = names_ids("A nurse from Vancouver, B.C., read about Plato, who died in 347 B.C.");
+    assert_eq!(got.iter().filter(|(n, _)| n == "B.C.").count(), 1, "{got:?}");
+    assert!(got.iter().any(|(n, id)| n == "B.C." && id == "ne-admin1:CA-BC"), "{got:?}");
 }

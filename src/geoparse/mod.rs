@@ -968,6 +968,10 @@ impl<'a> Doc<'a> {
             }
         }
         let allcaps = (i..e).all(|t| self.allcaps[t]);
+        // "347 B.C.": an era after a year, not British Columbia.
+        if key == "b c" && i > 0 && self.surf[i - 1].chars().all(|ch| ch.is_ascii_digit()) {
+            return None;
+        }
         // "Ras al-Ain", "Omar al-Bashir": the tail of a longer Arabic name is no place of its own.
         if i >= 2 && self.arabic_article_start(i - 1) && self.link[i - 2] && self.cap[i - 2] {
             return None;
