@@ -226,4 +226,16 @@ fn the_shipped_gazetteer_reads_names_in_context() {
     let got = names_ids("A nurse from Vancouver, B.C., read about Plato, who died in 347 B.C.");
     assert_eq!(got.iter().filter(|(n, _)| n == "B.C.").count(), 1, "{got:?}");
     assert!(got.iter().any(|(n, id)| n == "B.C." && id == "ne-admin1:CA-BC"), "{got:?}");
+    // A first name that closes a place name is no person ("the Holy See Mikayel Minasyan");
+    // "English" before a place noun is England, and with it Salisbury is the English city, not
+    // Harare's former name; an acronym the gazetteer lists stands in capitals; a news agency is none.
+    let got = names_ids("The envoy to the Holy See Mikayel Minasyan met SANA reporters.");
+    assert_eq!(got, [("Holy See".to_string(), "ne-country:VAT".to_string())], "{got:?}");
+    let got = names_ids("She lived in the English city of Salisbury. He speaks English.");
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["English", "Salisbury"], "{got:?}");
+    assert_eq!(got[0].1, "sitrep:england");
+    assert_eq!(gaz().by_id(&got[1].1).and_then(|p| p.country.as_deref()), Some("GB"), "{got:?}");
+    let got = names_ids("Mainstreaming FATA was promised.");
+    assert_eq!(got, [("FATA".to_string(), "ne-admin1:PK-TA".to_string())], "{got:?}");
 }

@@ -959,6 +959,8 @@ pub const REGION_DEMONYMS: &[(&str, &str)] = &[
     ("icelandic", "ne-country:ISL"),
     ("kyrgyz", "ne-country:KGZ"),
     ("scottish", "sitrep:scotland"),
+    // only before a place noun ("the English city of Salisbury"); alone it is mostly the language
+    ("english", "sitrep:england"),
     ("welsh", "sitrep:wales"),
     ("northern irish", "sitrep:northern-ireland"),
 ];
@@ -1006,7 +1008,8 @@ pub const FEATURE_HEADS: &[&str] = &[
 /// Names of organisations and agencies that the gazetteer also has as (small) places; never places.
 pub const NOT_PLACE_NAMES: &[&str] = &[
     "red cross", "red crescent", "xinhua", "kyodo", "interfax", "bernama", "yonhap", "itar tass",
-    "al jazeera", "al arabiya", "doctors without borders", "medecins sans frontieres",
+    "al jazeera", "al arabiya", "doctors without borders", "medecins sans frontieres", "sana", "irna",
+    "agence france presse",
 ];
 
 /// Kinship nouns: a capitalised word right after one (in lower case) is a person's name

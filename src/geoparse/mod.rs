@@ -557,6 +557,20 @@ impl<'a> Doc<'a> {
         false
     }
 
+    /// Whether token `i` closes a multi-word gazetteer name begun by the capitalised words before it.
+    fn ends_place_name(&self, i: usize) -> bool {
+        let mut key = String::from(self.norm(i));
+        let mut j = i;
+        while j > 0 && i - j < 3 && self.link[j - 1] && self.cap[j - 1] {
+            j -= 1;
+            key = format!("{} {key}", self.norm(j));
+            if self.gp.gaz.has_key(&key) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Marks person names: a title or a first name followed by capitalised words.
     fn find_people(&mut self) {
         let n = self.toks.len();
@@ -590,9 +604,12 @@ impl<'a> Doc<'a> {
                         w,
                         "president" | "minister" | "senator" | "governor" | "mayor" | "prime"
                     ));
-            // "West Wales" is no person named West.
-            let is_first =
-                self.cap[i] && !self.allcaps[i] && gp.first_names.contains(w) && !is_compass_word(w);
+            // "West Wales" is no person named West; "Holy See Mikayel Minasyan" no person named See.
+            let is_first = self.cap[i]
+                && !self.allcaps[i]
+                && gp.first_names.contains(w)
+                && !is_compass_word(w)
+                && !self.ends_place_name(i);
 
             if (is_title || is_first)
                 && i + 1 < n
@@ -1036,7 +1053,16 @@ impl<'a> Doc<'a> {
                 .strip_suffix('s')
                 .is_some_and(|k| gp.demonym(k).is_some())
                 && !gaz.has_key(key);
-            let dem = if gp.not_demonyms.contains(key) || plural {
+            // "English" names the language more often than England: only "the English city of X".
+            let english_place = key == "english"
+                && self.next_word(e).is_some_and(|w| {
+                    matches!(
+                        w,
+                        "city" | "town" | "village" | "county" | "counties" | "coast" | "countryside"
+                            | "port" | "seaside" | "market" | "midlands" | "region" | "border"
+                    )
+                });
+            let dem = if (gp.not_demonyms.contains(key) && !english_place) || plural {
                 None
             } else {
                 gp.demonym(key)
@@ -1129,7 +1155,15 @@ impl<'a> Doc<'a> {
             if w.chars().count() <= 2 && !(allcaps && best_major) {
                 return None;
             }
-            if allcaps && !best_major && !big_city && !self.is_dateline(i, e) {
+            // "FATA", "USSR": an acronym that the gazetteer lists for a division, a country or a
+            // curated area stands in capitals; other capitals words are headline shouting.
+            let acronym = allcaps
+                && (3..=5).contains(&self.surf[i].chars().count())
+                && places.iter().any(|(p, _)| {
+                    let pl = gaz.place(*p);
+                    matches!(pl.kind, Kind::Country | Kind::Admin1) || is_curated(pl)
+                });
+            if allcaps && !best_major && !big_city && !acronym && !self.is_dateline(i, e) {
                 return None;
             }
             // Common words capitalised at the start of a sentence.
@@ -1526,9 +1560,17 @@ impl<'a> Doc<'a> {
                         .and_then(|pi| self.container_cue(&cands[pi], c));
                     let mut best: Option<(f64, PlaceIdx)> = None;
                     let mut second = f64::NEG_INFINITY;
+                    // Towns that bear the name as their own: a city known by it only as a former or
+                    // foreign name ("Salisbury" for Harare) needs more support.
+                    let own_name_town = ps
+                        .iter()
+                        .any(|&(q, a)| !a && gaz.place(q).kind == Kind::Settlement);
                     for &(p, alt) in ps {
                         let pl = gaz.place(p);
                         let mut s = self.prior(p, alt, date);
+                        if alt && own_name_town && pl.kind == Kind::Settlement {
+                            s -= 2.0;
+                        }
                         if let Some(cc) = &pl.country {
                             if pl.kind != Kind::Country {
                                 if let Some(w) = ctx_country.get(cc) {
