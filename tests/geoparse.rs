@@ -720,6 +720,13 @@ fn lower_case_arabic_articles_open_names_and_people_keep_theirs() {
 }
 
 #[test]
+fn universities_named_after_places_are_no_places() {
+    let gp = parser();
+    let ms = gp.parse("She studied at Georgia Tech and lives in Goris.", None);
+    assert_eq!(mention_names(&ms), ["Goris"], "{:?}", mention_names(&ms));
+}
+
+#[test]
 fn demonyms_and_compound_borders() {
     let gp = parser();
     let text = "Shots were fired on the Armenian-Azerbaijani border in Syunik Province.";

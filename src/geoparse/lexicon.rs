@@ -1043,5 +1043,5 @@ pub const ORG_HEADS: &[&str] = &[
     "cathedral", "church", "basilica", "mosque", "temple", "synagogue", "capitol", "armory",
     "armoury", "complex", "cup", "prix", "marathon", "museum", "theatre", "theater", "hotel",
     "restaurant", "stadium", "arena", "mall", "elementary", "library", "zoo", "plantation",
-    "apartments", "plaza", "tower", "towers",
+    "apartments", "plaza", "tower", "towers", "tech",
 ];

@@ -1009,6 +1009,10 @@ impl<'a> Doc<'a> {
         if self.org_name_follows(e) {
             return None;
         }
+        // "University of Texas" as one gazetteer name (a campus) is the university too.
+        if len >= 2 && gp.org_heads.contains(self.norm(i)) && (i + 1..e).any(|t| self.norm(t) == "of") {
+            return None;
+        }
         // "Tijuana River", "Northumberland Avenue": the name of a feature the gazetteer lacks.
         if e < self.toks.len()
             && self.link[e - 1]
