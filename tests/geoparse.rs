@@ -720,6 +720,15 @@ fn lower_case_arabic_articles_open_names_and_people_keep_theirs() {
 }
 
 #[test]
+fn languages_and_handles_are_no_places() {
+    let gp = parser();
+    let text = "She speaks in Azerbaijani after dinner; Azerbaijani villages burned. Follow @Goris for news.";
+    let ms = gp.parse(text, None);
+    assert_eq!(mention_names(&ms), ["Azerbaijani"], "{:?}", mention_names(&ms));
+    assert!(ms[0].start > text.find("villages").unwrap() - 13, "{:?}", ms[0]);
+}
+
+#[test]
 fn universities_named_after_places_are_no_places() {
     let gp = parser();
     let ms = gp.parse("She studied at Georgia Tech and lives in Goris.", None);

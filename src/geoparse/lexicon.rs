@@ -625,7 +625,8 @@ pub const STOP: &[&str] = &[
     "telegraph", "inquirer", "enquirer", "dispatch", "register", "bulletin", "journal", "globe",
     "mirror", "guardian", "advocate",
     // common words that some hamlet is named after ("Lack of transparency", "None of the injured")
-    "chamber", "commonwealth", "lack", "list", "none", "plain", "winner", "indie", "metro",
+    "chamber", "commonwealth", "lack", "list", "none", "plain", "winner", "indie", "metro", "stock",
+    "strong", "rain", "band", "transit", "jewish", "barthelemy",
 ];
 
 /// Words that, written before a capitalised name, make it a person ("President Putin", "Mr Chad").

@@ -989,6 +989,19 @@ impl<'a> Doc<'a> {
         if key == "b c" && i > 0 && self.surf[i - 1].chars().all(|ch| ch.is_ascii_digit()) {
             return None;
         }
+        // "@Gillette" is an account; "I’ll" a contraction, not Illinois.
+        if i > 0 && self.text[..self.toks[i].byte_start].ends_with('@') {
+            return None;
+        }
+        if len == 1
+            && self.surf[i].contains(['\'', '’'])
+            && self.surf[i]
+                .rsplit(['\'', '’'])
+                .next()
+                .is_some_and(|t| matches!(t.to_lowercase().as_str(), "ll" | "re" | "ve" | "d" | "m"))
+        {
+            return None;
+        }
         // "Ras al-Ain", "Omar al-Bashir": the tail of a longer Arabic name is no place of its own.
         if i >= 2 && self.arabic_article_start(i - 1) && self.link[i - 2] && self.cap[i - 2] {
             return None;
@@ -1072,6 +1085,12 @@ impl<'a> Doc<'a> {
                 gp.demonym(key)
             };
             if plural {
+                return None;
+            }
+            // "speaks in Spanish", "printed in Chinese, ...", "studying Portuguese.": the language.
+            let language = dem.is_some() && len == 1 && !gaz.has_key(key) && self.names_language(i, e);
+            let dem = dem.filter(|_| !language);
+            if language {
                 return None;
             }
             if let Some(c) = dem {
@@ -1315,6 +1334,31 @@ impl<'a> Doc<'a> {
                 && e + 1 < n
                 && self.link[e]
                 && heads.contains(self.norm(e + 1)))
+    }
+
+    /// Whether the demonym at i..e names a language: after "in", "speak(s)", "spoke", "studying",
+    /// "learning", "into", with no noun after it (punctuation, the end, or a function word).
+    fn names_language(&self, i: usize, e: usize) -> bool {
+        let before = i > 0
+            && self.link[i - 1]
+            && matches!(
+                self.norm(i - 1),
+                "in" | "speak" | "speaks" | "spoke" | "speaking" | "studying" | "learning" | "learn"
+                    | "into" | "fluent"
+            );
+        if !before {
+            return false;
+        }
+        if e >= self.toks.len() || !self.link[e - 1] {
+            return true;
+        }
+        let gap = &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start];
+        !gap.trim().is_empty()
+            || matches!(
+                self.norm(e),
+                "after" | "and" | "or" | "but" | "to" | "with" | "as" | "while" | "because" | "when"
+                    | "before" | "so" | "than" | "for" | "at" | "on" | "by" | "is" | "was"
+            )
     }
 
     /// Whether the capitalised words right after token `e - 1` end in an organisation head word.
