@@ -1201,6 +1201,19 @@ impl<'a> Doc<'a> {
             if !best_major && e < self.toks.len() && self.link[e - 1] && self.arabic_article_start(e) {
                 return None;
             }
+            // "Louisiana Purchase": a small place's name right after a country or state name is the
+            // second word of another name.
+            if !best_major
+                && !big_city
+                && i > 0
+                && self.link[i - 1]
+                && self.cap[i - 1]
+                && !self.allcaps[i - 1]
+                && &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] == " "
+                && self.is_major_name(i - 1)
+            {
+                return None;
+            }
             // "Mike de Kock", "bin Rashid": a name particle before the word makes it a surname.
             if i >= 2
                 && !best_major
