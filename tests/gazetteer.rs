@@ -236,6 +236,11 @@ fn the_shipped_gazetteer_reads_names_in_context() {
     assert_eq!(names, ["English", "Salisbury"], "{got:?}");
     assert_eq!(got[0].1, "sitrep:england");
     assert_eq!(gaz().by_id(&got[1].1).and_then(|p| p.country.as_deref()), Some("GB"), "{got:?}");
+    // "Asia-Pacific" is Asia and the Pacific, as "India-Pakistan" is two countries; a compound
+    // that names a country stays one.
+    let got = names_ids("Growth in Asia-Pacific and trade with Guinea-Bissau and Bosnia-Herzegovina.");
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Asia", "Pacific", "Guinea-Bissau", "Bosnia-Herzegovina"], "{got:?}");
     let got = names_ids("Mainstreaming FATA was promised.");
     assert_eq!(got, [("FATA".to_string(), "ne-admin1:PK-TA".to_string())], "{got:?}");
 }

@@ -1006,6 +1006,21 @@ impl<'a> Doc<'a> {
         if i >= 2 && self.arabic_article_start(i - 1) && self.link[i - 2] && self.cap[i - 2] {
             return None;
         }
+        // "Asia-Pacific": two major names joined by a hyphen are two mentions, as "India-Pakistan"
+        // is, unless the compound names a country or division of its own ("Bosnia-Herzegovina",
+        // "Emilia-Romagna").
+        if len == 2
+            && &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start] == "-"
+            && gaz
+                .matches(key)
+                .all(|(p, _)| !matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1 | Kind::Admin2))
+            && (i..e).all(|t| {
+                gaz.matches(self.norm(t))
+                    .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent | Kind::Sea))
+            })
+        {
+            return None;
+        }
         // "The Balkans" at a sentence start: the name is "Balkans" ("The Hague" keeps its article).
         if len >= 2
             && self.norm(i) == "the"
@@ -1166,7 +1181,11 @@ impl<'a> Doc<'a> {
             if self.surnames.contains(w) && !country_level {
                 return None;
             }
-            if (hyphen_before || hyphen_after) && !best_major && !big_city {
+            // (an ocean or continent by another name stays: "Asia-Pacific" is Asia and the Pacific)
+            let wide = places.iter().any(|(p, _)| {
+                matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent | Kind::Sea)
+            });
+            if (hyphen_before || hyphen_after) && !best_major && !big_city && !wide {
                 return None;
             }
             // "Campbell Davis", "Nash Riad", "Viktoria Skripal", "Riverdale Luke Oil": a small place
@@ -1257,7 +1276,11 @@ impl<'a> Doc<'a> {
                 }
             }
             // A capitalised word preceded by a title or a first name is a person ("George Washington").
-            if i > 0 && self.link[i - 1] && self.cap[i - 1] {
+            if i > 0
+                && self.link[i - 1]
+                && self.cap[i - 1]
+                && &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] != "-"
+            {
                 let pw = self.norm(i - 1);
                 if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major))
                     && !self.person_tok[i - 1]
