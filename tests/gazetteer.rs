@@ -4,11 +4,16 @@ use geo::Validation;
 use geo_types::Geometry;
 use sitrep::gazetteer::{Gazetteer, Kind};
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+/// The shipped gazetteer, loaded once for every test (shared with the geoparser test).
+fn shared_gaz() -> &'static Arc<Gazetteer> {
+    static G: OnceLock<Arc<Gazetteer>> = OnceLock::new();
+    G.get_or_init(|| Arc::new(Gazetteer::load_default().expect("the shipped gazetteer loads")))
+}
 
 fn gaz() -> &'static Gazetteer {
-    static G: OnceLock<Gazetteer> = OnceLock::new();
-    G.get_or_init(|| Gazetteer::load_default().expect("the shipped gazetteer loads"))
+    shared_gaz()
 }
 
 fn first_id(name: &str) -> String {
@@ -203,7 +208,7 @@ fn the_nations_of_the_united_kingdom_are_regions() {
 #[test]
 fn the_shipped_gazetteer_reads_names_in_context() {
     use sitrep::geoparse::Geoparser;
-    let gp = Geoparser::new(std::sync::Arc::new(Gazetteer::load_default().expect("the shipped gazetteer loads")));
+    let gp = Geoparser::new(Arc::clone(shared_gaz()));
     let names_ids = |text: &str| -> Vec<(String, String)> {
         gp.parse(text, None).into_iter().map(|m| (m.name, m.place_id)).collect()
     };

@@ -202,6 +202,14 @@ fn is_compass_word(w: &str) -> bool {
     )
 }
 
+/// Whether `p` lies in country `cc` (and in its division `admin1`, when given); a country lies in
+/// nothing.
+fn lies_in(p: &Place, cc: &str, admin1: Option<&str>) -> bool {
+    p.kind != Kind::Country
+        && p.country.as_deref() == Some(cc)
+        && admin1.is_none_or(|a| p.admin1.as_deref() == Some(a))
+}
+
 fn is_curated(p: &Place) -> bool {
     p.id.starts_with("sitrep:")
 }
@@ -557,6 +565,11 @@ impl<'a> Doc<'a> {
         false
     }
 
+    /// The text between token `t` and the next one (spaces, punctuation, a hyphen).
+    fn gap(&self, t: usize) -> &'a str {
+        &self.text[self.toks[t].byte_end..self.toks[t + 1].byte_start]
+    }
+
     /// Whether token `i` closes a multi-word gazetteer name begun by the capitalised words before it.
     fn ends_place_name(&self, i: usize) -> bool {
         let mut key = String::from(self.norm(i));
@@ -787,7 +800,7 @@ impl<'a> Doc<'a> {
             || !self.cap[d]
             || self.allcaps[d]
             || self.sents.of_token[d] != c.sentence
-            || &self.text[self.toks[d].byte_end..self.toks[i].byte_start] != " "
+            || self.gap(d) != " "
         {
             return c;
         }
@@ -803,7 +816,7 @@ impl<'a> Doc<'a> {
         i + 1 < self.toks.len()
             && matches!(self.norm(i), "al" | "el" | "ad" | "ar" | "as" | "ash" | "at" | "az" | "an")
             && self.cap[i + 1]
-            && &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start] == "-"
+            && self.gap(i) == "-"
     }
 
     /// An Arabic article that opens a name: not inside a longer one ("Ras al-Ain", "Omar al-Bashir").
@@ -817,7 +830,7 @@ impl<'a> Doc<'a> {
         if c.tok_start + 1 != e || e >= self.toks.len() || self.norm(c.tok_start) != "washington" {
             return c;
         }
-        let gap = &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start];
+        let gap = self.gap(e - 1);
         let rest = &self.text[self.toks[e].byte_start..];
         let suffix = ["D.C.", "DC"].into_iter().find(|s| {
             rest.starts_with(s) && !rest[s.len()..].starts_with(|ch: char| ch.is_alphanumeric())
@@ -1010,7 +1023,7 @@ impl<'a> Doc<'a> {
         // is, unless the compound names a country or division of its own ("Bosnia-Herzegovina",
         // "Emilia-Romagna").
         if len == 2
-            && &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start] == "-"
+            && self.gap(i) == "-"
             && gaz
                 .matches(key)
                 .all(|(p, _)| !matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1 | Kind::Admin2))
@@ -1054,11 +1067,11 @@ impl<'a> Doc<'a> {
         let hyphen_before = i > 0
             && self.cap[i - 1]
             && self.link[i - 1]
-            && self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] == *"-";
+            && self.gap(i - 1) == "-";
         let hyphen_after = e < self.toks.len()
             && self.link[e - 1]
             && self.cap[e]
-            && self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start] == *"-";
+            && self.gap(e - 1) == "-";
         // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
         // (a country stays one: "Hong Kong flu" still says where, but not inside a compound:
         // "Crimean-Congo haemorrhagic fever"). A virus species named after a place never is
@@ -1103,9 +1116,7 @@ impl<'a> Doc<'a> {
                 return None;
             }
             // "speaks in Spanish", "printed in Chinese, ...", "studying Portuguese.": the language.
-            let language = dem.is_some() && len == 1 && !gaz.has_key(key) && self.names_language(i, e);
-            let dem = dem.filter(|_| !language);
-            if language {
+            if dem.is_some() && len == 1 && !gaz.has_key(key) && self.names_language(i, e) {
                 return None;
             }
             if let Some(c) = dem {
@@ -1228,7 +1239,7 @@ impl<'a> Doc<'a> {
                 && self.link[i - 1]
                 && self.cap[i - 1]
                 && !self.allcaps[i - 1]
-                && &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] == " "
+                && self.gap(i - 1) == " "
                 && self.is_major_name(i - 1)
             {
                 return None;
@@ -1245,12 +1256,12 @@ impl<'a> Doc<'a> {
             }
             // "Johnson & Johnson": a company.
             let gap_before = if i > 0 {
-                &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start]
+                self.gap(i - 1)
             } else {
                 ""
             };
             let gap_after = if e < self.toks.len() {
-                &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start]
+                self.gap(e - 1)
             } else {
                 ""
             };
@@ -1279,7 +1290,7 @@ impl<'a> Doc<'a> {
             if i > 0
                 && self.link[i - 1]
                 && self.cap[i - 1]
-                && &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start] != "-"
+                && self.gap(i - 1) != "-"
             {
                 let pw = self.norm(i - 1);
                 if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major))
@@ -1345,7 +1356,7 @@ impl<'a> Doc<'a> {
         if i == 0 || self.sents.of_token[i - 1] != self.sents.of_token[i] || !self.cap[i - 1] {
             return false;
         }
-        let gap = &self.text[self.toks[i - 1].byte_end..self.toks[i].byte_start];
+        let gap = self.gap(i - 1);
         gap.trim() == "," && self.text[self.toks[i].byte_end..].starts_with('.')
     }
 
@@ -1388,7 +1399,7 @@ impl<'a> Doc<'a> {
         if e >= self.toks.len() || !self.link[e - 1] {
             return true;
         }
-        let gap = &self.text[self.toks[e - 1].byte_end..self.toks[e].byte_start];
+        let gap = self.gap(e - 1);
         !gap.trim().is_empty()
             || matches!(
                 self.norm(e),
@@ -1428,16 +1439,17 @@ impl<'a> Doc<'a> {
                 && gp.demonym(w).is_none()
                 && !self.is_major_name(t)
         };
-        let space_gap = |a: usize, b: usize| -> bool {
-            let g = &self.text[self.toks[a].byte_end..self.toks[b].byte_start];
+        // token t and t + 1 separated by spaces only
+        let space_gap = |t: usize| -> bool {
+            let g = self.gap(t);
             !g.is_empty() && g.chars().all(|c| c == ' ')
         };
         let before = i > 0
             && self.link[i - 1]
             && !(self.initial[i - 1] && self.lower_words.contains(self.norm(i - 1)))
-            && space_gap(i - 1, i)
+            && space_gap(i - 1)
             && plain_name_word(i - 1);
-        let after = e < self.toks.len() && self.link[e - 1] && space_gap(e - 1, e) && plain_name_word(e);
+        let after = e < self.toks.len() && self.link[e - 1] && space_gap(e - 1) && plain_name_word(e);
         before || after
     }
 
@@ -1456,7 +1468,7 @@ impl<'a> Doc<'a> {
         if i + 2 >= n || !self.link[i] || !self.link[i + 1] {
             return None;
         }
-        let gap = &self.text[self.toks[i].byte_end..self.toks[i + 1].byte_start];
+        let gap = self.gap(i);
         if !gap
             .trim()
             .chars()
@@ -1812,7 +1824,6 @@ impl<'a> Doc<'a> {
         pop >= min_pop
     }
 
-    /// "X, Y" / "X in Y": the places among X's namesakes that lie in Y (a division or country).
     /// "Athens, Georgia", "Macon, Georgia": the readings of a country or division name that contain
     /// a reading of the place named right before it ("X, Y"); None when that tells nothing.
     fn container_cue(&self, prev: &Cand, c: &Cand) -> Option<HashSet<PlaceIdx>> {
@@ -1831,20 +1842,21 @@ impl<'a> Doc<'a> {
             .map(|y| y.0)
             .filter(|&y| {
                 let yp = gaz.place(y);
-                matches!(yp.kind, Kind::Country | Kind::Admin1)
-                    && xs.iter().any(|&(x, _)| {
-                        let xp = gaz.place(x);
-                        x != y
-                            && xp.kind != Kind::Country
-                            && xp.country.is_some()
-                            && xp.country == yp.country
-                            && (yp.kind == Kind::Country || (yp.admin1.is_some() && xp.admin1 == yp.admin1))
-                    })
+                let (Some(cc), admin1) = (yp.country.as_deref(), yp.admin1.as_deref()) else {
+                    return false;
+                };
+                let within = match yp.kind {
+                    Kind::Country => None,
+                    Kind::Admin1 if admin1.is_some() => admin1,
+                    _ => return false,
+                };
+                xs.iter().any(|&(x, _)| x != y && lies_in(gaz.place(x), cc, within))
             })
             .collect();
         (!set.is_empty() && set.len() < ys.len()).then_some(set)
     }
 
+    /// "X, Y" / "X in Y": the places among X's namesakes that lie in Y (a division or country).
     fn hierarchy_cue(&self, c: &Cand) -> Option<HashSet<PlaceIdx>> {
         let gaz = &*self.gp.gaz;
         let n = self.toks.len();
@@ -1908,14 +1920,9 @@ impl<'a> Doc<'a> {
             .map(|x| x.0)
             .filter(|p| {
                 let pl = gaz.place(*p);
-                containers.iter().any(|(cc, a1)| {
-                    pl.country.as_deref() == Some(cc.as_str())
-                        && pl.kind != Kind::Country
-                        && match a1 {
-                            None => true,
-                            Some(a) => pl.admin1.as_deref() == Some(a.as_str()),
-                        }
-                })
+                containers
+                    .iter()
+                    .any(|(cc, a1)| lies_in(pl, cc, a1.as_deref()))
             })
             .collect();
         (!set.is_empty()).then_some(set)
@@ -2059,7 +2066,7 @@ impl<'a> Doc<'a> {
             }
             // "the border districts": an adjective, not the border itself.
             if i + 1 < n && self.sents.of_token[i + 1] == self.sents.of_token[i] {
-                let gap = &self.text[tk.byte_end..self.toks[i + 1].byte_start];
+                let gap = self.gap(i);
                 if gap.trim().is_empty()
                     && !matches!(
                         self.norm(i + 1),
@@ -2216,7 +2223,7 @@ impl<'a> Doc<'a> {
             }
             // "3.5" tokenises as "3", "5"
             let decimal = (k >= 3
-                && self.text[self.toks[k - 3].byte_end..self.toks[k - 2].byte_start] == *".")
+                && self.gap(k - 3) == ".")
                 .then(|| {
                     text::distance_km(
                         &format!("{}.{}", self.norm(k - 3), self.norm(k - 2)),
