@@ -1,14 +1,18 @@
 //! Ingest: turn submitted articles into stored mentions (geoparse, then one store transaction).
 //!
-//! Contract: [`validate`] rejects an article the store should not take (empty text, bad date) with
-//! a message naming the field; [`ingest`] geoparses a valid article with its date and stores it
-//! idempotently; [`read_path`] reads `.txt`/`.md` (title = first line), `.json` (one article or an
-//! array) and `.jsonl` files into articles, reporting malformed records instead of stopping.
-//! Not for: updating the spatial index (the server does that from the returned mentions).
+//! Contract: [`validate`] rejects an article the store should not take (empty text, bad date,
+//! text over [`MAX_TEXT_BYTES`]) with a message naming the field; [`ingest_batch`] geoparses a
+//! batch of valid articles with their dates and stores them in one transaction (all or nothing,
+//! idempotent per text), checking `cancel` between articles and before committing, so work for a
+//! client that went away or ran out of time stops and writes nothing; [`read_path`] reads
+//! `.txt`/`.md` (title = first line), `.json` (one article or an array) and `.jsonl` files into
+//! articles, reporting malformed records instead of stopping.
+//! Not for: updating the spatial index (the caller does that from the returned mentions).
 
 use crate::geoparse::{Geoparser, Mention};
-use crate::store::{NewArticle, Store, StoreError};
+use crate::store::{NewArticle, Store, StoreError, StoredMention};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Largest article text accepted, in bytes.
 pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
@@ -17,7 +21,23 @@ pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
 pub struct Ingested {
     pub id: i64,
     pub created: bool,
+    /// Every mention the geoparser found (demonyms included).
     pub mentions: Vec<Mention>,
+    /// The stored place mentions with their ids (empty when the text was already stored).
+    pub stored: Vec<StoredMention>,
+}
+
+/// Why a batch was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Article `index` (0-based) is invalid; nothing was written.
+    #[error("article {}: {message}", index + 1)]
+    Invalid { index: usize, message: String },
+    /// The work was cancelled (client gone, deadline passed); nothing was written.
+    #[error("ingest cancelled before anything was written")]
+    Cancelled,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Checks an article before anything is written; the error names the field and what to do.
@@ -36,15 +56,48 @@ pub fn validate(a: &NewArticle) -> Result<(), String> {
     Ok(())
 }
 
-/// Geoparses and stores one article (validated first). Storing is one transaction.
-pub fn ingest(geoparser: &Geoparser, store: &Store, a: &NewArticle) -> Result<Result<Ingested, String>, StoreError> {
-    if let Err(e) = validate(a) {
-        return Ok(Err(e));
+/// The date the geoparser reads an article at (its published day).
+fn date_of(a: &NewArticle) -> Option<&str> {
+    a.published.as_deref().map(|d| &d[..10.min(d.len())])
+}
+
+/// Validates, geoparses and stores a batch in one transaction (see the module contract).
+pub fn ingest_batch(
+    geoparser: &Geoparser,
+    store: &Store,
+    articles: &[NewArticle],
+    cancel: &AtomicBool,
+) -> Result<Vec<Ingested>, IngestError> {
+    for (index, a) in articles.iter().enumerate() {
+        validate(a).map_err(|message| IngestError::Invalid { index, message })?;
     }
-    let date = a.published.as_deref().map(|d| &d[..10.min(d.len())]);
-    let mentions = geoparser.parse(&a.text, date);
-    let (id, created) = store.insert_article(a, &mentions)?;
-    Ok(Ok(Ingested { id, created, mentions }))
+    let mut parsed = Vec::with_capacity(articles.len());
+    for a in articles {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(IngestError::Cancelled);
+        }
+        parsed.push(geoparser.parse(&a.text, date_of(a)));
+    }
+    if cancel.load(Ordering::Relaxed) {
+        return Err(IngestError::Cancelled);
+    }
+    let batch: Vec<(&NewArticle, &[Mention])> = articles.iter().zip(&parsed).map(|(a, m)| (a, m.as_slice())).collect();
+    let inserted = store.insert_articles(&batch)?;
+    Ok(inserted
+        .into_iter()
+        .zip(parsed)
+        .map(|(i, mentions)| Ingested { id: i.id, created: i.created, mentions, stored: i.mentions })
+        .collect())
+}
+
+/// Geoparses and stores one article (validated first): [`ingest_batch`] of one.
+pub fn ingest(geoparser: &Geoparser, store: &Store, a: &NewArticle) -> Result<Result<Ingested, String>, StoreError> {
+    match ingest_batch(geoparser, store, std::slice::from_ref(a), &AtomicBool::new(false)) {
+        Ok(mut v) => Ok(Ok(v.remove(0))),
+        Err(IngestError::Invalid { message, .. }) => Ok(Err(message)),
+        Err(IngestError::Cancelled) => Ok(Err("cancelled".into())),
+        Err(IngestError::Store(e)) => Err(e),
+    }
 }
 
 /// One record read from an input file, or why it could not be read.

@@ -11,5 +11,6 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod mem;
+pub mod schema;
 pub mod store;
 pub mod tiles;

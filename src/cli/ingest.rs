@@ -33,8 +33,24 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} articles {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let (mut stored, mut duplicates, mut mentions) = (0usize, 0usize, 0usize);
     let mut skipped: Vec<String> = Vec::new();
+    // Valid articles are stored in transactions of CHUNK: far fewer commits than one per article.
+    const CHUNK: usize = 256;
+    let mut pending: Vec<crate::store::NewArticle> = Vec::with_capacity(CHUNK);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let mut flush = |pending: &mut Vec<crate::store::NewArticle>| -> anyhow::Result<()> {
+        for done in crate::ingest::ingest_batch(&geoparser, &store, pending, &never)? {
+            if done.created {
+                stored += 1;
+                mentions += done.stored.len();
+            } else {
+                duplicates += 1;
+            }
+        }
+        bar.inc(pending.len() as u64);
+        pending.clear();
+        Ok(())
+    };
     for rec in records {
-        bar.inc(1);
         let article = match rec {
             Ok(a) => a,
             Err(e) => {
@@ -42,15 +58,16 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                 continue;
             }
         };
-        match crate::ingest::ingest(&geoparser, &store, &article)? {
-            Ok(done) if done.created => {
-                stored += 1;
-                mentions += done.mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place).count();
-            }
-            Ok(_) => duplicates += 1,
-            Err(e) => skipped.push(format!("{}: {e}", article.title.as_deref().unwrap_or("untitled article"))),
+        if let Err(e) = crate::ingest::validate(&article) {
+            skipped.push(format!("{}: {e}", article.title.as_deref().unwrap_or("untitled article")));
+            continue;
+        }
+        pending.push(article);
+        if pending.len() == CHUNK {
+            flush(&mut pending)?;
         }
     }
+    flush(&mut pending)?;
     bar.finish_and_clear();
     println!("articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}", skipped.len());
     for s in &skipped {

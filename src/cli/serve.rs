@@ -33,6 +33,31 @@ pub struct ServeArgs {
     /// Benchmarks: incident tile cache size in MiB; 0 disables it (cold rendering on every request).
     #[arg(long, value_name = "MIB", default_value_t = 256, hide_short_help = true)]
     pub tile_cache_mb: usize,
+    /// Largest number of articles in one POST /api/articles batch (larger batches get a 413).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_batch: usize,
+    /// Geoparse and ingest requests run at most this many at once (default: the number of cores);
+    /// others wait up to --queue-wait seconds, then get a 503 with Retry-After.
+    #[arg(long, value_name = "N")]
+    pub cpu_slots: Option<usize>,
+    /// Seconds a geoparse or ingest request waits for a free slot.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub queue_wait: f64,
+    /// Seconds one geoparse or ingest may run; past it the work is stopped, nothing is written
+    /// and the client gets a 503 with Retry-After.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub work_deadline: f64,
+    /// Seconds a connection may take to send its request headers before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds any other request may take (body included) before a 408.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub request_timeout: f64,
+}
+
+/// Seconds from a flag as a duration; a negative or non-finite value is the flag's mistake.
+fn seconds(flag: &str, v: f64) -> anyhow::Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(v).map_err(|_| anyhow::anyhow!("--{flag} {v}: expected a number of seconds ≥ 0"))
 }
 
 fn default_static_dir() -> PathBuf {
@@ -55,6 +80,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         static_dir: args.static_dir.unwrap_or_else(default_static_dir),
         load_geojson: args.load_geojson,
         tile_cache_mb: args.tile_cache_mb,
+        limits: crate::http::Limits {
+            max_batch: args.max_batch.max(1),
+            cpu_slots: args.cpu_slots.unwrap_or_else(|| crate::http::Limits::default().cpu_slots).max(1),
+            queue_wait: seconds("queue-wait", args.queue_wait)?,
+            work_deadline: seconds("work-deadline", args.work_deadline)?,
+            header_timeout: seconds("header-timeout", args.header_timeout)?,
+            request_timeout: seconds("request-timeout", args.request_timeout)?,
+        },
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG").unwrap_or_else(|_| "warn".into()))

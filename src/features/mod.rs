@@ -7,11 +7,15 @@
 //! incident (geometry, layer by geometry type, popup properties, time).
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 
-use crate::index::{Incident, IndexSnapshot, Layer};
-use crate::store::StoredMention;
+use crate::geoparse::Mention;
+use crate::index::{Incident, IndexSnapshot, Layer, Place, SpatialIndex};
+use crate::schema::{ArticleMeta, MentionProps, Props};
+use crate::store::{StoredMention, StoredPlace};
+use std::sync::Arc;
 use geo_types::Geometry;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use geo::MapCoords;
 use serde_json::{json, Map, Value};
 
 pub const COLLECTION: &str = "incidents";
@@ -56,54 +60,70 @@ pub fn date_to_unix(s: &str) -> Option<i64> {
 
 /// Which tile layer a geometry belongs to.
 pub fn layer_of(g: &Geometry<f64>) -> Layer {
-    match g {
-        Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => Layer::Areas,
-        Geometry::LineString(_) | Geometry::MultiLineString(_) | Geometry::Line(_) => Layer::Lines,
-        _ => Layer::Incidents,
+    Layer::of(g)
+}
+
+/// The map incident of a stored mention over its shared place and article.
+pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>) -> Incident {
+    let time = article.published.as_deref().and_then(date_to_unix);
+    Incident {
+        id: m.id as u64,
+        place,
+        precision: m.precision,
+        time,
+        props: Props::Mention(MentionProps {
+            article: article.clone(),
+            surface: m.surface.as_str().into(),
+            geo_precision: m.geo_precision,
+            confidence: m.confidence as f32,
+            quote: m.quote.as_str().into(),
+            quote_start: m.quote_start.clamp(0, i64::from(u32::MAX)) as u32,
+            quote_end: m.quote_end.clamp(0, i64::from(u32::MAX)) as u32,
+            relation: m.relation.clone().map(Box::new),
+        }),
     }
 }
 
-/// The map incident of a stored mention, with the popup properties of the tile and API schema.
-pub fn incident(m: &StoredMention) -> Incident {
-    let time = m.published.as_deref().and_then(date_to_unix);
-    let quote_start = (m.start - m.sentence_start).max(0);
-    let quote_end = (m.end - m.sentence_start).max(quote_start);
-    let mut props = Map::new();
-    props.insert("mention_id".into(), json!(m.id));
-    props.insert("place_id".into(), json!(m.place_id));
-    props.insert("place_name".into(), json!(m.place_name));
-    props.insert("name".into(), json!(m.surface));
-    props.insert("kind".into(), json!(m.kind));
-    props.insert("precision".into(), json!(m.precision));
-    props.insert("geo_precision".into(), json!(m.geo_precision));
-    props.insert("confidence".into(), json!((m.confidence * 1000.0).round() / 1000.0));
-    props.insert("article_id".into(), json!(m.article_id));
-    for (k, v) in [("title", &m.title), ("url", &m.url), ("source", &m.source), ("published", &m.published)] {
-        if let Some(v) = v {
-            props.insert(k.into(), json!(v));
+/// The place of a gazetteer-resolved mention (built once per place id by the index).
+pub fn place_of(index: &SpatialIndex, m: &Mention) -> Arc<Place> {
+    index.place(&m.place_id, || Place::new(Some(&m.place_id), &m.place_name, m.kind.as_str(), m.geometry.clone(), m.point))
+}
+
+/// The place of a stored place row.
+pub fn stored_place(p: StoredPlace) -> Place {
+    Place::new(Some(&p.id), &p.name, &p.kind, Arc::new(p.geometry), p.point)
+}
+
+/// How much of each place's geometry a geoparse answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceGeometry {
+    /// None: the mentions' points only.
+    Point,
+    /// Simplified (see [`simplified`]: `Some(22)` keeps every vertex).
+    Simplified(Option<u8>),
+}
+
+/// Each distinct place of `mentions` once, by id: name, kind, representative point and geometry
+/// (`geometry` says how much). Used with [`crate::geoparse::feature_collection`], whose features
+/// carry only points, so an answer never repeats a place's geometry per mention.
+pub fn places_dictionary(mentions: &[Mention], place: impl Fn(&Mention) -> Arc<Place>, geometry: PlaceGeometry) -> Value {
+    let mut out = Map::new();
+    for m in mentions {
+        if out.contains_key(&m.place_id) {
+            continue;
         }
+        let mut entry = Map::new();
+        entry.insert("name".into(), json!(m.place_name));
+        entry.insert("kind".into(), json!(m.kind.as_str()));
+        entry.insert("lon".into(), json!(m.point.x()));
+        entry.insert("lat".into(), json!(m.point.y()));
+        if let PlaceGeometry::Simplified(z) = geometry {
+            let p = place(m);
+            entry.insert("geometry".into(), serde_json::to_value(GeometryRef(&simplified(&p, z))).unwrap_or(Value::Null));
+        }
+        out.insert(m.place_id.clone(), Value::Object(entry));
     }
-    if let Some(t) = time {
-        props.insert("time".into(), json!(t));
-    }
-    props.insert("quote".into(), json!(m.sentence));
-    props.insert("quote_start".into(), json!(quote_start));
-    props.insert("quote_end".into(), json!(quote_end));
-    props.insert("lon".into(), json!((m.point.x() * 1e5).round() / 1e5));
-    props.insert("lat".into(), json!((m.point.y() * 1e5).round() / 1e5));
-    if let Some(r) = &m.relation {
-        props.insert("relation".into(), r.clone());
-    }
-    Incident {
-        id: m.id as u64,
-        layer: layer_of(&m.geometry),
-        geometry: m.geometry.clone(),
-        point: m.point,
-        kind: m.kind.clone(),
-        precision: m.precision,
-        time,
-        props,
-    }
+    Value::Object(out)
 }
 
 /// A validated items query.
@@ -117,6 +137,9 @@ pub struct ItemsQuery {
     pub kinds: Vec<String>,
     pub precisions: Vec<u8>,
     pub q: Option<String>,
+    /// Geometries are simplified for display at this zoom (see [`simplified`]); `None`: at most
+    /// [`crate::index::DISPLAY_VERTICES`] vertices a feature.
+    pub zoom: Option<u8>,
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
@@ -180,6 +203,7 @@ impl ItemsQuery {
             kinds: vec![],
             precisions: vec![],
             q: None,
+            zoom: None,
         };
         for (k, v) in pairs {
             match k {
@@ -204,6 +228,14 @@ impl ItemsQuery {
                         .ok_or_else(|| qerr("precision", "expected codes 1..7, comma-separated"))?
                 }
                 "q" => q.q = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
+                "zoom" => {
+                    q.zoom = Some(
+                        v.parse::<u8>()
+                            .ok()
+                            .filter(|z| *z <= 22)
+                            .ok_or_else(|| qerr("zoom", format!("{v:?} is not a zoom 0..22 (22 keeps every vertex)")))?,
+                    )
+                }
                 "f" => {
                     if !matches!(v, "json" | "geojson") {
                         return Err(qerr("f", "only f=json (GeoJSON) is offered"));
@@ -217,7 +249,7 @@ impl ItemsQuery {
                 other => {
                     return Err(QueryError {
                         param: "query",
-                        message: format!("unknown parameter `{other}`; known: bbox, datetime, limit, offset, kind, precision, q"),
+                        message: format!("unknown parameter `{other}`; known: bbox, datetime, limit, offset, kind, precision, q, zoom, f"),
                     })
                 }
             }
@@ -237,17 +269,14 @@ impl ItemsQuery {
                 }
             }
         }
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| *k == i.kind) {
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == i.kind()) {
             return false;
         }
         if !self.precisions.is_empty() && !self.precisions.contains(&i.precision) {
             return false;
         }
         if let Some(q) = &self.q {
-            let hit = ["place_name", "name", "title", "quote", "source"].iter().any(|k| {
-                i.props.get(*k).and_then(Value::as_str).is_some_and(|s| s.to_lowercase().contains(q.as_str()))
-            });
-            if !hit {
+            if !crate::schema::text_matches(i, q) {
                 return false;
             }
         }
@@ -255,14 +284,95 @@ impl ItemsQuery {
     }
 }
 
-/// The GeoJSON feature of an incident.
+/// The GeoJSON feature of an incident (full geometry).
 pub fn feature(i: &Incident) -> Value {
-    serde_json::to_value(FeatureRef(i)).unwrap_or(Value::Null)
+    serde_json::to_value(FeatureRef { incident: i, zoom: Some(22) }).unwrap_or(Value::Null)
 }
 
 /// One incident as a GeoJSON Feature, serialised straight from the index (no copy of its
-/// properties or coordinates).
-pub struct FeatureRef<'a>(pub &'a Incident);
+/// properties or coordinates), its geometry simplified (see [`simplified`]).
+pub struct FeatureRef<'a> {
+    pub incident: &'a Incident,
+    pub zoom: Option<u8>,
+}
+
+/// The incident's properties as a JSON object, from the schema ([`crate::schema::visit`]).
+struct PropsRef<'a>(&'a Incident);
+
+impl Serialize for PropsRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut fields: Vec<(&str, crate::schema::Val<'_>)> = Vec::with_capacity(24);
+        crate::schema::visit(self.0, &mut |k, v| fields.push((k, v)));
+        let mut m = s.serialize_map(Some(fields.len()))?;
+        for (k, v) in fields {
+            m.serialize_entry(k, &v)?;
+        }
+        m.end()
+    }
+}
+
+/// The lon/lat geometry of `place` simplified for display: at `Some(zoom)`, Douglas–Peucker at
+/// about one pixel of a 256-pixel tile; at `None`, to at most [`crate::index::DISPLAY_VERTICES`]
+/// vertices — both from the place's precomputed ranks. Rings that collapse are left out, and a
+/// geometry whose every ring collapses is returned whole. Zoom 22 and points return the geometry
+/// as it is.
+pub fn simplified(place: &Place, zoom: Option<u8>) -> std::borrow::Cow<'_, Geometry<f64>> {
+    use geo_types::{Coord, LineString, MultiLineString, MultiPolygon, Polygon};
+    use std::borrow::Cow;
+    let ranks = place.world_ranks();
+    let g = place.lonlat_geometry();
+    let thr = match zoom {
+        _ if ranks.is_empty() => return Cow::Borrowed(place.geometry()),
+        Some(z) if z >= 22 => return Cow::Borrowed(place.geometry()),
+        Some(z) => {
+            let px = 1.0 / (256.0 * f64::from(1u32 << z));
+            (px * px) as f32
+        }
+        None => place.display_rank(),
+    };
+    if thr <= 0.0 {
+        return Cow::Borrowed(place.geometry());
+    }
+    let mut at = 0usize;
+    let mut keep = |c: &[Coord<f64>]| -> Vec<Coord<f64>> {
+        let r = &ranks[at.min(ranks.len())..(at + c.len()).min(ranks.len())];
+        at += c.len();
+        if r.len() != c.len() {
+            return c.to_vec();
+        }
+        c.iter().zip(r).filter(|(_, &r)| r > thr).map(|(p, _)| *p).collect()
+    };
+    let mut polygon = |p: &Polygon<f64>| -> Option<Polygon<f64>> {
+        let ext = keep(&p.exterior().0);
+        let holes: Vec<LineString<f64>> =
+            p.interiors().iter().map(|r| keep(&r.0)).filter(|r| r.len() >= 4).map(LineString).collect();
+        (ext.len() >= 4).then(|| Polygon::new(LineString(ext), holes))
+    };
+    let out = match g {
+        Geometry::Polygon(p) => polygon(p).map(Geometry::Polygon),
+        Geometry::MultiPolygon(mp) => {
+            let kept: Vec<Polygon<f64>> = mp.0.iter().filter_map(&mut polygon).collect();
+            (!kept.is_empty()).then(|| Geometry::MultiPolygon(MultiPolygon(kept)))
+        }
+        Geometry::LineString(l) => Some(Geometry::LineString(LineString(keep(&l.0)))),
+        Geometry::MultiLineString(ml) => {
+            Some(Geometry::MultiLineString(MultiLineString(ml.0.iter().map(|l| LineString(keep(&l.0))).collect())))
+        }
+        _ => None,
+    };
+    match out {
+        // the unwrapped geometry may leave ±180: only use it when it is the geometry itself
+        Some(s) if std::ptr::eq(g, place.geometry()) => Cow::Owned(s),
+        Some(s) => Cow::Owned(s.map_coords(|c| Coord { x: crate::index::proj::wrap_lon(c.x), y: c.y })),
+        None => Cow::Borrowed(place.geometry()),
+    }
+}
+
+/// A coordinate to six decimals (about 0.1 m): RFC 7946 §11.2 notes more is rarely meaningful,
+/// and it halves the size of a polygon's GeoJSON.
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
 
 /// A position or a ring/line of positions, serialised as GeoJSON arrays.
 struct Coords<'a>(&'a [geo_types::Coord<f64>]);
@@ -271,7 +381,7 @@ impl Serialize for Coords<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for c in self.0 {
-            seq.serialize_element(&[c.x, c.y])?;
+            seq.serialize_element(&[round6(c.x), round6(c.y)])?;
         }
         seq.end()
     }
@@ -300,7 +410,7 @@ impl Serialize for GeometryRef<'_> {
         match self.0 {
             Geometry::Point(p) => {
                 m.serialize_entry("type", "Point")?;
-                m.serialize_entry("coordinates", &[p.x(), p.y()])?;
+                m.serialize_entry("coordinates", &[round6(p.x()), round6(p.y())])?;
             }
             Geometry::LineString(l) => {
                 m.serialize_entry("type", "LineString")?;
@@ -337,12 +447,12 @@ impl Serialize for GeometryRef<'_> {
 
 impl Serialize for FeatureRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let i = self.0;
+        let i = self.incident;
         let mut m = s.serialize_map(Some(4))?;
         m.serialize_entry("type", "Feature")?;
         m.serialize_entry("id", &i.id)?;
-        m.serialize_entry("geometry", &GeometryRef(&i.geometry))?;
-        m.serialize_entry("properties", &i.props)?;
+        m.serialize_entry("geometry", &GeometryRef(&simplified(&i.place, self.zoom)))?;
+        m.serialize_entry("properties", &PropsRef(i))?;
         m.end()
     }
 }
@@ -376,7 +486,8 @@ pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &st
     let hits: Vec<&Incident> = snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
     debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
     let matched = hits.len();
-    let features: Vec<FeatureRef> = hits.into_iter().skip(q.offset).take(q.limit).map(FeatureRef).collect();
+    let features: Vec<FeatureRef> =
+        hits.into_iter().skip(q.offset).take(q.limit).map(|incident| FeatureRef { incident, zoom: q.zoom }).collect();
     let returned = features.len();
     let sep = if extra.is_empty() { "" } else { "&" };
     let link = |offset: usize, rel: &'static str| Link {

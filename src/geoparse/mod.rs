@@ -2284,10 +2284,11 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// One GeoJSON feature per mention (RFC 7946): the place geometry with the mention properties.
+/// One GeoJSON feature per mention (RFC 7946): the place's representative point with the mention
+/// properties. The place's own geometry is not repeated per mention: callers that want it add each
+/// place once (`features::places_dictionary`), keyed by `place_id`.
 pub fn feature(m: &Mention) -> Value {
-    let g = geojson::GeometryValue::from(&*m.geometry);
-    let geometry = serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null);
+    let geometry = json!({"type": "Point", "coordinates": [m.point.x(), m.point.y()]});
     let mut props = Map::new();
     props.insert("name".into(), json!(m.name));
     props.insert("start".into(), json!(m.start));

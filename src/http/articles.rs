@@ -1,11 +1,15 @@
 //! `POST /api/geoparse` (public, stores nothing) and `POST /api/articles` (token, stores).
+//!
+//! Both are CPU-heavy and run through [`AppState::run_cpu`]: a bounded number at once, under a
+//! deadline, cancelled when the client goes away. A batch is stored in one transaction — all of
+//! it or nothing — and is refused with a 413 above `--max-batch` articles.
 
 use super::{ApiError, AppState, IngestEvent};
-use crate::features;
+use crate::features::{self, PlaceGeometry};
 use crate::geoparse::feature_collection;
 use crate::store::NewArticle;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -19,25 +23,61 @@ pub struct GeoparseRequest {
     date: Option<String>,
 }
 
+/// `?geometry=point|simplified|full&zoom=N` of `/api/geoparse`.
+fn place_geometry(query: Option<&str>) -> Result<PlaceGeometry, ApiError> {
+    let (mut kind, mut zoom) = ("simplified".to_string(), None);
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match &*k {
+            "geometry" => kind = v.into_owned(),
+            "zoom" => {
+                zoom = Some(v.parse::<u8>().ok().filter(|z| *z <= 22).ok_or_else(|| {
+                    ApiError::BadRequest(format!("invalid parameter `zoom`: {v:?} is not a zoom 0..22"))
+                })?)
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!("unknown parameter `{other}`; known: geometry, zoom")));
+            }
+        }
+    }
+    match kind.as_str() {
+        "point" => Ok(PlaceGeometry::Point),
+        "simplified" => Ok(PlaceGeometry::Simplified(zoom)),
+        "full" => Ok(PlaceGeometry::Simplified(Some(22))),
+        other => Err(ApiError::BadRequest(format!(
+            "invalid parameter `geometry`: {other:?}; use point, simplified (at most {} vertices a place, or at `zoom`) or full",
+            crate::index::DISPLAY_VERTICES
+        ))),
+    }
+}
+
 pub async fn geoparse(
     State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
     body: Result<Json<GeoparseRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let geometry = place_geometry(query.as_deref())?;
     let Json(req) = body?;
     if req.text.len() > crate::ingest::MAX_TEXT_BYTES {
-        return Err(ApiError::PayloadTooLarge(format!("`text` is over {} bytes", crate::ingest::MAX_TEXT_BYTES)));
+        return Err(ApiError::PayloadTooLarge(format!(
+            "`text` is {} bytes; the limit is {} bytes",
+            req.text.len(),
+            crate::ingest::MAX_TEXT_BYTES
+        )));
     }
     if let Some(d) = &req.date {
         if features::date_to_unix(d).is_none() {
             return Err(ApiError::BadRequest(format!("`date` {d:?} is not a date: use YYYY-MM-DD")));
         }
     }
-    let fc = tokio::task::spawn_blocking(move || {
-        let mentions = state.geoparser.parse(&req.text, req.date.as_deref());
-        feature_collection(&mentions)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("geoparser task failed: {e}")))?;
+    let st = state.clone();
+    let fc = state
+        .run_cpu(move |_cancel| {
+            let mentions = st.geoparser.parse(&req.text, req.date.as_deref());
+            let mut fc = feature_collection(&mentions);
+            fc["places"] = features::places_dictionary(&mentions, |m| features::place_of(&st.index, m), geometry);
+            fc
+        })
+        .await?;
     Ok(Json(fc))
 }
 
@@ -76,41 +116,70 @@ pub async fn create(
         v @ Value::Object(_) => vec![v],
         _ => return Err(ApiError::BadRequest("send one article object or an array of them".into())),
     };
-    // Validate the whole batch before writing anything.
+    let max = state.limits.max_batch;
+    if items.len() > max {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the batch has {} articles; the limit is {max} (--max-batch): split it",
+            items.len()
+        )));
+    }
+    // Validate the whole batch before any work.
     let mut articles = Vec::with_capacity(items.len());
     for (i, v) in items.into_iter().enumerate() {
-        let a: NewArticle = serde_json::from_value(v)
-            .map_err(|e| ApiError::BadRequest(format!("article {}: {e}", i + 1)))?;
+        let a: NewArticle =
+            serde_json::from_value(v).map_err(|e| ApiError::BadRequest(format!("article {}: {e}", i + 1)))?;
         crate::ingest::validate(&a).map_err(|e| ApiError::BadRequest(format!("article {}: {e}", i + 1)))?;
         articles.push(a);
     }
     let st = state.clone();
-    let results = tokio::task::spawn_blocking(move || -> Result<Vec<Value>, ApiError> {
-        let mut out = Vec::new();
-        for a in &articles {
-            let done = crate::ingest::ingest(&st.geoparser, &st.store, a)?.map_err(ApiError::BadRequest)?;
-            let stored = st.store.mentions(Some(done.id))?;
-            let mention_ids: Vec<i64> = stored.iter().map(|m| m.id).collect();
-            if done.created {
-                let incidents: Vec<_> = stored.iter().map(features::incident).collect();
-                let n = incidents.len();
-                let bbox = st.index.insert(incidents);
-                if let Some(b) = bbox {
-                    st.incident_tiles.invalidate_bbox(b, st.index.snapshot().generation());
+    let results = state
+        .run_cpu(move |cancel| -> Result<Vec<Value>, ApiError> {
+            let done = crate::ingest::ingest_batch(&st.geoparser, &st.store, &articles, cancel)?;
+            // one index write for the whole batch, after the commit
+            let mut incidents = Vec::new();
+            let metas: Vec<Arc<crate::schema::ArticleMeta>> = articles
+                .iter()
+                .zip(&done)
+                .map(|(a, d)| {
+                    Arc::new(crate::schema::ArticleMeta {
+                        id: d.id,
+                        title: a.title.as_deref().map(Into::into),
+                        url: a.url.as_deref().map(Into::into),
+                        source: a.source.as_deref().map(Into::into),
+                        published: a.published.as_deref().map(Into::into),
+                    })
+                })
+                .collect();
+            for (d, meta) in done.iter().zip(&metas) {
+                if !d.created {
+                    continue;
                 }
-                let _ = st.events.send(IngestEvent { article_id: done.id, mentions: n, bbox });
+                let places = d.mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place);
+                for (m, stored) in places.zip(&d.stored) {
+                    incidents.push(features::incident(stored, features::place_of(&st.index, m), meta));
+                }
             }
-            out.push(json!({
-                "id": done.id,
-                "created": done.created,
-                "mention_ids": mention_ids,
-                "mentions": feature_collection(&done.mentions),
-            }));
-        }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("ingest task failed: {e}")))??;
+            let n = incidents.len();
+            let bbox = st.index.insert(incidents);
+            if let Some(b) = bbox {
+                st.incident_tiles.invalidate_bbox(b, st.index.snapshot().generation());
+            }
+            let mut out = Vec::with_capacity(done.len());
+            for d in &done {
+                if d.created {
+                    let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox });
+                }
+                out.push(json!({
+                    "id": d.id,
+                    "created": d.created,
+                    "mention_ids": d.stored.iter().map(|m| m.id).collect::<Vec<_>>(),
+                    "mentions": feature_collection(&d.mentions),
+                }));
+            }
+            tracing::debug!("stored {} articles, {n} mentions", done.len());
+            Ok(out)
+        })
+        .await??;
     let status = if results.iter().any(|r| r["created"] == json!(true)) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({"articles": results}))))
 }

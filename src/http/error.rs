@@ -24,6 +24,12 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
+    RequestTimeout(String),
+    /// The server is busy (every slot for CPU-heavy work taken) or the work ran past its
+    /// deadline: try again after `retry_after` seconds.
+    #[error("{message}")]
+    Busy { message: String, retry_after: u32 },
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -36,6 +42,8 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -47,7 +55,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        (status, Json(json!({"error": code, "message": self.to_string()}))).into_response()
+        let retry = match &self {
+            ApiError::Busy { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let mut resp = (status, Json(json!({"error": code, "message": self.to_string()}))).into_response();
+        if let Some(s) = retry {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        }
+        resp
     }
 }
 
@@ -71,6 +87,18 @@ impl From<JsonRejection> for ApiError {
 impl From<crate::features::QueryError> for ApiError {
     fn from(e: crate::features::QueryError) -> ApiError {
         ApiError::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::ingest::IngestError> for ApiError {
+    fn from(e: crate::ingest::IngestError) -> ApiError {
+        match e {
+            crate::ingest::IngestError::Invalid { .. } => ApiError::BadRequest(e.to_string()),
+            crate::ingest::IngestError::Cancelled => {
+                ApiError::Busy { message: "the work ran past its deadline; nothing was written".into(), retry_after: 5 }
+            }
+            crate::ingest::IngestError::Store(s) => s.into(),
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use crate::store::Store;
 use crate::tiles::cache::TileCache;
 use crate::tiles::{Basemap, BasemapFeature, BasemapLayer};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
@@ -36,6 +36,37 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Largest request body accepted (a batch of articles).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// The bounds every request is held to; each is a `sitrep serve` flag.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest number of articles in one `POST /api/articles` batch (413 above it).
+    pub max_batch: usize,
+    /// Geoparsing and ingest run at most this many at once (CPU-heavy), so tiles stay fast.
+    pub cpu_slots: usize,
+    /// How long a request waits for a CPU slot before a 503 with `Retry-After`.
+    pub queue_wait: std::time::Duration,
+    /// Deadline of one geoparse or ingest: past it the work is cancelled (nothing written) and
+    /// the client gets a 503 with `Retry-After`.
+    pub work_deadline: std::time::Duration,
+    /// A connection that has not sent its request headers within this is closed.
+    pub header_timeout: std::time::Duration,
+    /// Any other request (body included) that takes longer is answered 408.
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_batch: 1000,
+            cpu_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            queue_wait: std::time::Duration::from_secs(2),
+            work_deadline: std::time::Duration::from_secs(30),
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
 /// Everything `sitrep serve` is configured with, in one place.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -49,6 +80,7 @@ pub struct ServeConfig {
     pub load_geojson: Option<PathBuf>,
     /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
     pub tile_cache_mb: usize,
+    pub limits: Limits,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -70,12 +102,16 @@ pub struct AppState {
     pub basemap_tiles: TileCache,
     pub token: Option<String>,
     pub events: broadcast::Sender<IngestEvent>,
+    pub limits: Limits,
+    /// Slots for CPU-heavy work ([`Limits::cpu_slots`]).
+    pub cpu: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Builds the state: index over every stored mention, basemap from the gazetteer.
     pub fn new(gazetteer: Arc<Gazetteer>, store: Store, token: Option<String>) -> anyhow::Result<AppState> {
-        let incidents: Vec<_> = store.mentions(None)?.iter().map(features::incident).collect();
+        let index = SpatialIndex::new();
+        index.replace_all(load_incidents(&store, &index)?);
         let basemap = Arc::new(std::sync::OnceLock::new());
         {
             let (cell, gaz) = (basemap.clone(), gazetteer.clone());
@@ -89,14 +125,40 @@ impl AppState {
         Ok(AppState {
             geoparser: Geoparser::new(gazetteer),
             store,
-            index: SpatialIndex::from_incidents(incidents),
+            index,
             basemap,
             incident_tiles: TileCache::new(50_000, 256 << 20),
             basemap_tiles: TileCache::new(50_000, 256 << 20),
             token,
             events,
+            cpu: Arc::new(tokio::sync::Semaphore::new(Limits::default().cpu_slots)),
+            limits: Limits::default(),
         })
     }
+}
+
+/// Every stored mention as an incident: each place built once (in parallel) and registered with
+/// `index`, each article's metadata held once.
+pub fn load_incidents(store: &Store, index: &SpatialIndex) -> Result<Vec<Incident>, crate::store::StoreError> {
+    use rayon::prelude::*;
+    let places: Vec<Arc<crate::index::Place>> =
+        store.places()?.into_par_iter().map(|p| Arc::new(features::stored_place(p))).collect();
+    let by_id: std::collections::HashMap<&str, Arc<crate::index::Place>> =
+        places.iter().filter_map(|p| Some((p.id.as_deref()?, p.clone()))).collect();
+    let articles: std::collections::HashMap<i64, Arc<crate::schema::ArticleMeta>> =
+        store.article_metas()?.into_iter().map(|a| (a.id, Arc::new(a))).collect();
+    let mut out = Vec::new();
+    let mut missing = None;
+    store.for_each_mention(None, |m| match (by_id.get(m.place_id.as_str()), articles.get(&m.article_id)) {
+        (Some(p), Some(a)) => out.push(features::incident(&m, p.clone(), a)),
+        _ => missing = Some(m.id),
+    })?;
+    if let Some(id) = missing {
+        tracing::warn!("mention {id} refers to a missing place or article; left out of the map");
+    }
+    drop(by_id);
+    index.add_places(places);
+    Ok(out)
 }
 
 /// The offline basemap: country and first-level division polygons, capitals and large cities.
@@ -152,6 +214,60 @@ pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
     out
 }
 
+impl AppState {
+    /// Applies `limits` (replacing the defaults `new` set).
+    pub fn with_limits(mut self, limits: Limits) -> AppState {
+        self.cpu = Arc::new(tokio::sync::Semaphore::new(limits.cpu_slots.max(1)));
+        self.limits = limits;
+        self
+    }
+
+    /// Runs CPU-heavy work (geoparse, ingest) on the blocking pool, at most
+    /// [`Limits::cpu_slots`] at once and under [`Limits::work_deadline`]. `work` gets a cancel
+    /// flag that is raised when the deadline passes or the client goes away (the handler's future
+    /// is dropped); it must check it and write nothing once it is raised. The slot stays taken
+    /// until the work has really stopped.
+    pub async fn run_cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&std::sync::atomic::AtomicBool) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let slots = self.limits.cpu_slots;
+        let busy = || ApiError::Busy {
+            message: format!("all {slots} slots for geoparsing and ingest are busy; try again shortly"),
+            retry_after: 1,
+        };
+        let permit = tokio::time::timeout(self.limits.queue_wait, self.cpu.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        struct RaiseOnDrop(Arc<AtomicBool>);
+        impl Drop for RaiseOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _raise = RaiseOnDrop(cancel.clone());
+        let flag = cancel.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&flag)
+        });
+        match tokio::time::timeout(self.limits.work_deadline, task).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(ApiError::Internal(format!("worker task failed: {e}"))),
+            Err(_) => Err(ApiError::Busy {
+                message: format!(
+                    "the work ran past its deadline of {} s and was stopped; nothing was written. Send less at once",
+                    self.limits.work_deadline.as_secs_f64()
+                ),
+                retry_after: 5,
+            }),
+        }
+    }
+}
+
 /// Refuses a request whose declared body is over the limit before reading any of it, so the
 /// client gets its 413 (JSON) instead of a connection closed mid-upload.
 async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
@@ -170,6 +286,7 @@ async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::N
 
 /// Every route of the server.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
+    let request_timeout = state.limits.request_timeout;
     let cache_static = SetResponseHeaderLayer::if_not_present(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -195,10 +312,12 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/tiles.json", get(tiles::tilejson))
         .route("/api/geoparse", post(articles::geoparse))
         .route("/api/articles", post(articles::create))
-        .route("/api/events", get(events::stream))
         .route("/health", get(ogc::health))
         .merge(assets)
         .fallback(ogc::not_found)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        // the event stream is long-lived by design: outside the request timeout
+        .route("/api/events", get(events::stream))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
         // Dynamic JSON is compressed at the fastest level: a 200 KB feature page costs ~1 ms
@@ -244,7 +363,8 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
         #[serde(default)]
         properties: Option<Map<String, Value>>,
     }
-    struct Features(Vec<(Option<u64>, Incident)>);
+    type Raw = (Option<u64>, geo_types::Geometry<f64>, geo_types::Point<f64>, String, Option<i64>, Map<String, Value>);
+    struct Features(Vec<Raw>);
     impl<'de> serde::Deserialize<'de> for Features {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             struct V;
@@ -276,8 +396,7 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
                             .find_map(|k| props.get(*k).and_then(Value::as_str))
                             .and_then(|s| features::date_to_unix(s.get(..10).unwrap_or(s)));
                         let id = f.id.as_ref().and_then(Value::as_u64);
-                        let layer = features::layer_of(&geometry);
-                        out.push((id, Incident { id: 0, geometry, point, layer, kind, precision: 1, time, props }));
+                        out.push((id, geometry, point, kind, time, props));
                     }
                     Ok(Features(out))
                 }
@@ -294,17 +413,29 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
     let fc: Collection = serde_json::from_slice(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not a GeoJSON FeatureCollection: {e}", path.display()))?;
     drop(bytes);
-    let mut next = fc.features.0.iter().filter_map(|(id, _)| *id).max().unwrap_or(0) + 1;
-    Ok(fc
+    let mut next = fc.features.0.iter().filter_map(|f| f.0).max().unwrap_or(0) + 1;
+    let with_ids: Vec<(u64, Raw)> = fc
         .features
         .0
         .into_iter()
-        .map(|(id, mut inc)| {
-            inc.id = id.unwrap_or_else(|| {
+        .map(|f| {
+            let id = f.0.unwrap_or_else(|| {
                 next += 1;
                 next - 1
             });
-            inc
+            (id, f)
+        })
+        .collect();
+    // deriving each feature's world geometry and ranks is the costly part: in parallel
+    use rayon::prelude::*;
+    Ok(with_ids
+        .into_par_iter()
+        .map(|(id, (_, geometry, point, kind, time, props))| Incident {
+            id,
+            place: Arc::new(crate::index::Place::new(None, "", &kind, Arc::new(geometry), point)),
+            precision: 1,
+            time,
+            props: crate::schema::Props::Json(props),
         })
         .collect())
 }
@@ -320,7 +451,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         let n = load_samples(&gp, &store, &config.data_dir)?;
         eprintln!("sitrep: loaded {n} sample articles into the empty store (start with --no-samples to skip)");
     }
-    let mut state = AppState::new(gazetteer, store, config.token.clone())?;
+    let mut state = AppState::new(gazetteer, store, config.token.clone())?.with_limits(config.limits.clone());
     state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
     if let Some(path) = &config.load_geojson {
         let t = std::time::Instant::now();
@@ -343,10 +474,46 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
     );
     let app = router(state, config.static_dir.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    serve_connections(listener, app, config.limits.header_timeout).await
+}
+
+/// The accept loop: hyper's HTTP/1 and HTTP/2 connections over the router, each HTTP/1
+/// connection closed when its request headers take longer than `header_timeout` (slow-header
+/// clients cannot hold connections open); stops on Ctrl-C, letting open requests finish.
+async fn serve_connections(listener: tokio::net::TcpListener, app: Router, header_timeout: std::time::Duration) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let (stream, _) = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    // e.g. too many open files: back off instead of spinning
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper::service::service_fn({
+            let app = app.clone();
+            move |req: hyper::Request<hyper::body::Incoming>| app.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+    }
     Ok(())
 }

@@ -1,25 +1,28 @@
 //! In-memory spatial index of incidents: immutable snapshots behind an atomic pointer.
 //!
 //! Contract:
-//! - [`Incident`] and [`Layer`] are the shared boundary types of the spec (do not change them
-//!   without the lead).
-//! - [`IndexSnapshot`] is immutable. It indexes every incident's bounding box in EPSG:3857 metres
-//!   (rstar 0.14 `GeomWithData<Rectangle<[f64;2]>, u32>`), latitude clamped to ±85.0511, in two
-//!   R-trees: points (layer `Incidents`) and lines/areas, so a query for one kind never walks the
-//!   other ([`IndexSnapshot::query_world_points`], [`IndexSnapshot::query_world_shapes`]).
-//!   Geometries crossing the antimeridian are made continuous ([`proj::unwrap_geometry`]) and
-//!   indexed with two rectangles, one each side of ±180°, so they never span the whole world.
+//! - A [`Place`] is one gazetteer place's geometry with everything derived from it once (the
+//!   geometry made continuous across the antimeridian, its bounding boxes, the Web Mercator world
+//!   geometry and its Douglas–Peucker ranks for the tiles). It is built once per place and shared
+//!   by every mention of it ([`SpatialIndex::place`] interns places by gazetteer id), so a country
+//!   named in 800 articles is held once, not 800 times.
+//! - An [`Incident`] is one mention: a small record (id, place, precision, time, properties of
+//!   the incident schema in [`crate::schema`]).
+//! - [`IndexSnapshot`] is immutable. Points (layer `Incidents`) are indexed one R-tree entry per
+//!   mention; lines and areas one entry per *place* per segment, holding that place's mentions, so
+//!   a query for shapes tests each place's geometry once ([`IndexSnapshot::query_world_places`]).
+//!   Boxes are in EPSG:3857 metres (rstar 0.14), latitude clamped to ±85.0511; geometries crossing
+//!   the antimeridian are indexed with two rectangles, one each side of ±180°.
 //!   [`IndexSnapshot::query_bbox_lonlat`] returns exactly the incidents whose geometry intersects
-//!   the box (R-tree candidates, then an exact `geo::Intersects` test in lon/lat), sorted by id.
-//! - Derived data for the tiles, computed once: each [`IndexedIncident`] carries the
-//!   Douglas–Peucker ranks of its world geometry ([`simplify`], at build/insert time), and each
-//!   snapshot lazily aggregates its live points on grids of 2^level cells per axis
+//!   the box (R-tree candidates, then an exact `geo::Intersects` test in lon/lat, once per place),
+//!   sorted by id.
+//! - Each snapshot lazily aggregates its live points on grids of 2^level cells per axis
 //!   ([`IndexSnapshot::point_grid`]: count, mean position and lowest-id point per cell).
 //! - [`SpatialIndex`] holds the current `Arc<IndexSnapshot>` in an `ArcSwap`: readers never block
 //!   and keep a consistent snapshot for as long as they hold it. Writers are serialised and
 //!   publish a new snapshot copy-on-write: a large *base* segment plus a small *delta* segment
 //!   and a tombstone set; the delta is rebuilt per write and merged into the base when it grows
-//!   past an eighth of the base (amortised O(log n) per inserted incident).
+//!   past a sixteenth of the base (amortised O(log n) per inserted incident).
 //! - Not for: persistence (that is `store`), tile geometry preparation (that is `tiles`).
 
 pub mod proj;
@@ -28,6 +31,7 @@ pub mod simplify;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use crate::schema::{Props, Subject};
 use arc_swap::ArcSwap;
 use geo::{BoundingRect, Intersects, MapCoords};
 use geo_types::{Coord, Geometry, Point, Rect};
@@ -55,32 +59,33 @@ impl Layer {
             Layer::Lines => "lines",
         }
     }
+
+    /// The layer a geometry is drawn in: polygons → areas, lines → lines, the rest → points.
+    pub fn of(g: &Geometry<f64>) -> Layer {
+        match g {
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => Layer::Areas,
+            Geometry::LineString(_) | Geometry::MultiLineString(_) | Geometry::Line(_) => Layer::Lines,
+            _ => Layer::Incidents,
+        }
+    }
 }
 
-/// One located mention of a place in an article (see the spec).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Incident {
-    /// mention id: MVT feature id and OGC item id, stable
-    pub id: u64,
-    /// WGS84 lon/lat; Point, LineString, MultiLineString, Polygon, MultiPolygon
-    pub geometry: Geometry<f64>,
-    /// representative point, lon/lat
-    pub point: Point<f64>,
-    pub layer: Layer,
-    /// gazetteer kind (settlement, admin1, country, corridor, ...)
-    pub kind: String,
-    /// UCDP 1..=7
-    pub precision: u8,
-    /// unix seconds of the article's published date
-    pub time: Option<i64>,
-    /// popup properties listed in the HTTP API section
-    pub props: serde_json::Map<String, serde_json::Value>,
+fn has_coords(g: &Geometry<f64>) -> bool {
+    use geo::CoordsIter;
+    g.coords_iter().next().is_some()
 }
 
-/// An incident with the derived geometry the index and the tiles need.
-#[derive(Debug)]
-pub struct IndexedIncident {
-    incident: Incident,
+/// One place's geometry and everything derived from it, shared by all its mentions.
+#[derive(Debug, PartialEq)]
+pub struct Place {
+    /// Gazetteer id (`None` for features loaded from GeoJSON).
+    pub id: Option<Arc<str>>,
+    pub name: Arc<str>,
+    /// Gazetteer kind (settlement, admin1, country, corridor, ...).
+    pub kind: Arc<str>,
+    geometry: Arc<Geometry<f64>>,
+    point: Point<f64>,
+    layer: Layer,
     /// The geometry made continuous across the antimeridian, when that changed it.
     unwrapped: Option<Geometry<f64>>,
     lonlat_bbox: Rect<f64>,
@@ -89,56 +94,90 @@ pub struct IndexedIncident {
     world_point: Coord<f64>,
     /// Douglas–Peucker ranks of `world` ([`simplify::geometry_ranks`]).
     ranks: Vec<f32>,
+    /// [`Place::rank_keeping`] of [`DISPLAY_VERTICES`], computed on first use.
+    display_rank: std::sync::OnceLock<f32>,
 }
 
-fn has_coords(g: &Geometry<f64>) -> bool {
-    use geo::CoordsIter;
-    g.coords_iter().next().is_some()
-}
+/// Vertex budget of a place's display geometry ([`Place::display_rank`]).
+pub const DISPLAY_VERTICES: usize = 500;
 
-impl IndexedIncident {
-    /// Derive the unwrapped lon/lat geometry, its bbox and the Web Mercator world geometry.
-    /// An empty geometry is replaced by the representative point.
-    pub fn new(incident: Incident) -> Self {
-        let substitute = if has_coords(&incident.geometry) {
-            None
-        } else {
-            Some(Geometry::Point(incident.point))
-        };
-        let base = substitute.as_ref().unwrap_or(&incident.geometry);
-        let unwrapped = proj::unwrap_geometry(base).or(substitute);
-        let ll = unwrapped.as_ref().unwrap_or(&incident.geometry);
-        let lonlat_bbox = ll.bounding_rect().unwrap_or_else(|| Rect::new(incident.point.0, incident.point.0));
+impl Place {
+    /// Derives the unwrapped lon/lat geometry, its bbox, the Web Mercator world geometry and its
+    /// ranks. An empty geometry is replaced by the representative point `point`.
+    pub fn new(id: Option<&str>, name: &str, kind: &str, geometry: Arc<Geometry<f64>>, point: Point<f64>) -> Place {
+        let geometry = if has_coords(&geometry) { geometry } else { Arc::new(Geometry::Point(point)) };
+        let layer = Layer::of(&geometry);
+        let unwrapped = proj::unwrap_geometry(&geometry);
+        let ll = unwrapped.as_ref().unwrap_or(&geometry);
+        let lonlat_bbox = ll.bounding_rect().unwrap_or_else(|| Rect::new(point.0, point.0));
         let world = ll.map_coords(proj::lonlat_to_world);
         let world_bbox = world.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
-        let p = incident.point.0;
+        let p = point.0;
         let world_point = proj::lonlat_to_world(Coord { x: proj::wrap_lon(p.x), y: p.y });
         let ranks = simplify::geometry_ranks(&world);
-        IndexedIncident { incident, unwrapped, lonlat_bbox, world, world_bbox, world_point, ranks }
+        Place {
+            id: id.map(Arc::from),
+            name: Arc::from(name),
+            kind: Arc::from(kind),
+            geometry,
+            point,
+            layer,
+            unwrapped,
+            lonlat_bbox,
+            world,
+            world_bbox,
+            world_point,
+            ranks,
+            display_rank: std::sync::OnceLock::new(),
+        }
     }
 
-    /// Whether the incident is drawn as a point (layer `Incidents`): it lives in the points tree
-    /// and in [`IndexSnapshot::point_grid`].
-    pub fn is_point(&self) -> bool {
-        self.incident.layer == Layer::Incidents
+    /// The rank threshold that keeps at most `n` vertices besides each line's and ring's
+    /// infinitely ranked ones (those ranked above it; see [`simplify`]): 0 when the geometry has
+    /// no more than `n` finitely ranked vertices.
+    pub fn rank_keeping(&self, n: usize) -> f32 {
+        let mut r: Vec<f32> = self.ranks.iter().copied().filter(|r| r.is_finite()).collect();
+        if r.len() <= n || n == 0 {
+            return 0.0;
+        }
+        let (_, nth, _) = r.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+        *nth
     }
 
-    /// Douglas–Peucker ranks (squared world units) of every vertex of [`Self::world_geometry`]
-    /// in coordinate order, see [`simplify`]; empty for points.
-    pub fn world_ranks(&self) -> &[f32] {
-        &self.ranks
+    /// [`Self::rank_keeping`] of [`DISPLAY_VERTICES`], computed once per place.
+    pub fn display_rank(&self) -> f32 {
+        *self.display_rank.get_or_init(|| self.rank_keeping(DISPLAY_VERTICES))
     }
 
-    pub fn incident(&self) -> &Incident {
-        &self.incident
+    /// A place for a bare geometry (tests, loaded GeoJSON): representative point = the point
+    /// itself or the centroid.
+    pub fn anonymous(kind: &str, geometry: Geometry<f64>) -> Place {
+        let point = match &geometry {
+            Geometry::Point(p) => *p,
+            other => geo::Centroid::centroid(other).unwrap_or(Point::new(0.0, 0.0)),
+        };
+        Place::new(None, "", kind, Arc::new(geometry), point)
+    }
+
+    /// The geometry as given, WGS84 lon/lat.
+    pub fn geometry(&self) -> &Geometry<f64> {
+        &self.geometry
+    }
+
+    /// Representative point, lon/lat.
+    pub fn point(&self) -> Point<f64> {
+        self.point
+    }
+
+    pub fn layer(&self) -> Layer {
+        self.layer
     }
 
     /// The lon/lat geometry, continuous across the antimeridian (longitudes may leave ±180).
     pub fn lonlat_geometry(&self) -> &Geometry<f64> {
-        self.unwrapped.as_ref().unwrap_or(&self.incident.geometry)
+        self.unwrapped.as_ref().unwrap_or(&self.geometry)
     }
 
-    /// Bounding box of [`Self::lonlat_geometry`].
     pub fn lonlat_bbox(&self) -> Rect<f64> {
         self.lonlat_bbox
     }
@@ -156,6 +195,13 @@ impl IndexedIncident {
     /// The representative point in world units, x in [0, 1).
     pub fn world_point(&self) -> Coord<f64> {
         self.world_point
+    }
+
+    /// Douglas–Peucker ranks (squared world units) of every vertex of [`Self::world_geometry`]
+    /// in coordinate order, see [`simplify`]; empty for points. They also rank the vertices of
+    /// [`Self::lonlat_geometry`], which has the same coordinates in the same order.
+    pub fn world_ranks(&self) -> &[f32] {
+        &self.ranks
     }
 
     /// The R-tree rectangles (metres), split at the antimeridian.
@@ -188,6 +234,121 @@ impl IndexedIncident {
     }
 }
 
+/// One located mention of a place in an article: a small record over a shared [`Place`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// mention id: MVT feature id and OGC item id, stable
+    pub id: u64,
+    pub place: Arc<Place>,
+    /// UCDP 1..=7
+    pub precision: u8,
+    /// unix seconds of the article's published date
+    pub time: Option<i64>,
+    /// the properties of the incident schema ([`crate::schema`])
+    pub props: Props,
+}
+
+impl Incident {
+    pub fn layer(&self) -> Layer {
+        self.place.layer
+    }
+
+    pub fn kind(&self) -> &str {
+        &self.place.kind
+    }
+
+    /// Representative point, lon/lat.
+    pub fn point(&self) -> Point<f64> {
+        self.place.point
+    }
+
+    /// WGS84 lon/lat; Point, LineString, MultiLineString, Polygon, MultiPolygon.
+    pub fn geometry(&self) -> &Geometry<f64> {
+        &self.place.geometry
+    }
+}
+
+impl Subject for Incident {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn place_id(&self) -> Option<&str> {
+        self.place.id.as_deref()
+    }
+    fn place_name(&self) -> &str {
+        &self.place.name
+    }
+    fn kind(&self) -> &str {
+        &self.place.kind
+    }
+    fn precision(&self) -> u8 {
+        self.precision
+    }
+    fn time(&self) -> Option<i64> {
+        self.time
+    }
+    fn point(&self) -> (f64, f64) {
+        (self.place.point.x(), self.place.point.y())
+    }
+    fn props(&self) -> &Props {
+        &self.props
+    }
+}
+
+/// An incident as the index holds it (its derived geometry is its place's).
+#[derive(Debug)]
+pub struct IndexedIncident {
+    incident: Incident,
+}
+
+impl IndexedIncident {
+    pub fn new(incident: Incident) -> Self {
+        IndexedIncident { incident }
+    }
+
+    /// Whether the incident is drawn as a point (layer `Incidents`): it lives in the points tree
+    /// and in [`IndexSnapshot::point_grid`].
+    pub fn is_point(&self) -> bool {
+        self.incident.place.layer == Layer::Incidents
+    }
+
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    pub fn place(&self) -> &Arc<Place> {
+        &self.incident.place
+    }
+
+    /// See [`Place::world_ranks`].
+    pub fn world_ranks(&self) -> &[f32] {
+        &self.incident.place.ranks
+    }
+
+    /// See [`Place::lonlat_geometry`].
+    pub fn lonlat_geometry(&self) -> &Geometry<f64> {
+        self.incident.place.lonlat_geometry()
+    }
+
+    pub fn lonlat_bbox(&self) -> Rect<f64> {
+        self.incident.place.lonlat_bbox
+    }
+
+    /// See [`Place::world_geometry`].
+    pub fn world_geometry(&self) -> &Geometry<f64> {
+        &self.incident.place.world
+    }
+
+    pub fn world_bbox(&self) -> Rect<f64> {
+        self.incident.place.world_bbox
+    }
+
+    /// The representative point in world units, x in [0, 1).
+    pub fn world_point(&self) -> Coord<f64> {
+        self.incident.place.world_point
+    }
+}
+
 /// Split a world-x interval (possibly outside [0, 1]) into at most two intervals inside [0, 1].
 fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
     if !(x0.is_finite() && x1.is_finite()) || x1 - x0 >= 1.0 {
@@ -202,16 +363,33 @@ fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
     }
 }
 
+
 type Item = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
-/// A set of incidents with its own R-trees: one for points (layer `Incidents`), one for lines
-/// and areas, so a query for one kind never walks the other.
-#[derive(Default)]
+/// The mentions of one line or area place within a segment: one R-tree entry for all of them.
+#[derive(Clone)]
+struct Group {
+    place: Arc<Place>,
+    /// Entry slots, ascending incident id.
+    members: Vec<u32>,
+}
+
+/// A set of incidents with its own R-trees: one entry per point mention (layer `Incidents`), one
+/// entry per line or area place ([`Group`]), so a query for one kind never walks the other and a
+/// place's geometry is indexed and tested once.
+#[derive(Default, Clone)]
 struct Segment {
     entries: Vec<Arc<IndexedIncident>>,
     points: RTree<Item>,
     shapes: RTree<Item>,
+    groups: Vec<Group>,
+    /// Place (by address of its shared `Arc`) → index in `groups`.
+    group_of: HashMap<usize, u32>,
     by_id: HashMap<u64, u32>,
+}
+
+fn place_key(p: &Arc<Place>) -> usize {
+    Arc::as_ptr(p) as usize
 }
 
 impl Segment {
@@ -228,68 +406,77 @@ impl Segment {
                 }
             }
         }
-        let (mut pts, mut shapes): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
+        let mut pts: Vec<Item> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of: HashMap<usize, u32> = HashMap::new();
         for (slot, e) in kept.iter().enumerate() {
-            let to = if e.is_point() { &mut pts } else { &mut shapes };
-            to.extend(e.index_rects().into_iter().map(|r| GeomWithData::new(r, slot as u32)));
-        }
-        Segment { entries: kept, points: RTree::bulk_load(pts), shapes: RTree::bulk_load(shapes), by_id }
-    }
-
-    fn tree_mut(&mut self, e: &IndexedIncident) -> &mut RTree<Item> {
-        if e.is_point() { &mut self.points } else { &mut self.shapes }
-    }
-
-    /// A copy with `fresh` appended (ids must not be present yet, except within `fresh`).
-    fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
-        let mut seg = Segment {
-            entries: self.entries.clone(),
-            points: self.points.clone(),
-            shapes: self.shapes.clone(),
-            by_id: self.by_id.clone(),
-        };
-        for e in fresh {
-            if let Some(&slot) = seg.by_id.get(&e.incident.id) {
-                // duplicate id inside one batch: last wins, re-index the slot
-                let old = seg.entries[slot as usize].clone();
-                for r in old.index_rects() {
-                    seg.tree_mut(&old).remove(&GeomWithData::new(r, slot));
-                }
-                for r in e.index_rects() {
-                    seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
-                }
-                seg.entries[slot as usize] = e;
-                continue;
+            if e.is_point() {
+                pts.extend(e.place().index_rects().into_iter().map(|r| GeomWithData::new(r, slot as u32)));
+            } else {
+                let g = *group_of.entry(place_key(e.place())).or_insert_with(|| {
+                    groups.push(Group { place: e.place().clone(), members: Vec::new() });
+                    (groups.len() - 1) as u32
+                });
+                groups[g as usize].members.push(slot as u32);
             }
+        }
+        for g in &mut groups {
+            g.members.sort_unstable_by_key(|&s| kept[s as usize].incident.id);
+        }
+        let shapes: Vec<Item> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| g.place.index_rects().into_iter().map(move |r| GeomWithData::new(r, i as u32)))
+            .collect();
+        Segment { entries: kept, points: RTree::bulk_load(pts), shapes: RTree::bulk_load(shapes), groups, group_of, by_id }
+    }
+
+    /// A copy with `fresh` appended; no id of `fresh` may be present yet, and `fresh` holds no
+    /// id twice (the caller rebuilds instead).
+    fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
+        let mut seg = self.clone();
+        for e in fresh {
             let slot = seg.entries.len() as u32;
-            for r in e.index_rects() {
-                seg.tree_mut(&e).insert(GeomWithData::new(r, slot));
+            if e.is_point() {
+                for r in e.place().index_rects() {
+                    seg.points.insert(GeomWithData::new(r, slot));
+                }
+            } else {
+                match seg.group_of.get(&place_key(e.place())) {
+                    // ids arrive in increasing order in practice; keep members sorted anyway
+                    Some(&g) => {
+                        let id = e.incident.id;
+                        let members = &mut seg.groups[g as usize].members;
+                        let at = members.partition_point(|&s| {
+                            let other = if s == slot { id } else { seg.entries[s as usize].incident.id };
+                            other < id
+                        });
+                        members.insert(at, slot);
+                    }
+                    None => {
+                        let g = seg.groups.len() as u32;
+                        seg.groups.push(Group { place: e.place().clone(), members: vec![slot] });
+                        seg.group_of.insert(place_key(e.place()), g);
+                        for r in e.place().index_rects() {
+                            seg.shapes.insert(GeomWithData::new(r, g));
+                        }
+                    }
+                }
             }
             seg.by_id.insert(e.incident.id, slot);
             seg.entries.push(e);
         }
         seg
     }
-
-    fn tree(&self, kind: Kind) -> impl Iterator<Item = &RTree<Item>> {
-        let (p, s) = match kind {
-            Kind::Points => (true, false),
-            Kind::Shapes => (false, true),
-            Kind::All => (true, true),
-        };
-        [p.then_some(&self.points), s.then_some(&self.shapes)].into_iter().flatten()
-    }
 }
 
-/// Which R-trees a query walks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Points,
-    Shapes,
-    All,
+/// The live mentions of one line or area place found by a query, with the place.
+pub struct PlaceHit<'a> {
+    pub place: &'a Arc<Place>,
+    /// Ascending id.
+    pub mentions: Vec<&'a IndexedIncident>,
 }
 
-/// A world-unit envelope (x0, y0, x1, y1) → metre AABBs inside the world.
 fn world_envelopes(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<AABB<[f64; 2]>> {
     let (y0, y1) = (y0.clamp(0.0, 1.0), y1.clamp(0.0, 1.0));
     let mut out = Vec::with_capacity(2);
@@ -310,6 +497,7 @@ fn world_envelopes(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<AABB<[f64; 2]>> {
         .map(|(a, b)| AABB::from_corners(proj::world_to_metres(a, y1), proj::world_to_metres(b, y0)))
         .collect()
 }
+
 
 /// An immutable, consistent view of all incidents.
 pub struct IndexSnapshot {
@@ -362,7 +550,7 @@ impl ZOrdered {
         let max = (1u64 << MAX_GRID_LEVEL) - 1;
         let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max) as u32;
         let mut v: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
-            .map(|e| (morton(cell(e.world_point.x), cell(e.world_point.y)), e.incident.id, e))
+            .map(|e| (morton(cell(e.world_point().x), cell(e.world_point().y)), e.incident.id, e))
             .collect();
         v.sort_unstable_by_key(|k| (k.0, k.1));
         ZOrdered { keys: v.iter().map(|k| k.0).collect(), points: v.into_iter().map(|k| k.2.clone()).collect() }
@@ -420,7 +608,7 @@ impl PointGrid {
             }
             let c = cells.last_mut().expect("pushed");
             c.count += 1;
-            sum = sum + e.world_point;
+            sum = sum + e.world_point();
             if e.incident.id < first_id {
                 first_id = e.incident.id;
                 c.first = i as u32;
@@ -616,7 +804,7 @@ impl IndexSnapshot {
             if let Some(t) = e.incident.time {
                 time = Some(time.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
-            let bb = e.lonlat_bbox;
+            let bb = e.lonlat_bbox();
             let (w, east) = if bb.min().x < -180.0 || bb.max().x > 180.0 {
                 (-180.0, 180.0)
             } else {
@@ -632,20 +820,17 @@ impl IndexSnapshot {
         Extent { bounds: acc, time }
     }
 
-    fn candidates(&self, envs: &[AABB<[f64; 2]>], kind: Kind) -> Vec<&IndexedIncident> {
+    /// Live point mentions whose box meets one of `envs`, sorted by id.
+    fn points_in(&self, envs: &[AABB<[f64; 2]>]) -> Vec<&IndexedIncident> {
         let mut out: Vec<&IndexedIncident> = Vec::new();
         for env in envs {
-            for tree in self.base.tree(kind) {
-                for it in tree.locate_in_envelope_intersecting(*env) {
-                    if self.dead.is_empty() || !self.dead.contains(&it.data) {
-                        out.push(&self.base.entries[it.data as usize]);
-                    }
+            for it in self.base.points.locate_in_envelope_intersecting(*env) {
+                if self.dead.is_empty() || !self.dead.contains(&it.data) {
+                    out.push(&self.base.entries[it.data as usize]);
                 }
             }
-            for tree in self.delta.tree(kind) {
-                for it in tree.locate_in_envelope_intersecting(*env) {
-                    out.push(&self.delta.entries[it.data as usize]);
-                }
+            for it in self.delta.points.locate_in_envelope_intersecting(*env) {
+                out.push(&self.delta.entries[it.data as usize]);
             }
         }
         out.sort_unstable_by_key(|e| e.incident.id);
@@ -653,31 +838,96 @@ impl IndexSnapshot {
         out
     }
 
+    /// Line and area places whose box meets one of `envs`, each once with its live mentions
+    /// (base and delta merged, ascending id), ordered by their lowest mention id.
+    fn places_in(&self, envs: &[AABB<[f64; 2]>]) -> Vec<PlaceHit<'_>> {
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut out: Vec<PlaceHit<'_>> = Vec::new();
+        for (seg, is_base) in [(&*self.base, true), (&*self.delta, false)] {
+            for env in envs {
+                for it in seg.shapes.locate_in_envelope_intersecting(*env) {
+                    let g = &seg.groups[it.data as usize];
+                    let key = place_key(&g.place);
+                    let at = *seen.entry(key).or_insert_with(|| {
+                        out.push(PlaceHit { place: &g.place, mentions: Vec::new() });
+                        out.len() - 1
+                    });
+                    // a place indexed with two rectangles (antimeridian) is met twice: once is enough
+                    let hit = &mut out[at];
+                    let first = g.members.first().map(|&s| seg.entries[s as usize].incident.id);
+                    if first.is_some_and(|f| hit.mentions.iter().any(|m| m.incident.id == f)) {
+                        continue;
+                    }
+                    let dead = &self.dead;
+                    hit.mentions.extend(
+                        g.members
+                            .iter()
+                            .filter(|s| !is_base || dead.is_empty() || !dead.contains(s))
+                            .map(|&s| seg.entries[s as usize].as_ref()),
+                    );
+                }
+            }
+        }
+        out.retain(|h| !h.mentions.is_empty());
+        for h in &mut out {
+            h.mentions.sort_unstable_by_key(|e| e.incident.id);
+        }
+        out.sort_unstable_by_key(|h| h.mentions[0].incident.id);
+        out
+    }
+
+    /// Number of line/area entries in the R-trees: one per place and segment, however many
+    /// mentions the place has.
+    pub fn shape_entries(&self) -> usize {
+        self.base.shapes.size() + self.delta.shapes.size()
+    }
+
+    /// Number of distinct places held by the live incidents (each geometry is held once).
+    pub fn place_count(&self) -> usize {
+        let mut seen: HashSet<usize> = HashSet::new();
+        for e in self.iter() {
+            seen.insert(place_key(e.place()));
+        }
+        seen.len()
+    }
+
     /// Candidates whose bounding box intersects a world-unit envelope (x may leave [0, 1]:
     /// the world wraps), sorted by id. No exact test: this is the tiles' first step.
     pub fn query_world(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
-        self.query_world_kind(x0, y0, x1, y1, Kind::All)
+        let mut all = self.query_world_points(x0, y0, x1, y1);
+        all.extend(self.query_world_shapes(x0, y0, x1, y1));
+        all.sort_unstable_by_key(|e| e.incident.id);
+        all
     }
 
     /// [`Self::query_world`] restricted to points (layer `Incidents`): only the points tree.
     pub fn query_world_points(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
-        self.query_world_kind(x0, y0, x1, y1, Kind::Points)
-    }
-
-    /// [`Self::query_world`] restricted to lines and areas: only the shapes tree.
-    pub fn query_world_shapes(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
-        self.query_world_kind(x0, y0, x1, y1, Kind::Shapes)
-    }
-
-    fn query_world_kind(&self, x0: f64, y0: f64, x1: f64, y1: f64, kind: Kind) -> Vec<&IndexedIncident> {
         if !(x0 <= x1 && y0 <= y1) {
             return Vec::new();
         }
-        self.candidates(&world_envelopes(x0, y0, x1, y1), kind)
+        self.points_in(&world_envelopes(x0, y0, x1, y1))
+    }
+
+    /// [`Self::query_world`] restricted to lines and areas, as mentions sorted by id.
+    pub fn query_world_shapes(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
+        let mut out: Vec<&IndexedIncident> =
+            self.query_world_places(x0, y0, x1, y1).into_iter().flat_map(|h| h.mentions).collect();
+        out.sort_unstable_by_key(|e| e.incident.id);
+        out
+    }
+
+    /// Line and area places whose box intersects a world-unit envelope, each once with its live
+    /// mentions; ordered by lowest mention id. No exact test.
+    pub fn query_world_places(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<PlaceHit<'_>> {
+        if !(x0 <= x1 && y0 <= y1) {
+            return Vec::new();
+        }
+        self.places_in(&world_envelopes(x0, y0, x1, y1))
     }
 
     /// Exactly the incidents whose geometry intersects `[w, s, e, n]` (degrees; `w > e` means the
-    /// box crosses the antimeridian), sorted by id.
+    /// box crosses the antimeridian), sorted by id. A place's geometry is tested once for all
+    /// its mentions.
     pub fn query_bbox_lonlat(&self, bbox: [f64; 4]) -> Vec<&Incident> {
         let boxes = lonlat_boxes(bbox);
         if boxes.is_empty() {
@@ -694,11 +944,15 @@ impl IndexSnapshot {
                 )
             })
             .collect();
-        self.candidates(&envs, Kind::All)
-            .into_iter()
-            .filter(|e| e.intersects_lonlat(&boxes))
-            .map(|e| &e.incident)
-            .collect()
+        let mut out: Vec<&Incident> =
+            self.points_in(&envs).into_iter().filter(|e| e.place().intersects_lonlat(&boxes)).map(|e| &e.incident).collect();
+        for hit in self.places_in(&envs) {
+            if hit.place.intersects_lonlat(&boxes) {
+                out.extend(hit.mentions.into_iter().map(|e| &e.incident));
+            }
+        }
+        out.sort_unstable_by_key(|i| i.id);
+        out
     }
 }
 
@@ -732,7 +986,7 @@ fn lonlat_boxes(bbox: [f64; 4]) -> Vec<Rect<f64>> {
 fn touched_bbox<'a>(entries: impl Iterator<Item = &'a IndexedIncident>) -> Option<[f64; 4]> {
     let mut acc: Option<(f64, f64, f64, f64)> = None;
     for e in entries {
-        let bb = e.lonlat_bbox;
+        let bb = e.lonlat_bbox();
         // normalise so the west edge lies in [-180, 180)
         let w = proj::wrap_lon(bb.min().x);
         let east = w + (bb.max().x - bb.min().x);
@@ -759,6 +1013,8 @@ fn touched_bbox<'a>(entries: impl Iterator<Item = &'a IndexedIncident>) -> Optio
 pub struct SpatialIndex {
     current: ArcSwap<IndexSnapshot>,
     writer: Mutex<()>,
+    /// Every place built so far, by gazetteer id: each is built once and shared.
+    places: Mutex<HashMap<Arc<str>, Arc<Place>>>,
 }
 
 impl Default for SpatialIndex {
@@ -769,12 +1025,39 @@ impl Default for SpatialIndex {
 
 impl SpatialIndex {
     pub fn new() -> Self {
-        SpatialIndex { current: ArcSwap::from_pointee(IndexSnapshot::default()), writer: Mutex::new(()) }
+        SpatialIndex {
+            current: ArcSwap::from_pointee(IndexSnapshot::default()),
+            writer: Mutex::new(()),
+            places: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Bulk-load (e.g. at start-up from the store).
     pub fn from_incidents(incidents: Vec<Incident>) -> Self {
-        SpatialIndex { current: ArcSwap::from_pointee(IndexSnapshot::build(incidents)), writer: Mutex::new(()) }
+        let idx = SpatialIndex::new();
+        idx.current.store(Arc::new(IndexSnapshot::build(incidents)));
+        idx
+    }
+
+    /// The shared place with gazetteer id `id`, built by `make` the first time it is asked for.
+    pub fn place(&self, id: &str, make: impl FnOnce() -> Place) -> Arc<Place> {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = places.get(id) {
+            return p.clone();
+        }
+        let p = Arc::new(make());
+        places.insert(Arc::from(id), p.clone());
+        p
+    }
+
+    /// Registers places built elsewhere (e.g. in parallel at start-up) under their ids.
+    pub fn add_places(&self, built: impl IntoIterator<Item = Arc<Place>>) {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        for p in built {
+            if let Some(id) = p.id.clone() {
+                places.insert(id, p);
+            }
+        }
     }
 
     /// The current snapshot: a pointer copy, never blocks on writers.
@@ -800,6 +1083,16 @@ impl SpatialIndex {
             incidents.into_par_iter().map(|i| Arc::new(IndexedIncident::new(i))).collect()
         } else {
             incidents.into_iter().map(|i| Arc::new(IndexedIncident::new(i))).collect()
+        };
+        // one id twice in a batch: the last one wins
+        let mut last: HashMap<u64, usize> = HashMap::with_capacity(fresh.len());
+        for (i, e) in fresh.iter().enumerate() {
+            last.insert(e.incident.id, i);
+        }
+        let fresh: Vec<Arc<IndexedIncident>> = if last.len() == fresh.len() {
+            fresh
+        } else {
+            fresh.into_iter().enumerate().filter(|(i, e)| last[&e.incident.id] == *i).map(|(_, e)| e).collect()
         };
         let ids: HashSet<u64> = fresh.iter().map(|e| e.incident.id).collect();
         self.write(&ids, fresh)
@@ -833,7 +1126,7 @@ impl SpatialIndex {
         }
         touched.extend(fresh.iter().cloned());
         let live_base = cur.base.entries.len() - dead.len();
-        let threshold = (live_base / 16).clamp(512, 4096);
+        let threshold = (live_base / 16).clamp(512, 32_768);
         let delta_len = cur.delta.entries.len() + fresh.len();
         let next = if delta_len + dead.len() > threshold {
             let mut all: Vec<Arc<IndexedIncident>> = Vec::with_capacity(live_base + delta_len);
@@ -893,20 +1186,40 @@ mod tests {
     use geo_types::{line_string, point, polygon};
 
     fn inc(id: u64, geometry: Geometry<f64>) -> Incident {
-        let point = match &geometry {
-            Geometry::Point(p) => *p,
-            _ => geo::Centroid::centroid(&geometry).unwrap_or(point!(x: 0.0, y: 0.0)),
-        };
         Incident {
             id,
-            geometry,
-            point,
-            layer: Layer::Incidents,
-            kind: "settlement".into(),
+            place: Arc::new(Place::anonymous("settlement", geometry)),
             precision: 1,
             time: None,
-            props: Default::default(),
+            props: Props::Json(Default::default()),
         }
+    }
+
+    #[test]
+    fn a_place_named_many_times_is_one_geometry_and_one_entry() {
+        let area: Geometry<f64> = polygon![(x: 44.0, y: 39.0), (x: 46.0, y: 39.0), (x: 46.0, y: 41.0), (x: 44.0, y: 41.0)].into();
+        let idx = SpatialIndex::new();
+        let make = || Place::new(Some("ne-country:ARM"), "Armenia", "country", Arc::new(area.clone()), point!(x: 45.0, y: 40.0));
+        let mk = |id: u64| Incident { id, place: idx.place("ne-country:ARM", make), precision: 7, time: None, props: Props::Json(Default::default()) };
+        let items: Vec<Incident> = (1..=50).map(mk).collect();
+        assert!(items.windows(2).all(|w| Arc::ptr_eq(&w[0].place, &w[1].place)));
+        idx.insert(items);
+        let s = idx.snapshot();
+        assert_eq!((s.len(), s.place_count(), s.shape_entries()), (50, 1, 1));
+        // later mentions of the same place join it (delta), and a rebuild keeps one entry
+        idx.insert((51..=60).map(mk).collect());
+        let s = idx.snapshot();
+        assert_eq!(s.place_count(), 1);
+        assert!(s.shape_entries() <= 2);
+        let hits = s.query_world_places(0.0, 0.0, 1.0, 1.0);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].mentions.len(), 60);
+        assert!(hits[0].mentions.windows(2).all(|w| w[0].incident().id < w[1].incident().id));
+        let rebuilt = IndexSnapshot::build(s.iter().map(|e| e.incident().clone()).collect());
+        assert_eq!(rebuilt.shape_entries(), 1);
+        assert_eq!(rebuilt.query_bbox_lonlat([45.0, 40.0, 45.5, 40.5]).len(), 60);
+        idx.remove(&[1, 2, 3]);
+        assert_eq!(idx.snapshot().query_world_places(0.0, 0.0, 1.0, 1.0)[0].mentions.len(), 57);
     }
 
     #[test]
@@ -992,8 +1305,8 @@ mod tests {
             .map(|i| inc(i, point!(x: (i % 50) as f64 * 0.7 - 17.0, y: (i / 50) as f64 * 1.3 - 6.0).into()))
             .collect();
         // a line is not a point: not in the grid
-        let mut l = inc(1000, line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)].into());
-        l.layer = Layer::Lines;
+        let l = inc(1000, line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)].into());
+        assert_eq!(l.layer(), Layer::Lines);
         items.push(l);
         let idx = SpatialIndex::from_incidents(items);
         let s = idx.snapshot();

@@ -3,8 +3,9 @@
 //! Contract: takes already prepared integer tile geometry (clipped, simplified, de-duplicated,
 //! oriented: see `prepare`) and typed tags, writes MVT 2.1 bytes with extent 4096. Layers with no
 //! features are left out; a tile with no features at all is an empty `Vec`. Tags: explicit tags
-//! first, then the JSON properties (strings, integers, floats, bools; nulls, arrays and objects
-//! are skipped; a key already given explicitly is skipped), so no feature repeats a key.
+//! first, then the incident's schema properties ([`crate::schema::visit`]) or a basemap feature's
+//! JSON properties (strings, integers, floats, bools; nulls, arrays and objects are skipped; a key
+//! already given explicitly is skipped), so no feature repeats a key.
 //! Not for: geometry checks (the caller guarantees them) or compression.
 
 use std::borrow::Cow;
@@ -14,6 +15,8 @@ use geo_types::Geometry;
 use serde_json::{Map, Value};
 
 use super::TileError;
+use crate::index::Incident;
+use crate::schema::Val;
 
 /// One typed MVT tag value.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,16 +26,16 @@ pub(crate) enum TagValue<'a> {
     Bool(bool),
 }
 
-/// Up to four explicit tags, kept inline (no allocation per feature).
+/// Up to six explicit tags, kept inline (no allocation per feature).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tags<'a> {
-    items: [Option<(&'static str, TagValue<'a>)>; 4],
+    items: [Option<(&'static str, TagValue<'a>)>; 6],
 }
 
 impl<'a> Tags<'a> {
-    /// Append a tag. Panics past four tags (a programming error).
+    /// Append a tag. Panics past six tags (a programming error).
     pub fn push(&mut self, key: &'static str, value: TagValue<'a>) {
-        let slot = self.items.iter_mut().find(|s| s.is_none()).expect("at most four explicit tags");
+        let slot = self.items.iter_mut().find(|s| s.is_none()).expect("at most six explicit tags");
         *slot = Some((key, value));
     }
 
@@ -47,9 +50,16 @@ pub(crate) struct EncFeature<'a> {
     pub id: Option<u64>,
     pub geometry: Cow<'a, Geometry<i32>>,
     pub tags: Tags<'a>,
-    pub json: Option<&'a Map<String, Value>>,
-    /// When set, only these JSON keys are written.
-    pub only: Option<&'static [&'static str]>,
+    pub props: Option<FeatureProps<'a>>,
+    /// When set, only the schema's essential properties are written.
+    pub essential: bool,
+}
+
+/// Where a feature's properties come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FeatureProps<'a> {
+    Incident(&'a Incident),
+    Json(&'a Map<String, Value>),
 }
 
 /// One named layer.
@@ -85,6 +95,17 @@ fn json_ref(v: &Value) -> Option<MvtValueRef<'_>> {
     })
 }
 
+fn val_ref<'v>(v: Val<'v>) -> Option<MvtValueRef<'v>> {
+    Some(match v {
+        Val::Str(s) => MvtValueRef::String(s),
+        Val::Int(i) if i >= 0 => MvtValueRef::UInt(i.cast_unsigned()),
+        Val::Int(i) => MvtValueRef::SInt(i),
+        Val::Float(f) => MvtValueRef::Double(f),
+        Val::Bool(b) => MvtValueRef::Bool(b),
+        Val::Json(v) => return json_ref(v),
+    })
+}
+
 fn err(e: fast_mvt::MvtError) -> TileError {
     TileError::Encode(e.to_string())
 }
@@ -96,20 +117,29 @@ fn write_layer(mut layer: MvtLayerBuilder, features: &[EncFeature<'_>]) -> Resul
         for (k, v) in f.tags.iter() {
             fb.tag_ref(k, value_ref(v)).map_err(err)?;
         }
-        if let Some(json) = f.json {
-            for (k, v) in json {
-                if f.tags.iter().any(|(tk, _)| *tk == k.as_str()) {
-                    continue;
-                }
-                if let Some(only) = f.only {
-                    if !only.contains(&k.as_str()) {
-                        continue;
-                    }
-                }
-                if let Some(v) = json_ref(v) {
-                    fb.tag_ref(k, v).map_err(err)?;
+        let explicit = |k: &str| f.tags.iter().any(|(tk, _)| *tk == k);
+        let mut failed = None;
+        let mut tag = |k: &str, v: Option<MvtValueRef<'_>>| {
+            if explicit(k) || (f.essential && !crate::schema::is_essential(k)) {
+                return;
+            }
+            if let Some(v) = v {
+                if let Err(e) = fb.tag_ref(k, v) {
+                    failed.get_or_insert(e);
                 }
             }
+        };
+        match f.props {
+            Some(FeatureProps::Incident(inc)) => crate::schema::visit(inc, &mut |k, v| tag(k, val_ref(v))),
+            Some(FeatureProps::Json(json)) => {
+                for (k, v) in json {
+                    tag(k, json_ref(v));
+                }
+            }
+            None => {}
+        }
+        if let Some(e) = failed {
+            return Err(err(e));
         }
         layer = fb.end();
     }

@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 
 use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
 use cluster::{Clustered, CLUSTER_MAX_ZOOM};
-use encode::{EncFeature, EncLayer, TagValue, Tags};
+use encode::{EncFeature, EncLayer, FeatureProps, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
 use prepare::Tolerance;
 
@@ -86,16 +86,16 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Properties kept when a tile is over budget at the last thinning levels.
-const ESSENTIAL: &[&str] = &["mention_id", "kind", "precision", "time", "place_name", "name", "published"];
-
 /// A prepared line/area feature with its zoom-wide size (bbox extent in tile units).
 struct Sized<'a> {
     size: f64,
+    /// The mention whose properties the feature carries: the latest (by date, then id).
     inc: &'a IndexedIncident,
     geometry: Geometry<i32>,
-    /// Mentions of the same place merged into this feature (low zooms), else 1.
+    /// Mentions of the place drawn as this feature, and their earliest and latest dates.
     count: usize,
+    first_time: Option<i64>,
+    last_time: Option<i64>,
 }
 
 fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Cow<'a, Geometry<i32>>, essential: bool) -> EncFeature<'a> {
@@ -103,8 +103,8 @@ fn incident_feature<'a>(inc: &'a IndexedIncident, geometry: Cow<'a, Geometry<i32
         id: Some(inc.incident().id),
         geometry,
         tags: Tags::default(),
-        json: Some(&inc.incident().props),
-        only: if essential { Some(ESSENTIAL) } else { None },
+        props: Some(FeatureProps::Incident(inc.incident())),
+        essential,
     }
 }
 
@@ -114,15 +114,14 @@ fn pick<'a>(v: &'a [Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeatur
         .map(|s| {
             let mut f = incident_feature(s.inc, Cow::Borrowed(&s.geometry), essential);
             f.tags.push("mention_count", TagValue::Int(s.count as i64));
+            if let (Some(a), Some(b)) = (s.first_time, s.last_time) {
+                f.tags.push("first_time", TagValue::Int(a));
+                f.tags.push("last_time", TagValue::Int(b));
+            }
             f
         })
         .collect()
 }
-
-/// Up to this zoom, the area and line mentions of one place are drawn as one feature (the lowest
-/// mention id, with `mention_count`): a country named in fifty articles is one outline, not fifty
-/// stacked copies, which keeps low-zoom tiles small and quick to build.
-pub const MERGE_PLACES_MAX_ZOOM: u8 = 8;
 
 fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
     match inc.world_geometry() {
@@ -139,34 +138,32 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
     let tile = TileId::new(z, x, y)?;
     let tol = Tolerance::for_zoom(z);
     let scale = tile.n() * f64::from(EXTENT);
-    let merge = z <= MERGE_PLACES_MAX_ZOOM;
-    // place id -> (layer, index in that layer's list)
-    let mut merged: std::collections::HashMap<&str, (Layer, usize)> = std::collections::HashMap::new();
     let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
 
     let mut areas: Vec<Sized<'_>> = Vec::new();
     let mut lines: Vec<Sized<'_>> = Vec::new();
-    // lines and areas from their own R-tree (sorted by id)
-    for inc in snap.query_world_shapes(bx0, by0, bx1, by1) {
-        let layer = inc.incident().layer;
-        let bb = inc.world_bbox();
-        let place = if merge { inc.incident().props.get("place_id").and_then(serde_json::Value::as_str) } else { None };
-        if let (true, Some(place)) = (merge, place) {
-            if let Some(&(l, i)) = merged.get(place) {
-                let list = if l == Layer::Areas { &mut areas } else { &mut lines };
-                list[i].count += 1;
-                continue;
+    // lines and areas: each place once, with what its mentions add up to (ordered by lowest id)
+    for hit in snap.query_world_places(bx0, by0, bx1, by1) {
+        let place = hit.place;
+        let bb = place.world_bbox();
+        let Some(g) = prepare::prepare(place.world_geometry(), Some(place.world_ranks()), bb, &tile, tol) else {
+            continue;
+        };
+        let mut latest = hit.mentions[0];
+        let (mut first_time, mut last_time) = (None::<i64>, None::<i64>);
+        for m in &hit.mentions {
+            let t = m.incident().time;
+            if let Some(t) = t {
+                first_time = Some(first_time.map_or(t, |f| f.min(t)));
+                last_time = Some(last_time.map_or(t, |l| l.max(t)));
+            }
+            if (t, m.incident().id) > (latest.incident().time, latest.incident().id) {
+                latest = m;
             }
         }
-        if let Some(g) = prepare::prepare(inc.world_geometry(), Some(inc.world_ranks()), bb, &tile, tol) {
-            let size = (bb.width().max(bb.height())) * scale;
-            let s = Sized { size, inc, geometry: g, count: 1 };
-            let list = if layer == Layer::Areas { &mut areas } else { &mut lines };
-            if let (true, Some(place)) = (merge, place) {
-                merged.insert(place, (layer, list.len()));
-            }
-            list.push(s);
-        }
+        let size = (bb.width().max(bb.height())) * scale;
+        let s = Sized { size, inc: latest, geometry: g, count: hit.mentions.len(), first_time, last_time };
+        if place.layer() == Layer::Areas { areas.push(s) } else { lines.push(s) }
     }
 
     // points: unclustered rendering (only ever asked for above CLUSTER_MAX_ZOOM, so the points
@@ -191,7 +188,7 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
                     tags.push("cluster_id", TagValue::Int(id as i64));
                     tags.push("point_count", TagValue::Int(count as i64));
                     tags.push("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count))));
-                    Some(EncFeature { id: Some(id), geometry: Cow::Owned(Geometry::Point(Point(at))), tags, json: None, only: None })
+                    Some(EncFeature { id: Some(id), geometry: Cow::Owned(Geometry::Point(Point(at))), tags, props: None, essential: false })
                 }
             })
             .collect()
@@ -423,13 +420,13 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
                 continue;
             }
         };
-        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None });
+        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: Cow::Owned(g), tags: Tags::default(), props: Some(FeatureProps::Json(&e.feature.props)), essential: false });
     }
     places.sort_by_key(|(e, _)| (e.feature.min_zoom, e.rank));
     places.truncate(MAX_PLACES_PER_TILE);
     layers[2].features = places
         .into_iter()
-        .map(|(e, g)| EncFeature { id: None, geometry: Cow::Owned(g), tags: Tags::default(), json: Some(&e.feature.props), only: None })
+        .map(|(e, g)| EncFeature { id: None, geometry: Cow::Owned(g), tags: Tags::default(), props: Some(FeatureProps::Json(&e.feature.props)), essential: false })
         .collect();
     encode::encode_tile(&layers)
 }
