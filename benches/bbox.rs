@@ -14,7 +14,8 @@ use std::time::Instant;
 use geo_types::Point;
 use serde_json::{json, Map};
 use sitrep::features::{items, ItemsQuery};
-use sitrep::index::{Incident, Layer, SpatialIndex};
+use sitrep::index::{Incident, SpatialIndex};
+use sitrep::schema::Props;
 
 use sitrep::mem::status_mb as rss_mb;
 
@@ -97,16 +98,7 @@ fn synthetic(n: usize, uniform: bool) -> Vec<Incident> {
                 (x, clamp_lat(h[1] + r.gauss() * h[2]))
             };
             let p = Point::new(x, y);
-            Incident {
-                id,
-                geometry: p.into(),
-                point: p,
-                layer: Layer::Incidents,
-                kind: cat.to_string(),
-                precision: 1,
-                time: Some(time),
-                props,
-            }
+            Incident::anonymous(id, p.into(), cat, 1, Some(time), Props::Json(props))
         })
         .collect()
 }

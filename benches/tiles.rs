@@ -11,7 +11,8 @@ use std::time::Instant;
 use geo::Centroid;
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde_json::Value;
-use sitrep::index::{Incident, Layer, SpatialIndex};
+use sitrep::index::{Incident, SpatialIndex};
+use sitrep::schema::Props;
 use sitrep::tiles::{gzip, incidents_tile};
 
 use sitrep::mem::{release_free_memory as trim, status_mb as rss_mb};
@@ -42,30 +43,14 @@ fn geometry(g: &Value) -> Option<Geometry<f64>> {
 
 fn to_incident(i: usize, f: &mut Value) -> Option<Incident> {
     let geometry = geometry(&f["geometry"])?;
-    let layer = match geometry {
-        Geometry::Point(_) | Geometry::MultiPoint(_) => Layer::Incidents,
-        Geometry::LineString(_) | Geometry::MultiLineString(_) => Layer::Lines,
-        _ => Layer::Areas,
-    };
-    let point = match &geometry {
-        Geometry::Point(p) => *p,
-        g => g.centroid()?,
-    };
+    geometry.centroid()?;
     let props = match f["properties"].take() {
         Value::Object(m) => m,
         _ => Default::default(),
     };
     let id = f["id"].as_u64().unwrap_or(i as u64 + 1);
-    Some(Incident {
-        id,
-        geometry,
-        point,
-        layer,
-        kind: props.get("category").and_then(Value::as_str).unwrap_or("settlement").to_string(),
-        precision: 1,
-        time: None,
-        props,
-    })
+    let kind = props.get("category").and_then(Value::as_str).unwrap_or("settlement").to_string();
+    Some(Incident::anonymous(id, geometry, &kind, 1, None, Props::Json(props)))
 }
 
 /// bench.mjs's tile picking, bit for bit: LCG in f64 with seed 7, shared across zooms.
@@ -255,16 +240,7 @@ fn main() {
     for i in 0..ins {
         let lon = (i as f64 * 0.37) % 360.0 - 180.0;
         let lat = (i as f64 * 0.11) % 160.0 - 80.0;
-        index.insert(vec![Incident {
-            id: 10_000_000 + i,
-            geometry: Point::new(lon, lat).into(),
-            point: Point::new(lon, lat),
-            layer: Layer::Incidents,
-            kind: "settlement".into(),
-            precision: 1,
-            time: None,
-            props: Default::default(),
-        }]);
+        index.insert(vec![Incident::anonymous(10_000_000 + i, Point::new(lon, lat).into(), "settlement", 1, None, Default::default())]);
     }
     let ins_s = t0.elapsed().as_secs_f64();
     println!("single inserts: {ins} in {:.3}s = {:.0} µs each (len now {})", ins_s, ins_s * 1e6 / ins as f64, index.snapshot().len());

@@ -127,6 +127,12 @@ pub enum Props {
     Json(Map<String, Value>),
 }
 
+impl Default for Props {
+    fn default() -> Self {
+        Props::Json(Map::new())
+    }
+}
+
 /// One property value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val<'a> {

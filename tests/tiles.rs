@@ -7,10 +7,11 @@ use std::collections::HashSet;
 mod common;
 
 use common::mvt::{area2, decode, strict_check};
-use geo::{Centroid, Intersects};
+use geo::Intersects;
 use geo_types::{coord, Coord, Geometry, LineString, Point, Polygon, Rect};
 use serde_json::{json, Map, Value};
 use sitrep::index::{Incident, IndexSnapshot, Layer, SpatialIndex};
+use sitrep::schema::Props;
 use sitrep::tiles::grid::{lonlat_to_tile, tile_for_lonlat, tile_to_lonlat, TileId};
 use sitrep::tiles::{basemap_tile, gzip, incidents_tile, Basemap, BasemapFeature, BasemapLayer, TileError};
 
@@ -38,11 +39,9 @@ fn props(id: u64) -> Map<String, Value> {
 }
 
 fn incident(id: u64, geometry: Geometry<f64>, layer: Layer) -> Incident {
-    let point = match &geometry {
-        Geometry::Point(p) => *p,
-        g => g.centroid().unwrap_or(Point::new(0.0, 0.0)),
-    };
-    Incident { id, geometry, point, layer, kind: "settlement".into(), precision: 2, time: Some(1_700_000_000), props: props(id) }
+    let i = Incident::anonymous(id, geometry, "settlement", 2, Some(1_700_000_000), Props::Json(props(id)));
+    assert_eq!(i.layer(), layer, "the layer follows the geometry");
+    i
 }
 
 fn star(rng: &mut Rng, cx: f64, cy: f64, r: f64) -> Polygon<f64> {
@@ -165,17 +164,18 @@ fn empty_and_out_of_range_tiles() {
 
 #[test]
 fn point_just_outside_the_buffer_is_dropped() {
-    let t = TileId::new(10, 600, 300).unwrap();
+    // above the clustering zooms, so each point is drawn as itself
+    let t = TileId::new(13, 4800, 2400).unwrap();
     let inside = tile_to_lonlat(&t, coord! { x: 4150.0, y: 100.0 });
     let outside = tile_to_lonlat(&t, coord! { x: 4200.0, y: 100.0 });
     let snap = IndexSnapshot::build(vec![
-        incident(1, Point(inside).into(), Layer::Areas),
-        incident(2, Point(outside).into(), Layer::Areas),
+        incident(1, Point(inside).into(), Layer::Incidents),
+        incident(2, Point(outside).into(), Layer::Incidents),
     ]);
     let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
-    let ids: Vec<Option<u64>> = d["areas"].iter().map(|f| f.0).collect();
+    let ids: Vec<Option<u64>> = d["incidents"].iter().map(|f| f.0).collect();
     assert_eq!(ids, vec![Some(1)]);
-    assert_eq!(d["areas"][0].1, Geometry::Point(Point::new(4150, 100)));
+    assert_eq!(d["incidents"][0].1, Geometry::Point(Point::new(4150, 100)));
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn clustering_is_deterministic_and_counts_sum() {
     assert!(clusters > 0);
     assert_eq!(total, 3000);
     // z12 is not clustered
-    let p = &inc[0].geometry;
+    let p = inc[0].geometry();
     let Geometry::Point(p) = p else { unreachable!() };
     let t = tile_for_lonlat(p.x(), p.y(), 12);
     let d = decode(&incidents_tile(&snap, t.z, t.x, t.y).unwrap());
@@ -225,7 +225,7 @@ fn bbox_queries_match_brute_force() {
         let (w, s) = if q % 4 == 0 {
             (rng.range(-180.0, 175.0), rng.range(-85.0, 80.0))
         } else {
-            let p = inc[(rng.f() * inc.len() as f64) as usize].point;
+            let p = inc[(rng.f() * inc.len() as f64) as usize].point();
             ((p.x() - rng.f() * size / 2.0).max(-180.0), (p.y() - rng.f() * size / 2.0).max(-85.0))
         };
         let bbox = [w, s, (w + rng.f() * size).min(180.0), (s + rng.f() * size).min(85.0)];
@@ -234,15 +234,15 @@ fn bbox_queries_match_brute_force() {
         let expect: Vec<u64> = inc
             .iter()
             .filter(|i| {
-                let bb = geo::BoundingRect::bounding_rect(&i.geometry).unwrap();
-                bb.max().x <= 180.0 && i.geometry.intersects(&rect)
+                let bb = geo::BoundingRect::bounding_rect(i.geometry()).unwrap();
+                bb.max().x <= 180.0 && i.geometry().intersects(&rect)
             })
             .map(|i| i.id)
             .collect();
         let got: Vec<u64> = snap
             .query_bbox_lonlat(bbox)
             .into_iter()
-            .filter(|i| geo::BoundingRect::bounding_rect(&i.geometry).unwrap().max().x <= 180.0)
+            .filter(|i| geo::BoundingRect::bounding_rect(i.geometry()).unwrap().max().x <= 180.0)
             .map(|i| i.id)
             .collect();
         assert_eq!(got, expect, "bbox {bbox:?}");
@@ -333,7 +333,7 @@ fn random_tiles_pass_strict_checks() {
     for z in [0u8, 1, 3, 5, 7, 9, 11, 12, 14] {
         for _ in 0..12 {
             let i = snap.iter().nth((rng.f() * snap.len() as f64) as usize).unwrap();
-            let p = i.incident().point;
+            let p = i.incident().point();
             let t = tile_for_lonlat(p.x(), p.y(), z);
             let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
             let problems = strict_check(&bytes);
@@ -400,7 +400,7 @@ fn shared_mvt_checker_when_available() {
     for z in [0u8, 2, 4, 6, 8, 10, 12, 14] {
         for k in 0..6 {
             let i = snap.iter().nth((rng.f() * snap.len() as f64) as usize).unwrap();
-            let p = i.incident().point;
+            let p = i.incident().point();
             let t = tile_for_lonlat(p.x(), p.y(), z);
             let bytes = incidents_tile(&snap, t.z, t.x, t.y).unwrap();
             if bytes.is_empty() {
@@ -431,7 +431,9 @@ fn oversized_tile_is_thinned_to_the_budget_keeping_the_largest() {
         let a = tile_to_lonlat(&t, coord! { x: x0, y: y0 });
         let b = tile_to_lonlat(&t, coord! { x: x0 + len.min(1000.0), y: y0 + 3.0 });
         let mut x = incident(i + 1, LineString(vec![a, b]).into(), Layer::Lines);
-        x.props.insert("quote".into(), Value::String(format!("{big}{i}")));
+        if let Props::Json(m) = &mut x.props {
+            m.insert("quote".into(), Value::String(format!("{big}{i}")));
+        }
         inc.push(x);
     }
     let snap = IndexSnapshot::build(inc);
@@ -478,27 +480,37 @@ fn basemap_detailed_polygon_uses_simplified_copy_at_low_zoom() {
 }
 
 #[test]
-fn mentions_of_one_area_merge_at_low_zoom_only() {
+fn mentions_of_one_place_are_one_feature_at_every_zoom_with_what_they_add_up_to() {
+    use std::sync::Arc;
     let square = Polygon::new(
         LineString::from(vec![(44.0, 39.0), (46.0, 39.0), (46.0, 41.0), (44.0, 41.0), (44.0, 39.0)]),
         vec![],
     );
-    let mut items: Vec<Incident> = (1..=3).map(|id| incident(id, Geometry::Polygon(square.clone()), Layer::Areas)).collect();
-    for i in &mut items {
-        i.props.insert("place_id".into(), json!("ne-country:ARM"));
-    }
-    let mut other = incident(4, Geometry::Polygon(square.clone()), Layer::Areas);
-    other.props.insert("place_id".into(), json!("ne-admin1:AM-SU"));
-    items.push(other);
-    let snap = IndexSnapshot::build(items);
-    let count_of = |z: u8| {
-        let TileId { x, y, .. } = tile_for_lonlat(45.0, 40.0, z);
-        let t = decode(&incidents_tile(&snap, z, x, y).unwrap());
-        t["areas"].iter().map(|(id, _, p)| (id.unwrap(), p["mention_count"].clone())).collect::<Vec<_>>()
+    let place = |id: &str| {
+        Arc::new(sitrep::index::Place::new(Some(id), id, "country", Arc::new(Geometry::Polygon(square.clone())), Point::new(45.0, 40.0)))
     };
-    let low = count_of(4);
-    assert_eq!(low.len(), 2, "one feature per place at z4: {low:?}");
-    assert!(low.iter().any(|(id, c)| *id == 1 && c.contains('3')), "{low:?}");
-    let high = count_of(10);
-    assert_eq!(high.len(), 4, "every mention at z10: {high:?}");
+    let armenia = place("ne-country:ARM");
+    let t0 = 1_700_000_000i64;
+    let mut items: Vec<Incident> = (1..=3u64)
+        .map(|id| Incident { id, place: armenia.clone(), precision: 6, time: Some(t0 + id as i64 * 86_400), props: Props::Json(props(id)) })
+        .collect();
+    // the same outline under another place id is another feature
+    items.push(Incident { id: 4, place: place("ne-admin1:AM-SU"), precision: 4, time: None, props: Props::Json(props(4)) });
+    let snap = IndexSnapshot::build(items);
+    assert_eq!(snap.shape_entries(), 2);
+    for z in [2u8, 4, 8, 10, 14] {
+        let TileId { x, y, .. } = tile_for_lonlat(45.0, 40.0, z);
+        let bytes = incidents_tile(&snap, z, x, y).unwrap();
+        assert!(strict_check(&bytes).is_empty());
+        let t = decode(&bytes);
+        let areas = &t["areas"];
+        assert_eq!(areas.len(), 2, "one feature per place at z{z}");
+        let arm = areas.iter().find(|(id, _, _)| *id == Some(3)).unwrap_or_else(|| panic!("latest mention 3 at z{z}: {areas:?}"));
+        assert!(arm.2["mention_count"].contains('3'), "{:?}", arm.2);
+        assert!(arm.2["first_time"].contains(&(t0 + 86_400).to_string()), "{:?}", arm.2);
+        assert!(arm.2["last_time"].contains(&(t0 + 3 * 86_400).to_string()), "{:?}", arm.2);
+        let su = areas.iter().find(|(id, _, _)| *id == Some(4)).unwrap();
+        assert!(su.2["mention_count"].contains('1'));
+        assert!(!su.2.contains_key("first_time"), "undated mentions have no first_time");
+    }
 }

@@ -249,6 +249,12 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// An incident over its own place (no gazetteer id): loaded GeoJSON, tests, benchmarks. The
+    /// representative point is the point itself or the centroid; the layer follows the geometry.
+    pub fn anonymous(id: u64, geometry: Geometry<f64>, kind: &str, precision: u8, time: Option<i64>, props: Props) -> Incident {
+        Incident { id, place: Arc::new(Place::anonymous(kind, geometry)), precision, time, props }
+    }
+
     pub fn layer(&self) -> Layer {
         self.place.layer
     }

@@ -116,7 +116,7 @@ pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Cluster
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{proj, Incident, Layer};
+    use crate::index::{proj, Incident};
     use geo_types::Point;
 
     fn lcg(seed: &mut u64) -> f64 {
@@ -132,16 +132,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, w)| {
                     let p = Point::new(proj::world_x_to_lon(w.x), proj::world_y_to_lat(w.y));
-                    Incident {
-                        id: i as u64 + 1,
-                        geometry: p.into(),
-                        point: p,
-                        layer: Layer::Incidents,
-                        kind: "settlement".into(),
-                        precision: 1,
-                        time: None,
-                        props: Default::default(),
-                    }
+                    Incident::anonymous(i as u64 + 1, p.into(), "settlement", 1, None, Default::default())
                 })
                 .collect(),
         )
