@@ -36,8 +36,20 @@ pub struct GeoparseArgs {
     /// Read documents {"id","text"[,"date"]} one per line and write predictions one per line.
     #[arg(long)]
     pub jsonl: bool,
+    /// Geometry of each place in the `places` dictionary (given once per place, never per
+    /// mention): none (`point`), simplified to at most 500 vertices, or `full`.
+    #[arg(long, value_enum, default_value_t = GeometryArg::Simplified)]
+    pub geometry: GeometryArg,
     #[command(flatten)]
     pub run: RunOptions,
+}
+
+/// How much of each place's geometry `sitrep geoparse` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum GeometryArg {
+    Point,
+    Simplified,
+    Full,
 }
 
 /// Options shared by `geoparse` and `eval`.
@@ -148,7 +160,15 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
         let text = utf8(&name, &bytes, 0)?;
         let mut mentions = gp.parse(text, args.date.as_deref());
         mentions.retain(|m| args.run.demonyms.keep(m));
-        serde_json::to_writer_pretty(&mut out, &feature_collection(&mentions))?;
+        let mut fc = feature_collection(&mentions);
+        let geometry = match args.geometry {
+            GeometryArg::Point => crate::features::PlaceGeometry::Point,
+            GeometryArg::Simplified => crate::features::PlaceGeometry::Simplified(None),
+            GeometryArg::Full => crate::features::PlaceGeometry::Simplified(Some(22)),
+        };
+        let index = crate::index::SpatialIndex::new();
+        fc["places"] = crate::features::places_dictionary(&mentions, |m| crate::features::place_of(&index, m), geometry);
+        serde_json::to_writer_pretty(&mut out, &fc)?;
         writeln!(out)?;
         return Ok(());
     }

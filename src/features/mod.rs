@@ -34,28 +34,15 @@ fn qerr(param: &'static str, message: impl Into<String>) -> QueryError {
     QueryError { param, message: message.into() }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Unix seconds at 00:00 UTC of a `YYYY-MM-DD` date (a longer RFC 3339 string is cut to its date).
+/// Unix seconds at 00:00 UTC of a `YYYY-MM-DD` date (a longer RFC 3339 string is cut to its
+/// date); `None` for anything that is not a real calendar date (`2021-02-31`). The one place
+/// dates are read, through jiff.
 pub fn date_to_unix(s: &str) -> Option<i64> {
-    let s = s.get(..10)?;
-    let mut it = s.split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) || s.as_bytes()[4] != b'-' {
+    let d: jiff::civil::Date = s.get(..10)?.parse().ok()?;
+    if s.as_bytes().get(4) != Some(&b'-') {
         return None;
     }
-    Some(days_from_civil(y, m, d) * 86_400)
+    Some(d.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
 }
 
 /// Which tile layer a geometry belongs to.
@@ -515,6 +502,8 @@ mod tests {
         assert_eq!(date_to_unix("2021-05-14"), Some(1_620_950_400));
         assert_eq!(date_to_unix("2021-05-14T10:00:00Z"), Some(1_620_950_400));
         assert_eq!(date_to_unix("2021-13-01"), None);
+        assert_eq!(date_to_unix("2021-02-31"), None);
+        assert_eq!(date_to_unix("2024-02-29"), Some(1_709_164_800));
         assert_eq!(date_to_unix("yesterday"), None);
     }
 

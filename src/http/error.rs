@@ -52,8 +52,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        if status.is_server_error() {
-            tracing::error!("{self}");
+        match &self {
+            ApiError::Internal(_) => tracing::error!("{self}"),
+            ApiError::Busy { .. } => tracing::warn!("{self}"),
+            _ => {}
         }
         let retry = match &self {
             ApiError::Busy { retry_after, .. } => Some(*retry_after),

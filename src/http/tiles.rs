@@ -115,17 +115,10 @@ pub async fn basemap_tile(
 
 pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) -> Json<Value> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let fields = json!({
-        "mention_id": "Number", "place_id": "String", "place_name": "String", "name": "String", "kind": "String",
-        "precision": "Number", "geo_precision": "Number", "confidence": "Number", "article_id": "Number",
-        "title": "String", "url": "String", "source": "String", "published": "String", "time": "Number",
-        "quote": "String", "quote_start": "Number", "quote_end": "Number",
-        "mention_count": "Number"
-    });
-    let mut cluster_fields = fields.clone();
-    cluster_fields["cluster"] = json!("Boolean");
-    cluster_fields["point_count"] = json!("Number");
-    cluster_fields["point_count_abbreviated"] = json!("String");
+    // every attribute a tile carries, from the one schema (crate::schema)
+    use crate::schema::{tilejson_fields, AGGREGATE_FIELDS, CLUSTER_FIELDS, MENTION_FIELDS};
+    let point_fields = tilejson_fields(&[MENTION_FIELDS, CLUSTER_FIELDS]);
+    let shape_fields = tilejson_fields(&[MENTION_FIELDS, AGGREGATE_FIELDS]);
     let snap = state.index.snapshot();
     // TileJSON bounds stay inside Web Mercator's latitude range
     let bounds = match snap.bounds() {
@@ -144,9 +137,9 @@ pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) ->
         "bounds": bounds,
         "attribution": "Places: <a href=\"https://www.geonames.org/\">GeoNames</a> (CC BY 4.0), <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
         "vector_layers": [
-            {"id": "incidents", "description": "settlements and other point places; clustered at low zoom", "minzoom": 0, "maxzoom": 22, "fields": cluster_fields},
-            {"id": "areas", "description": "provinces, regions, countries", "minzoom": 0, "maxzoom": 22, "fields": fields},
-            {"id": "lines", "description": "corridors, lines of contact, border segments, rivers", "minzoom": 0, "maxzoom": 22, "fields": fields}
+            {"id": "incidents", "description": "settlements and other point places; clustered at low zoom", "minzoom": 0, "maxzoom": 22, "fields": point_fields},
+            {"id": "areas", "description": "provinces, regions, countries: one feature per place, with the properties of its latest mention and what its mentions add up to", "minzoom": 0, "maxzoom": 22, "fields": shape_fields},
+            {"id": "lines", "description": "corridors, lines of contact, border segments, rivers: one feature per place, as areas", "minzoom": 0, "maxzoom": 22, "fields": shape_fields}
         ]
     }))
 }

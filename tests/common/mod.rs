@@ -22,6 +22,52 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown, no flush) and waits for it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Resident memory of the server process in KiB (Linux /proc), if readable.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+/// News-like text written for the tests (conflict briefs naming towns, provinces and countries),
+/// about `bytes` long: sentences vary so that places repeat the way they do in a month of news.
+pub fn news_text(bytes: usize, seed: u64) -> String {
+    const PLACES: &[&str] = &[
+        "Kharkiv", "Izium", "Kupiansk", "Kherson", "Zaporizhzhia", "Donetsk Oblast", "Ukraine", "Russia",
+        "Goris", "Kapan", "Syunik Province", "Armenia", "Azerbaijan", "Khan Younis", "Rafah", "Gaza",
+        "Goma", "North Kivu", "Bunagana", "El Fasher", "Darfur", "Sudan", "Bamako", "Mali", "Mopti",
+        "Ouagadougou", "Burkina Faso", "Aden", "Yemen", "the Red Sea", "Damascus", "Syria", "Kabul",
+    ];
+    const FRAMES: &[&str] = &[
+        "Shelling was reported near {a} overnight, officials in {b} said.",
+        "Aid convoys bound for {a} were held at a checkpoint outside {b} for a third day.",
+        "A drone struck a fuel depot in {a}, according to the governor of {b}.",
+        "Residents fleeing {a} reached {b} on foot after the road was cut.",
+        "Talks between {a} and {b} ended without agreement on the ceasefire line.",
+        "Power was restored to parts of {a} after strikes on the grid around {b}.",
+    ];
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = |n: usize| {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((x >> 33) as usize) % n
+    };
+    let mut out = String::with_capacity(bytes + 200);
+    while out.len() < bytes {
+        let f = FRAMES[next(FRAMES.len())];
+        let s = f.replace("{a}", PLACES[next(PLACES.len())]).replace("{b}", PLACES[next(PLACES.len())]);
+        out.push_str(&s);
+        out.push(if next(4) == 0 { '\n' } else { ' ' });
+    }
+    out
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
