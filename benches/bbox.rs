@@ -48,22 +48,9 @@ fn clamp_lat(y: f64) -> f64 {
 fn synthetic(n: usize, uniform: bool) -> Vec<Incident> {
     let mut r = Rng(42);
     let hot: Vec<[f64; 3]> = (0..200)
-        .map(|_| {
-            [
-                r.next() * 360.0 - 180.0,
-                clamp_lat(r.next() * 140.0 - 70.0),
-                0.05 + r.next() * 3.0,
-            ]
-        })
+        .map(|_| [r.next() * 360.0 - 180.0, clamp_lat(r.next() * 140.0 - 70.0), 0.05 + r.next() * 3.0])
         .collect();
-    let cats = [
-        "battle",
-        "explosion",
-        "protest",
-        "riot",
-        "violence_against_civilians",
-        "strategic_development",
-    ];
+    let cats = ["battle", "explosion", "protest", "riot", "violence_against_civilians", "strategic_development"];
     (1..=n as u64)
         .map(|id| {
             let mut props = Map::new();
@@ -73,23 +60,9 @@ fn synthetic(n: usize, uniform: bool) -> Vec<Incident> {
             props.insert("category".into(), json!(cat));
             let day = (r.next() * 5.0 * 365.0) as i64;
             let time = 1_577_836_800 + day * 86_400;
-            props.insert(
-                "date".into(),
-                json!(format!(
-                    "{}-{:02}-{:02}",
-                    2020 + day / 365,
-                    1 + day % 12,
-                    1 + day % 28
-                )),
-            );
-            props.insert(
-                "fatalities".into(),
-                json!((-(r.next() + 1e-9).ln() * 3.0).floor() as i64),
-            );
-            props.insert(
-                "url".into(),
-                json!(format!("https://news.example/article/{id}")),
-            );
+            props.insert("date".into(), json!(format!("{}-{:02}-{:02}", 2020 + day / 365, 1 + day % 12, 1 + day % 28)));
+            props.insert("fatalities".into(), json!((-(r.next() + 1e-9).ln() * 3.0).floor() as i64));
+            props.insert("url".into(), json!(format!("https://news.example/article/{id}")));
             let (x, y) = if uniform {
                 (r.next() * 360.0 - 180.0, r.next() * 168.0 - 84.0)
             } else {
@@ -108,13 +81,8 @@ fn pct(v: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let n: usize = args
-        .first()
-        .map_or(1_000_000, |v| v.parse().expect("features"));
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let n: usize = args.first().map_or(1_000_000, |v| v.parse().expect("features"));
     let spread = args.get(1).map_or("hotspots", String::as_str);
     let uniform = match spread {
         "hotspots" => false,
@@ -142,7 +110,7 @@ fn main() {
     );
 
     // query boxes: around random incidents, bisect the half-size until 90..=110 features answer
-    let all: Vec<Point<f64>> = snap.iter().map(|e| e.incident().point).collect();
+    let all: Vec<Point<f64>> = snap.iter().map(|e| e.incident().point()).collect();
     let mut r = Rng(12345);
     let mut boxes = Vec::with_capacity(n_queries);
     let mut tries = 0;
@@ -152,12 +120,7 @@ fn main() {
         let (mut lo, mut hi) = (1e-5f64, 45.0f64);
         for _ in 0..60 {
             let d = (lo * hi).sqrt();
-            let b = [
-                (c.x() - d).max(-180.0),
-                (c.y() - d).max(-90.0),
-                (c.x() + d).min(180.0),
-                (c.y() + d).min(90.0),
-            ];
+            let b = [(c.x() - d).max(-180.0), (c.y() - d).max(-90.0), (c.x() + d).min(180.0), (c.y() + d).min(90.0)];
             let got = snap.query_bbox_lonlat(b).len();
             if (90..=110).contains(&got) {
                 boxes.push((b, got));
@@ -173,10 +136,7 @@ fn main() {
     drop(all);
     let avg = boxes.iter().map(|b| b.1).sum::<usize>() as f64 / boxes.len().max(1) as f64;
     let side = boxes.iter().map(|(b, _)| b[2] - b[0]).sum::<f64>() / boxes.len().max(1) as f64;
-    println!(
-        "{} query boxes answering 90-110 features (avg {avg:.1}, avg width {side:.3}°)",
-        boxes.len()
-    );
+    println!("{} query boxes answering 90-110 features (avg {avg:.1}, avg width {side:.3}°)", boxes.len());
 
     let queries: Vec<ItemsQuery> = boxes
         .iter()
@@ -218,13 +178,7 @@ fn main() {
         ("features::items (page, borrowed)", &tree),
         ("features::items + serde_json::to_vec", &bytes),
     ] {
-        println!(
-            "{name:<38} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
-            pct(v, 0.5),
-            pct(v, 0.9),
-            pct(v, 0.99),
-            v[v.len() - 1]
-        );
+        println!("{name:<38} {:>9.1} {:>9.1} {:>9.1} {:>9.1}", pct(v, 0.5), pct(v, 0.9), pct(v, 0.99), v[v.len() - 1]);
     }
     println!(
         "avg answer {:.1} features, {:.1} KB of GeoJSON; rss_MB={:.0} peak_rss_MB={:.0}",

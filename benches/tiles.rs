@@ -115,12 +115,8 @@ fn main() {
     let path = args.first().cloned().unwrap_or_else(|| {
         format!("{}/data/random.geojson", std::env::var("BENCH_WORK").unwrap_or("/tmp/sitrep-bench".into()))
     });
-    let zooms: Vec<u8> = args
-        .get(1)
-        .map_or("0,2,4,6,8,10,12,14", String::as_str)
-        .split(',')
-        .map(|z| z.parse().expect("zoom"))
-        .collect();
+    let zooms: Vec<u8> =
+        args.get(1).map_or("0,2,4,6,8,10,12,14", String::as_str).split(',').map(|z| z.parse().expect("zoom")).collect();
     let per_zoom: usize = args.get(2).map_or(300, |v| v.parse().expect("per_zoom"));
 
     let t = Instant::now();
@@ -163,7 +159,9 @@ fn main() {
         std::fs::write(&dump, lines.join("\n") + "\n").expect("write tile list");
     }
     println!("(invalid = picked tiles with x >= 2^z: antimeridian crossers beyond 180°, answered 400)");
-    println!("z  tiles  invalid  cold_tiles/s(render+gzip)  render/s  avg_feats  avg_bytes  avg_gz_bytes  max_bytes  empty");
+    println!(
+        "z  tiles  invalid  cold_tiles/s(render+gzip)  render/s  avg_feats  avg_bytes  avg_gz_bytes  max_bytes  empty"
+    );
     let dump_dir = std::env::var("SITREP_BENCH_DUMP_DIR").ok();
     let mut total_tiles = 0usize;
     let mut total_s = 0.0f64;
@@ -240,10 +238,22 @@ fn main() {
     for i in 0..ins {
         let lon = (i as f64 * 0.37) % 360.0 - 180.0;
         let lat = (i as f64 * 0.11) % 160.0 - 80.0;
-        index.insert(vec![Incident::anonymous(10_000_000 + i, Point::new(lon, lat).into(), "settlement", 1, None, Default::default())]);
+        index.insert(vec![Incident::anonymous(
+            10_000_000 + i,
+            Point::new(lon, lat).into(),
+            "settlement",
+            1,
+            None,
+            Default::default(),
+        )]);
     }
     let ins_s = t0.elapsed().as_secs_f64();
-    println!("single inserts: {ins} in {:.3}s = {:.0} µs each (len now {})", ins_s, ins_s * 1e6 / ins as f64, index.snapshot().len());
+    println!(
+        "single inserts: {ins} in {:.3}s = {:.0} µs each (len now {})",
+        ins_s,
+        ins_s * 1e6 / ins as f64,
+        index.snapshot().len()
+    );
 
     // bbox queries sized for ~100 features
     let mut seed = 12345.0f64;
@@ -255,7 +265,7 @@ fn main() {
     let mut answers = Vec::new();
     for _ in 0..200 {
         let inc = snap.iter().nth((rnd() * snap.len() as f64) as usize).unwrap().incident();
-        let (cx, cy) = (inc.point.x(), inc.point.y());
+        let (cx, cy) = (inc.point().x(), inc.point().y());
         let (mut lo, mut hi) = (1e-4f64, 20.0f64);
         let mut bbox = [0.0; 4];
         let mut got = 0;
@@ -266,7 +276,11 @@ fn main() {
             if (90..=110).contains(&got) {
                 break;
             }
-            if got < 90 { lo = d } else { hi = d }
+            if got < 90 {
+                lo = d
+            } else {
+                hi = d
+            }
         }
         if !(90..=110).contains(&got) {
             continue;

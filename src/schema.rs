@@ -203,7 +203,12 @@ pub fn visit<'a>(s: &'a impl Subject, out: &mut impl FnMut(&'a str, Val<'a>)) {
     out("geo_precision", Val::Int(i64::from(m.geo_precision)));
     out("confidence", Val::Float(round(f64::from(m.confidence), 1000.0)));
     out("article_id", Val::Int(m.article.id));
-    for (k, v) in [("title", &m.article.title), ("url", &m.article.url), ("source", &m.article.source), ("published", &m.article.published)] {
+    for (k, v) in [
+        ("title", &m.article.title),
+        ("url", &m.article.url),
+        ("source", &m.article.source),
+        ("published", &m.article.published),
+    ] {
         if let Some(v) = v {
             out(k, Val::Str(v));
         }

@@ -45,7 +45,8 @@ fn lachin_corridor_is_a_line() {
 fn khankendi_and_stepanakert_are_the_same_place() {
     let a = gaz().lookup("Khankendi", 3);
     let b = gaz().lookup("Stepanakert", 3);
-    let settlement = |v: &Vec<&sitrep::gazetteer::Place>| v.iter().find(|p| p.kind == Kind::Settlement).map(|p| p.id.clone());
+    let settlement =
+        |v: &Vec<&sitrep::gazetteer::Place>| v.iter().find(|p| p.kind == Kind::Settlement).map(|p| p.id.clone());
     assert_eq!(settlement(&a), Some("geonames:146970".to_string()));
     assert_eq!(settlement(&a), settlement(&b));
 }
@@ -112,7 +113,8 @@ fn every_geometry_is_valid() {
     let mut invalid = Vec::new();
     for p in gaz().places() {
         let Some(g) = &p.geometry else { continue };
-        let in_range = geo::CoordsIter::coords_iter(g).all(|c| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y));
+        let in_range =
+            geo::CoordsIter::coords_iter(g).all(|c| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y));
         assert!(in_range, "{} has coordinates out of range", p.id);
         match g {
             Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
@@ -168,11 +170,19 @@ fn arabic_towns_are_found_without_their_article() {
 fn regions_are_not_filed_under_their_country() {
     // countrynames lists "Sicily" and "Catalonia" among the names of Italy and Spain; a mention of
     // them must land on the region, hundreds of kilometres from the country's point.
-    for (name, id) in [("Sicily", "region:IT-82"), ("Sardinia", "region:IT-88"), ("Catalonia", "region:ES-CT"), ("Andalusia", "region:ES-AN")] {
+    for (name, id) in [
+        ("Sicily", "region:IT-82"),
+        ("Sardinia", "region:IT-88"),
+        ("Catalonia", "region:ES-CT"),
+        ("Andalusia", "region:ES-AN"),
+    ] {
         let hits = gaz().lookup(name, 10);
         assert!(hits.iter().all(|p| p.kind != Kind::Country), "{name} is filed under a country");
         assert_eq!(hits.first().map(|p| p.id.as_str()), Some(id), "{name}");
-        assert!(matches!(hits[0].geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
+        assert!(
+            matches!(hits[0].geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))),
+            "{name} is an area"
+        );
     }
 }
 
@@ -181,14 +191,26 @@ fn regions_made_of_natural_earth_provinces_are_whole_areas() {
     // Natural Earth's admin-1 for Italy, France, Spain and Belgium are provinces and departments;
     // the regions above them are built as unions and take the names NE had filed under one
     // province ("Lombardy" was an alternate name of Varese, "Tuscany" of Grosseto).
-    for (name, id, admin1) in [("Lombardy", "region:IT-25", "09"), ("Tuscany", "region:IT-52", "16"), ("Normandy", "region:FR-NOR", "28"), ("Basque Country", "region:ES-PV", "59"), ("Flanders", "region:BE-VLG", "VLG")] {
+    for (name, id, admin1) in [
+        ("Lombardy", "region:IT-25", "09"),
+        ("Tuscany", "region:IT-52", "16"),
+        ("Normandy", "region:FR-NOR", "28"),
+        ("Basque Country", "region:ES-PV", "59"),
+        ("Flanders", "region:BE-VLG", "VLG"),
+    ] {
         let hits = gaz().lookup(name, 10);
         let first = hits.first().unwrap_or_else(|| panic!("{name} not found"));
         assert_eq!(first.id, id, "{name}");
         assert_eq!(first.kind, Kind::Admin1, "{name}");
         assert_eq!(first.admin1.as_deref(), Some(admin1), "{name}");
-        assert!(matches!(first.geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))), "{name} is an area");
-        assert!(hits.iter().filter(|p| p.kind == Kind::Admin1).count() == 1, "{name}: a province still carries the name");
+        assert!(
+            matches!(first.geometry, Some(Geometry::MultiPolygon(_)) | Some(Geometry::Polygon(_))),
+            "{name} is an area"
+        );
+        assert!(
+            hits.iter().filter(|p| p.kind == Kind::Admin1).count() == 1,
+            "{name}: a province still carries the name"
+        );
     }
     // NE filed "Latium" under every Ligurian province; Latium is Lazio.
     assert_eq!(gaz().lookup("Latium", 5).first().map(|p| p.id.as_str()), Some("region:IT-62"));
@@ -198,7 +220,12 @@ fn regions_made_of_natural_earth_provinces_are_whole_areas() {
 
 #[test]
 fn the_nations_of_the_united_kingdom_are_regions() {
-    for (name, id) in [("England", "sitrep:england"), ("Scotland", "sitrep:scotland"), ("Wales", "sitrep:wales"), ("Northern Ireland", "sitrep:northern-ireland")] {
+    for (name, id) in [
+        ("England", "sitrep:england"),
+        ("Scotland", "sitrep:scotland"),
+        ("Wales", "sitrep:wales"),
+        ("Northern Ireland", "sitrep:northern-ireland"),
+    ] {
         let hits = gaz().lookup(name, 5);
         assert_eq!(hits.first().map(|p| p.id.as_str()), Some(id), "{name}");
         assert_eq!(hits[0].country.as_deref(), Some("GB"), "{name}");

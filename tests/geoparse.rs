@@ -6,16 +6,8 @@ use sitrep::gazetteer::{Gazetteer, Kind, Place};
 use sitrep::geoparse::{feature_collection, Geoparser, Mention, Role};
 use std::sync::Arc;
 
-fn place(
-    id: &str,
-    name: &str,
-    kind: Kind,
-    country: &str,
-    admin1: Option<&str>,
-    pop: u64,
-    lon: f64,
-    lat: f64,
-) -> Place {
+#[allow(clippy::too_many_arguments)] // a gazetteer record in one line per test place
+fn place(id: &str, name: &str, kind: Kind, country: &str, admin1: Option<&str>, pop: u64, lon: f64, lat: f64) -> Place {
     Place {
         id: id.into(),
         name: name.into(),
@@ -44,225 +36,53 @@ fn area(lon: f64, lat: f64) -> Geometry<f64> {
 
 fn gazetteer() -> Gazetteer {
     let mut v = Vec::new();
-    let mut am = place(
-        "ne-country:ARM",
-        "Armenia",
-        Kind::Country,
-        "AM",
-        None,
-        3_000_000,
-        44.9,
-        40.3,
-    );
+    let mut am = place("ne-country:ARM", "Armenia", Kind::Country, "AM", None, 3_000_000, 44.9, 40.3);
     am.demonyms = vec!["Armenian".into()];
     // A transliterated foreign name can equal the demonym (Somalia's "Сомали" is "Somali"): an
     // alternate name must not turn the demonym into a place.
     am.names = vec!["Armenian".into()];
     am.geometry = Some(area(44.9, 40.3));
     v.push(am);
-    let mut az = place(
-        "ne-country:AZE",
-        "Azerbaijan",
-        Kind::Country,
-        "AZ",
-        None,
-        10_000_000,
-        47.7,
-        40.3,
-    );
+    let mut az = place("ne-country:AZE", "Azerbaijan", Kind::Country, "AZ", None, 10_000_000, 47.7, 40.3);
     az.demonyms = vec!["Azerbaijani".into()];
     az.geometry = Some(area(47.7, 40.3));
     v.push(az);
-    let mut td = place(
-        "ne-country:TCD",
-        "Chad",
-        Kind::Country,
-        "TD",
-        None,
-        16_000_000,
-        18.6,
-        15.3,
-    );
+    let mut td = place("ne-country:TCD", "Chad", Kind::Country, "TD", None, 16_000_000, 18.6, 15.3);
     td.demonyms = vec!["Chadian".into()];
     v.push(td);
-    let mut jo = place(
-        "ne-country:JOR",
-        "Jordan",
-        Kind::Country,
-        "JO",
-        None,
-        10_000_000,
-        36.4,
-        31.2,
-    );
+    let mut jo = place("ne-country:JOR", "Jordan", Kind::Country, "JO", None, 10_000_000, 36.4, 31.2);
     jo.demonyms = vec!["Jordanian".into()];
     v.push(jo);
-    let mut us = place(
-        "ne-country:USA",
-        "United States",
-        Kind::Country,
-        "US",
-        None,
-        330_000_000,
-        -97.5,
-        39.5,
-    );
+    let mut us = place("ne-country:USA", "United States", Kind::Country, "US", None, 330_000_000, -97.5, 39.5);
     us.demonyms = vec!["American".into()];
     v.push(us);
-    let mut su = place(
-        "ne-admin1:AM-SU",
-        "Syunik",
-        Kind::Admin1,
-        "AM",
-        Some("08"),
-        0,
-        46.0,
-        39.5,
-    );
+    let mut su = place("ne-admin1:AM-SU", "Syunik", Kind::Admin1, "AM", Some("08"), 0, 46.0, 39.5);
     su.names = vec!["Syunik Province".into(), "Siunik".into()];
     su.geometry = Some(area(46.0, 39.5));
     v.push(su);
-    let mut tx = place(
-        "ne-admin1:US-TX",
-        "Texas",
-        Kind::Admin1,
-        "US",
-        Some("TX"),
-        0,
-        -99.0,
-        31.0,
-    );
+    let mut tx = place("ne-admin1:US-TX", "Texas", Kind::Admin1, "US", Some("TX"), 0, -99.0, 31.0);
     tx.geometry = Some(area(-99.0, 31.0));
     v.push(tx);
-    v.push(place(
-        "geonames:174875",
-        "Goris",
-        Kind::Settlement,
-        "AM",
-        Some("08"),
-        20_000,
-        46.34,
-        39.51,
-    ));
-    v.push(place(
-        "geonames:616052",
-        "Yerevan",
-        Kind::Settlement,
-        "AM",
-        Some("11"),
-        1_000_000,
-        44.51,
-        40.18,
-    ));
-    v.push(place(
-        "geonames:147625",
-        "Lachin",
-        Kind::Settlement,
-        "AZ",
-        None,
-        10_000,
-        46.55,
-        39.64,
-    ));
-    v.push(place(
-        "geonames:750165",
-        "Lachin",
-        Kind::Settlement,
-        "TR",
-        None,
-        3_000,
-        34.9,
-        40.8,
-    ));
+    v.push(place("geonames:174875", "Goris", Kind::Settlement, "AM", Some("08"), 20_000, 46.34, 39.51));
+    v.push(place("geonames:616052", "Yerevan", Kind::Settlement, "AM", Some("11"), 1_000_000, 44.51, 40.18));
+    v.push(place("geonames:147625", "Lachin", Kind::Settlement, "AZ", None, 10_000, 46.55, 39.64));
+    v.push(place("geonames:750165", "Lachin", Kind::Settlement, "TR", None, 3_000, 34.9, 40.8));
     // namesakes: Armenia the Colombian city, Paris in France and in Texas
-    v.push(place(
-        "geonames:3689560",
-        "Armenia",
-        Kind::Settlement,
-        "CO",
-        None,
-        304_314,
-        -75.68,
-        4.53,
-    ));
-    let mut paris = place(
-        "geonames:2988507",
-        "Paris",
-        Kind::Settlement,
-        "FR",
-        None,
-        2_100_000,
-        2.35,
-        48.86,
-    );
+    v.push(place("geonames:3689560", "Armenia", Kind::Settlement, "CO", None, 304_314, -75.68, 4.53));
+    let mut paris = place("geonames:2988507", "Paris", Kind::Settlement, "FR", None, 2_100_000, 2.35, 48.86);
     paris.feature_code = Some("PPLC".into());
     v.push(paris);
-    v.push(place(
-        "geonames:4717560",
-        "Paris",
-        Kind::Settlement,
-        "US",
-        Some("TX"),
-        25_000,
-        -95.56,
-        33.66,
-    ));
-    v.push(place(
-        "geonames:1",
-        "Victoria",
-        Kind::Settlement,
-        "SC",
-        None,
-        26_000,
-        55.45,
-        -4.62,
-    ));
-    v.push(place(
-        "geonames:2",
-        "May",
-        Kind::Settlement,
-        "US",
-        None,
-        900,
-        -99.0,
-        31.9,
-    ));
-    v.push(place(
-        "geonames:3",
-        "Hayes",
-        Kind::Settlement,
-        "GB",
-        None,
-        80_000,
-        -0.42,
-        51.51,
-    ));
-    let mut xk = place(
-        "geonames:148",
-        "Khankendi",
-        Kind::Settlement,
-        "AZ",
-        None,
-        50_000,
-        46.75,
-        39.82,
-    );
+    v.push(place("geonames:4717560", "Paris", Kind::Settlement, "US", Some("TX"), 25_000, -95.56, 33.66));
+    v.push(place("geonames:1", "Victoria", Kind::Settlement, "SC", None, 26_000, 55.45, -4.62));
+    v.push(place("geonames:2", "May", Kind::Settlement, "US", None, 900, -99.0, 31.9));
+    v.push(place("geonames:3", "Hayes", Kind::Settlement, "GB", None, 80_000, -0.42, 51.51));
+    let mut xk = place("geonames:148", "Khankendi", Kind::Settlement, "AZ", None, 50_000, 46.75, 39.82);
     xk.names = vec!["Xankəndi".into(), "Stepanakert".into()];
     v.push(xk);
-    let mut corridor = place(
-        "sitrep:lachin-corridor-2020",
-        "Lachin corridor",
-        Kind::Corridor,
-        "AZ",
-        None,
-        0,
-        46.5,
-        39.6,
-    );
+    let mut corridor =
+        place("sitrep:lachin-corridor-2020", "Lachin corridor", Kind::Corridor, "AZ", None, 0, 46.5, 39.6);
     corridor.names = vec!["Lachin Corridor".into(), "Lachin road".into()];
-    corridor.geometry = Some(Geometry::LineString(
-        line_string![(x: 46.34, y: 39.51), (x: 46.75, y: 39.82)],
-    ));
+    corridor.geometry = Some(Geometry::LineString(line_string![(x: 46.34, y: 39.51), (x: 46.75, y: 39.82)]));
     corridor.valid_from = Some("2020-11-10".into());
     corridor.valid_to = Some("2022-08-30".into());
     v.push(corridor);
@@ -277,9 +97,7 @@ fn gazetteer() -> Gazetteer {
         39.8,
     );
     loc.names = vec!["line of contact".into(), "engagement line".into()];
-    loc.geometry = Some(Geometry::LineString(
-        line_string![(x: 46.9, y: 39.5), (x: 47.1, y: 40.1)],
-    ));
+    loc.geometry = Some(Geometry::LineString(line_string![(x: 46.9, y: 39.5), (x: 47.1, y: 40.1)]));
     loc.valid_from = Some("2020-11-10".into());
     loc.valid_to = Some("2023-09-28".into());
     v.push(loc);
@@ -294,9 +112,7 @@ fn gazetteer() -> Gazetteer {
         39.6,
     );
     border.names = vec!["Armenia–Azerbaijan border in Syunik".into()];
-    border.geometry = Some(Geometry::LineString(
-        line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)],
-    ));
+    border.geometry = Some(Geometry::LineString(line_string![(x: 46.1, y: 39.3), (x: 46.4, y: 39.9)]));
     v.push(border);
     for (id, name, long, iso, lon, lat) in [
         ("ne-country:PRK", "North Korea", "Democratic People's Republic of Korea", "KP", 127.0, 40.0),
@@ -333,7 +149,8 @@ fn gazetteer() -> Gazetteer {
     let mut ver = place("ne-admin1:MX-VER", "Veracruz", Kind::Admin1, "MX", Some("30"), 0, -96.6, 19.4);
     ver.geometry = Some(area(-96.6, 19.4));
     v.push(ver);
-    let mut ver_city = place("geonames:3514783", "Veracruz", Kind::Settlement, "MX", Some("30"), 500_000, -96.13, 19.18);
+    let mut ver_city =
+        place("geonames:3514783", "Veracruz", Kind::Settlement, "MX", Some("30"), 500_000, -96.13, 19.18);
     ver_city.feature_code = Some("PPLA".into());
     v.push(ver_city);
     v.push(place("geonames:3525722", "La Gloria", Kind::Settlement, "MX", Some("30"), 2_000, -96.5, 19.3));
@@ -341,10 +158,9 @@ fn gazetteer() -> Gazetteer {
     va.geometry = Some(area(-78.8, 37.5));
     v.push(va);
     // Two namesake counties: the populous one in California, a small one in Texas.
-    for (id, st, pop, lon, lat) in [
-        ("us-county:06059", "CA", 3_000_000, -117.8, 33.7),
-        ("us-county:48361", "TX", 80_000, -93.9, 30.1),
-    ] {
+    for (id, st, pop, lon, lat) in
+        [("us-county:06059", "CA", 3_000_000, -117.8, 33.7), ("us-county:48361", "TX", 80_000, -93.9, 30.1)]
+    {
         let mut c = place(id, "Orange County", Kind::Admin2, "US", Some(st), pop, lon, lat);
         c.names = vec!["Orange County".into()];
         c.geometry = Some(area(lon, lat));
@@ -403,13 +219,7 @@ fn empty_text_gives_no_mentions() {
     let gp = parser();
     assert!(gp.parse("", None).is_empty());
     assert!(gp.parse("   \n  ", None).is_empty());
-    assert_eq!(
-        feature_collection(&[])["features"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(feature_collection(&[])["features"].as_array().unwrap().len(), 0);
 }
 
 #[test]
@@ -431,18 +241,9 @@ fn people_and_months_are_not_places() {
     let gp = parser();
     let text = "Jordan Hayes met Victoria Nuland in May. Later Hayes said the talks went well.";
     let ms = gp.parse(text, None);
-    assert!(
-        ms.is_empty(),
-        "unexpected mentions: {:?}",
-        ms.iter().map(|m| &m.name).collect::<Vec<_>>()
-    );
+    assert!(ms.is_empty(), "unexpected mentions: {:?}", ms.iter().map(|m| &m.name).collect::<Vec<_>>());
     let ms = gp.parse("Chad said he would come. Refugees fled to Chad.", None);
-    assert_eq!(
-        ms.len(),
-        1,
-        "{:?}",
-        ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>()
-    );
+    assert_eq!(ms.len(), 1, "{:?}", ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>());
     assert_eq!(ms[0].place_id, "ne-country:TCD");
     assert_eq!(ms[0].start, 42);
 }
@@ -451,7 +252,10 @@ fn people_and_months_are_not_places() {
 fn kin_and_titled_names_are_people() {
     let gp = parser();
     // A name after a kinship noun is a person, also two joined by "and"; a country is not.
-    let ms = gp.parse("Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia. Goris's lawyer spoke.", None);
+    let ms = gp.parse(
+        "Her brother Goris was sentenced. Daughters Paris and Lachin came from Armenia. Goris's lawyer spoke.",
+        None,
+    );
     let names = mention_names(&ms);
     assert_eq!(names, ["Armenia"], "{names:?}");
     // Past the first word after a title, a division name is the surname; the surname then is
@@ -541,7 +345,8 @@ fn all_caps_datelines_are_places_other_capitals_are_not() {
     let gp = parser();
     let text = "GORIS, Armenia -- Officials met.\nThe GORIS committee and STEPANAKERT reports were read.";
     let ms = gp.parse(text, None);
-    let goris: Vec<(usize, &str)> = ms.iter().filter(|m| m.place_id == "geonames:174875").map(|m| (m.start, m.name.as_str())).collect();
+    let goris: Vec<(usize, &str)> =
+        ms.iter().filter(|m| m.place_id == "geonames:174875").map(|m| (m.start, m.name.as_str())).collect();
     assert_eq!(goris, [(0, "GORIS")], "{:?}", ms.iter().map(|m| (&m.name, m.start)).collect::<Vec<_>>());
     assert!(find(&ms, "Armenia").is_some());
 }
@@ -549,7 +354,8 @@ fn all_caps_datelines_are_places_other_capitals_are_not() {
 #[test]
 fn a_possessive_inside_a_name_does_not_split_it() {
     let gp = parser();
-    let text = "Envoys of the Democratic People's Republic of Korea and the Republic of Korea met. Armenia's army moved.";
+    let text =
+        "Envoys of the Democratic People's Republic of Korea and the Republic of Korea met. Armenia's army moved.";
     let ms = gp.parse(text, None);
     let got = names_and_ids(&ms);
     assert_eq!(
@@ -595,7 +401,10 @@ fn agencies_are_not_places_and_a_lower_case_division_word_picks_the_division() {
     let ms = gp.parse("Flu spread from La Gloria to Veracruz.", None);
     assert_eq!(find(&ms, "Veracruz").unwrap().place_id, "geonames:3514783");
     // ... but "the state of Veracruz" and "Veracruz state" are the state, the span on the name only.
-    for text in ["Flu spread from La Gloria, a village in the state of Veracruz.", "Flu spread from La Gloria, a village in Veracruz state."] {
+    for text in [
+        "Flu spread from La Gloria, a village in the state of Veracruz.",
+        "Flu spread from La Gloria, a village in Veracruz state.",
+    ] {
         let ms = gp.parse(text, None);
         let v = find(&ms, "Veracruz").unwrap_or_else(|| panic!("{text}"));
         assert_eq!(v.place_id, "ne-admin1:MX-VER", "{text}");
@@ -630,7 +439,8 @@ fn a_sea_name_is_the_sea_not_the_province_named_after_it() {
 #[test]
 fn diseases_named_after_places_are_no_places() {
     let gp = parser();
-    let text = "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";
+    let text =
+        "A case of Paris fever and the Goris virus were reported in Yerevan; Middle East respiratory syndrome too.";
     let ms = gp.parse(text, None);
     let names = mention_names(&ms);
     assert_eq!(names, ["Yerevan"], "{names:?}");
@@ -749,10 +559,7 @@ fn demonyms_and_compound_borders() {
     assert!(matches!(*b.geometry, Geometry::LineString(_)));
     let s = find(&ms, "Syunik Province").unwrap();
     assert_eq!(s.place_id, "ne-admin1:AM-SU");
-    assert!(
-        matches!(*s.geometry, Geometry::Polygon(_)),
-        "an area stays an area"
-    );
+    assert!(matches!(*s.geometry, Geometry::Polygon(_)), "an area stays an area");
     // A demonym alone is reported as such, with the country's point.
     let ms = gp.parse("An Armenian official spoke.", None);
     let d = find(&ms, "Armenian").unwrap();
@@ -775,10 +582,7 @@ fn diacritics_and_code_point_offsets() {
 #[test]
 fn generic_references_and_dates() {
     let gp = parser();
-    let ms = gp.parse(
-        "Peacekeepers were deployed along the engagement line.",
-        Some("2021-05-14"),
-    );
+    let ms = gp.parse("Peacekeepers were deployed along the engagement line.", Some("2021-05-14"));
     let l = find(&ms, "engagement line").expect("engagement line");
     assert_eq!(l.place_id, "sitrep:nk-line-of-contact-2020");
     assert_eq!(l.precision, 5);
@@ -787,10 +591,7 @@ fn generic_references_and_dates() {
 #[test]
 fn relative_references_keep_the_anchor() {
     let gp = parser();
-    let ms = gp.parse(
-        "Shelling was reported 12 km north of Goris on Tuesday.",
-        None,
-    );
+    let ms = gp.parse("Shelling was reported 12 km north of Goris on Tuesday.", None);
     let g = find(&ms, "Goris").unwrap();
     assert_eq!(g.point, Point::new(46.34, 39.51), "the point is not moved");
     let r = g.relation.as_ref().expect("relation");
@@ -798,10 +599,7 @@ fn relative_references_keep_the_anchor() {
     assert_eq!(r.direction.as_deref(), Some("N"));
     assert_eq!(r.distance_km, Some(12.0));
     assert_eq!(g.precision, 2);
-    let ms = gp.parse(
-        "Troops crossed near Goris, moving 3.5 kilometers deep into Armenian territory.",
-        None,
-    );
+    let ms = gp.parse("Troops crossed near Goris, moving 3.5 kilometers deep into Armenian territory.", None);
     let g = find(&ms, "Goris").unwrap();
     let r = g.relation.as_ref().expect("relation");
     assert_eq!(r.kind, "distance_inside");
@@ -854,8 +652,7 @@ fn long_text_finds_every_repeated_mention() {
 /// right geometry kind, and no person or agency does. Skipped without ../shared or the shipped data.
 #[test]
 fn seed_article() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/seed/border-incident-article.txt");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/border-incident-article.txt");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipped: {} not found", path.display());
         return;
@@ -872,52 +669,23 @@ fn seed_article() {
     let ms = gp.parse(&text, Some("2021-05-14"));
     let has = |id: &str| ms.iter().find(|m| m.place_id == id);
     for name in ["Moscow", "Yerevan", "Baku"] {
-        let m = ms
-            .iter()
-            .find(|m| m.name.eq_ignore_ascii_case(name))
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert!(
-            matches!(*m.geometry, Geometry::Point(_)),
-            "{name} is a point"
-        );
+        let m = ms.iter().find(|m| m.name.eq_ignore_ascii_case(name)).unwrap_or_else(|| panic!("{name} missing"));
+        assert!(matches!(*m.geometry, Geometry::Point(_)), "{name} is a point");
     }
     for id in ["ne-country:ARM", "ne-country:AZE"] {
         assert!(has(id).is_some(), "{id} missing");
     }
     let area = |g: &Geometry<f64>| matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
-    let line =
-        |g: &Geometry<f64>| matches!(g, Geometry::LineString(_) | Geometry::MultiLineString(_));
-    assert!(area(
-        &has("sitrep:nagorno-karabakh")
-            .expect("Nagorno-Karabakh")
-            .geometry
-    ));
+    let line = |g: &Geometry<f64>| matches!(g, Geometry::LineString(_) | Geometry::MultiLineString(_));
+    assert!(area(&has("sitrep:nagorno-karabakh").expect("Nagorno-Karabakh").geometry));
     assert!(area(&has("ne-admin1:AM-SU").expect("Syunik").geometry));
-    assert!(area(
-        &has("sitrep:south-caucasus")
-            .expect("South Caucasus")
-            .geometry
-    ));
-    assert!(line(
-        &has("sitrep:nk-line-of-contact-2020")
-            .expect("engagement line")
-            .geometry
-    ));
-    assert!(line(
-        &has("sitrep:lachin-corridor-2020")
-            .expect("Lachin Corridor")
-            .geometry
-    ));
-    let border = ms
-        .iter()
-        .find(|m| m.name == "Armenian-Azerbaijani border")
-        .expect("border");
+    assert!(area(&has("sitrep:south-caucasus").expect("South Caucasus").geometry));
+    assert!(line(&has("sitrep:nk-line-of-contact-2020").expect("engagement line").geometry));
+    assert!(line(&has("sitrep:lachin-corridor-2020").expect("Lachin Corridor").geometry));
+    let border = ms.iter().find(|m| m.name == "Armenian-Azerbaijani border").expect("border");
     assert_eq!(border.kind, Kind::BorderSegment);
     for bad in ["Putin", "Pashinyan", "TASS"] {
-        assert!(
-            !ms.iter().any(|m| m.name.contains(bad)),
-            "{bad} must not be a place"
-        );
+        assert!(!ms.iter().any(|m| m.name.contains(bad)), "{bad} must not be a place");
     }
 }
 
@@ -927,9 +695,7 @@ fn dated_gazetteer() -> Gazetteer {
     let line = |id: &str, name: &str, kind: Kind, from: &str, to: &str, names: &[&str]| {
         let mut p = place(id, name, kind, "AZ", None, 0, 46.5, 39.6);
         p.names = names.iter().map(|n| n.to_string()).collect();
-        p.geometry = Some(Geometry::LineString(
-            line_string![(x: 46.3, y: 39.5), (x: 46.8, y: 39.8)],
-        ));
+        p.geometry = Some(Geometry::LineString(line_string![(x: 46.3, y: 39.5), (x: 46.8, y: 39.8)]));
         p.valid_from = Some(from.into());
         p.valid_to = Some(to.into());
         p
@@ -941,10 +707,38 @@ fn dated_gazetteer() -> Gazetteer {
     nk.valid_to = Some("2023-09-28".into());
     Gazetteer::from_places(vec![
         nk,
-        line("sitrep:lachin-corridor-2020", "Lachin corridor", Kind::Corridor, "2020-11-10", "2022-08-30", &["Lachin Corridor"]),
-        line("sitrep:lachin-corridor-2022", "Lachin corridor", Kind::Corridor, "2022-08-30", "2023-09-28", &["Lachin Corridor"]),
-        line("sitrep:nk-line-of-contact-1994", "Nagorno-Karabakh line of contact (1994–2020)", Kind::LineOfContact, "1994-05-12", "2020-09-27", &["line of contact", "Line of Contact"]),
-        line("sitrep:nk-line-of-contact-2020", "Nagorno-Karabakh line of contact (2020–2023)", Kind::LineOfContact, "2020-11-10", "2023-09-28", &["line of contact", "Line of Contact"]),
+        line(
+            "sitrep:lachin-corridor-2020",
+            "Lachin corridor",
+            Kind::Corridor,
+            "2020-11-10",
+            "2022-08-30",
+            &["Lachin Corridor"],
+        ),
+        line(
+            "sitrep:lachin-corridor-2022",
+            "Lachin corridor",
+            Kind::Corridor,
+            "2022-08-30",
+            "2023-09-28",
+            &["Lachin Corridor"],
+        ),
+        line(
+            "sitrep:nk-line-of-contact-1994",
+            "Nagorno-Karabakh line of contact (1994–2020)",
+            Kind::LineOfContact,
+            "1994-05-12",
+            "2020-09-27",
+            &["line of contact", "Line of Contact"],
+        ),
+        line(
+            "sitrep:nk-line-of-contact-2020",
+            "Nagorno-Karabakh line of contact (2020–2023)",
+            Kind::LineOfContact,
+            "2020-11-10",
+            "2023-09-28",
+            &["line of contact", "Line of Contact"],
+        ),
     ])
 }
 
@@ -953,10 +747,7 @@ fn dated_features_resolve_to_the_valid_or_nearest_version() {
     let gp = Geoparser::new(Arc::new(dated_gazetteer()));
     let id = |text: &str, date: &str, name: &str| -> String {
         let ms = gp.parse(text, Some(date));
-        find(&ms, name)
-            .unwrap_or_else(|| panic!("{name} not found on {date}"))
-            .place_id
-            .clone()
+        find(&ms, name).unwrap_or_else(|| panic!("{name} not found on {date}")).place_id.clone()
     };
     let corridor = "Trucks moved along the Lachin corridor on Monday.";
     // valid versions

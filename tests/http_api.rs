@@ -15,7 +15,8 @@ fn server() -> &'static common::Server {
 }
 
 fn get(path: &str) -> (StatusCode, Value) {
-    let r = common::client().get(format!("{}{path}", server().base)).header("Accept", "application/json").send().unwrap();
+    let r =
+        common::client().get(format!("{}{path}", server().base)).header("Accept", "application/json").send().unwrap();
     let s = r.status();
     (s, r.json().unwrap_or(Value::Null))
 }
@@ -26,7 +27,10 @@ fn health() -> Value {
 
 fn assert_json_error(status: StatusCode, body: &Value, expect: StatusCode, what: &str) {
     assert_eq!(status, expect, "{what}: {body}");
-    assert!(body["error"].is_string() && body["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: JSON error body expected, got {body}");
+    assert!(
+        body["error"].is_string() && body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: JSON error body expected, got {body}"
+    );
 }
 
 #[test]
@@ -61,7 +65,8 @@ fn bbox_returns_exactly_the_features_inside() {
     assert!(all.len() >= 100);
     // A box over the South Caucasus; every point feature inside it must come back, none outside.
     let bbox = [43.0, 38.5, 47.5, 41.5];
-    let (s, got) = get(&format!("/collections/incidents/items?limit=10000&bbox={},{},{},{}", bbox[0], bbox[1], bbox[2], bbox[3]));
+    let (s, got) =
+        get(&format!("/collections/incidents/items?limit=10000&bbox={},{},{},{}", bbox[0], bbox[1], bbox[2], bbox[3]));
     assert_eq!(s, StatusCode::OK);
     let got = got["features"].as_array().unwrap();
     let ids: std::collections::HashSet<u64> = got.iter().map(|f| f["id"].as_u64().unwrap()).collect();
@@ -153,7 +158,8 @@ fn bad_input_matrix() {
     assert!(b["error"].is_string(), "non-UTF-8 body: {b}");
     let (s, b) = post(json!({"title": "no text"}).to_string().into(), Some(&bearer), "application/json");
     assert_json_error(s, &b, StatusCode::BAD_REQUEST, "missing text");
-    let (s, b) = post(json!({"text": "Goris", "published": "yesterday"}).to_string().into(), Some(&bearer), "application/json");
+    let (s, b) =
+        post(json!({"text": "Goris", "published": "yesterday"}).to_string().into(), Some(&bearer), "application/json");
     assert_json_error(s, &b, StatusCode::BAD_REQUEST, "bad date");
     // A batch with one bad article writes nothing.
     let batch = json!([{"text": "Clashes near Kapan in Syunik."}, {"text": ""}]).to_string();
@@ -166,7 +172,8 @@ fn bad_input_matrix() {
     assert_json_error(s, &b, StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
     let (s, b) = post(good.into(), Some(&bearer), "text/plain");
     assert_json_error(s, &b, StatusCode::UNSUPPORTED_MEDIA_TYPE, "not JSON");
-    let r = c.post(format!("{base}/api/geoparse")).header("Content-Type", "application/json").body("[1,2]").send().unwrap();
+    let r =
+        c.post(format!("{base}/api/geoparse")).header("Content-Type", "application/json").body("[1,2]").send().unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "geoparse with a body of the wrong shape");
     let after = health();
     assert_eq!(before["articles"], after["articles"], "nothing was written");
@@ -205,7 +212,12 @@ fn ingest_is_idempotent_and_updates_the_map() {
     let v: Value = r.json().unwrap();
     let id = v["articles"][0]["id"].as_i64().unwrap();
     assert_eq!(v["articles"][0]["created"], true);
-    let names: Vec<&str> = v["articles"][0]["mentions"]["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["articles"][0]["mentions"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"Jermuk") && names.contains(&"Yerevan"), "{names:?}");
     let r = c.post(format!("{base}/api/articles")).bearer_auth(TOKEN).json(&body).send().unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -214,7 +226,8 @@ fn ingest_is_idempotent_and_updates_the_map() {
     assert_eq!(v2["articles"][0]["created"], false);
     // The new incidents are queryable at once.
     let (_, items) = get("/collections/incidents/items?q=jermuk%20shelled&limit=100");
-    let found: Vec<&Value> = items["features"].as_array().unwrap().iter().filter(|f| f["properties"]["article_id"] == id).collect();
+    let found: Vec<&Value> =
+        items["features"].as_array().unwrap().iter().filter(|f| f["properties"]["article_id"] == id).collect();
     assert!(!found.is_empty(), "{items}");
     assert!(found.iter().any(|f| f["properties"]["place_name"] == "Jermuk"));
 }
@@ -222,18 +235,30 @@ fn ingest_is_idempotent_and_updates_the_map() {
 #[test]
 fn writes_without_a_configured_token_are_refused_with_instructions() {
     let s = common::start(None, &["--no-samples"]);
-    let r = common::client().post(format!("{}/api/articles", s.base)).bearer_auth("anything").json(&json!({"text": "Goris"})).send().unwrap();
+    let r = common::client()
+        .post(format!("{}/api/articles", s.base))
+        .bearer_auth("anything")
+        .json(&json!({"text": "Goris"}))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let b: Value = r.json().unwrap();
     assert!(b["message"].as_str().unwrap().contains("--token"), "{b}");
     let h: Value = common::client().get(format!("{}/health", s.base)).send().unwrap().json().unwrap();
     assert_eq!(h["articles"], 0, "--no-samples starts empty");
     // Geoparsing needs no token and stores nothing.
-    let r = common::client().post(format!("{}/api/geoparse", s.base)).json(&json!({"text": "Fighting near Goris, Armenia."})).send().unwrap();
+    let r = common::client()
+        .post(format!("{}/api/geoparse", s.base))
+        .json(&json!({"text": "Fighting near Goris, Armenia."}))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let fc: Value = r.json().unwrap();
     assert_eq!(fc["type"], "FeatureCollection");
-    assert!(fc["features"].as_array().unwrap().iter().any(|f| f["properties"]["place_id"] == "geonames:174895"), "{fc}");
+    assert!(
+        fc["features"].as_array().unwrap().iter().any(|f| f["properties"]["place_id"] == "geonames:174895"),
+        "{fc}"
+    );
 }
 
 #[test]
@@ -244,10 +269,14 @@ fn gdal_reads_the_collection() {
         return;
     }
     let base = &server().base;
-    let out = std::process::Command::new("ogrinfo").args(["-ro", "-so", &format!("OAPIF:{base}"), "incidents"]).output().unwrap();
+    let out = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so", &format!("OAPIF:{base}"), "incidents"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
-    let count: usize = text.lines().find_map(|l| l.strip_prefix("Feature Count: ")).and_then(|n| n.trim().parse().ok()).expect(&text);
+    let count: usize =
+        text.lines().find_map(|l| l.strip_prefix("Feature Count: ")).and_then(|n| n.trim().parse().ok()).expect(&text);
     let (_, all) = get("/collections/incidents/items?limit=1");
     assert_eq!(count as u64, all["numberMatched"].as_u64().unwrap(), "{text}");
     // A spatial filter through GDAL returns exactly the features the API returns for that box.

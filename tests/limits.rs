@@ -36,7 +36,10 @@ fn geoparse_answers_each_place_once_and_stays_small() {
     let fc: Value = serde_json::from_slice(&bytes).unwrap();
     let features = fc["features"].as_array().unwrap();
     assert!(features.len() > 1000, "{}", features.len());
-    assert!(features.iter().all(|f| f["geometry"]["type"] == "Point"), "mentions carry points, not their place's geometry");
+    assert!(
+        features.iter().all(|f| f["geometry"]["type"] == "Point"),
+        "mentions carry points, not their place's geometry"
+    );
     let ids: HashSet<&str> = features.iter().map(|f| f["properties"]["place_id"].as_str().unwrap()).collect();
     let places = fc["places"].as_object().unwrap();
     assert_eq!(places.len(), ids.len(), "each place once");
@@ -44,7 +47,13 @@ fn geoparse_answers_each_place_once_and_stays_small() {
     // Russia and Ukraine named hundreds of times: the answer is a few times the text, not GBs
     let per_place = serde_json::to_vec(&fc["places"]).unwrap().len() / places.len();
     let per_mention = (bytes.len() - per_place * places.len()) / features.len();
-    eprintln!("{} bytes for {} bytes of text: {} mentions, {per_mention} B each; {} places, {per_place} B each", bytes.len(), text.len(), features.len(), places.len());
+    eprintln!(
+        "{} bytes for {} bytes of text: {} mentions, {per_mention} B each; {} places, {per_place} B each",
+        bytes.len(),
+        text.len(),
+        features.len(),
+        places.len()
+    );
     assert!(per_mention < 700 && per_place < 20_000, "{per_mention} B a mention, {per_place} B a place");
     // geometry=point leaves the geometries out; full keeps every vertex of a country
     let small = common::client()
@@ -53,8 +62,15 @@ fn geoparse_answers_each_place_once_and_stays_small() {
         .send()
         .unwrap();
     let small: Value = small.json().unwrap();
-    assert!(small["places"]["ne-country:RUS"].is_object() && small["places"]["ne-country:RUS"].get("geometry").is_none(), "{small}");
-    let r = common::client().post(format!("{}/api/geoparse?geometry=everything", s.base)).json(&json!({"text": "Kharkiv"})).send().unwrap();
+    assert!(
+        small["places"]["ne-country:RUS"].is_object() && small["places"]["ne-country:RUS"].get("geometry").is_none(),
+        "{small}"
+    );
+    let r = common::client()
+        .post(format!("{}/api/geoparse?geometry=everything", s.base))
+        .json(&json!({"text": "Kharkiv"}))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -80,7 +96,9 @@ fn an_oversized_batch_is_refused_with_413_naming_the_limit() {
 
 /// A batch that takes several seconds to geoparse: three articles near the text limit.
 fn slow_batch(seed: u64) -> Value {
-    Value::Array((0..3).map(|i| json!({"title": format!("long {i}"), "text": common::news_text(1_900_000, seed + i)})).collect())
+    Value::Array(
+        (0..3).map(|i| json!({"title": format!("long {i}"), "text": common::news_text(1_900_000, seed + i)})).collect(),
+    )
 }
 
 #[test]
@@ -112,10 +130,18 @@ fn cpu_heavy_requests_beyond_the_slots_get_503_and_tiles_stay_served() {
     let base = s.base.clone();
     let long = std::thread::spawn(move || {
         let text = common::news_text(1_900_000, 3);
-        common::client().post(format!("{base}/api/geoparse?geometry=point")).json(&json!({"text": text})).send().map(|r| r.status())
+        common::client()
+            .post(format!("{base}/api/geoparse?geometry=point"))
+            .json(&json!({"text": text}))
+            .send()
+            .map(|r| r.status())
     });
     std::thread::sleep(Duration::from_millis(600));
-    let r = common::client().post(format!("{}/api/geoparse", s.base)).json(&json!({"text": "Fighting near Izium."})).send().unwrap();
+    let r = common::client()
+        .post(format!("{}/api/geoparse", s.base))
+        .json(&json!({"text": "Fighting near Izium."}))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "the only slot is taken");
     assert!(r.headers().get("retry-after").is_some());
     let tile = common::client().get(format!("{}/tiles/0/0/0.mvt", s.base)).send().unwrap();
@@ -173,13 +199,22 @@ fn kill_9_during_ingest_loses_no_acknowledged_article() {
     assert!(acked.len() >= 10, "some batches were acknowledged before the kill: {}", acked.len());
     let c = rusqlite::Connection::open(&s.db).unwrap();
     assert_eq!(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
-    let stored: HashSet<i64> =
-        c.prepare("SELECT id FROM articles").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let stored: HashSet<i64> = c
+        .prepare("SELECT id FROM articles")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     let lost: Vec<&i64> = acked.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     // every stored article has its mentions (a batch is one transaction)
     let orphans: i64 = c
-        .query_row("SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id)", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(orphans, 0);
 }

@@ -10,11 +10,18 @@ use std::sync::{Arc, OnceLock};
 
 fn geoparser() -> &'static Geoparser {
     static G: OnceLock<Geoparser> = OnceLock::new();
-    G.get_or_init(|| Geoparser::new(Arc::new(sitrep::gazetteer::Gazetteer::load_default().expect("the shipped gazetteer loads"))))
+    G.get_or_init(|| {
+        Geoparser::new(Arc::new(sitrep::gazetteer::Gazetteer::load_default().expect("the shipped gazetteer loads")))
+    })
 }
 
 fn article(text: &str, date: &str) -> NewArticle {
-    NewArticle { title: Some(text.chars().take(40).collect()), published: Some(date.into()), text: text.into(), ..Default::default() }
+    NewArticle {
+        title: Some(text.chars().take(40).collect()),
+        published: Some(date.into()),
+        text: text.into(),
+        ..Default::default()
+    }
 }
 
 fn count(db: &std::path::Path, sql: &str) -> i64 {
@@ -27,7 +34,12 @@ fn a_country_named_in_many_articles_is_one_geometry_in_the_store_and_the_index()
     let db = dir.path().join("s.db");
     let store = Store::open(&db).unwrap();
     let batch: Vec<NewArticle> = (0..12)
-        .map(|i| article(&format!("Armenia said on day {i} that shelling hit the outskirts of Goris and Kapan in Armenia."), "2022-09-13"))
+        .map(|i| {
+            article(
+                &format!("Armenia said on day {i} that shelling hit the outskirts of Goris and Kapan in Armenia."),
+                "2022-09-13",
+            )
+        })
         .collect();
     let done = sitrep::ingest::ingest_batch(geoparser(), &store, &batch, &AtomicBool::new(false)).unwrap();
     assert!(done.iter().all(|d| d.created));
@@ -42,14 +54,25 @@ fn a_country_named_in_many_articles_is_one_geometry_in_the_store_and_the_index()
     assert_eq!(incidents.len() as i64, count(&db, "SELECT count(*) FROM mentions"));
     let arm: Vec<_> = incidents.iter().filter(|i| i.place.id.as_deref() == Some("ne-country:ARM")).collect();
     assert_eq!(arm.len() as i64, armenia_mentions);
-    assert!(arm.windows(2).all(|w| Arc::ptr_eq(&w[0].place, &w[1].place)), "one geometry held for every Armenia mention");
+    assert!(
+        arm.windows(2).all(|w| Arc::ptr_eq(&w[0].place, &w[1].place)),
+        "one geometry held for every Armenia mention"
+    );
     let distinct_places = count(&db, "SELECT count(DISTINCT place_id) FROM mentions") as usize;
     index.replace_all(incidents);
     let snap = index.snapshot();
     assert_eq!(snap.place_count(), distinct_places);
-    let shape_places =
-        snap.iter().filter(|e| !e.is_point()).map(|e| Arc::as_ptr(e.place()) as usize).collect::<std::collections::HashSet<_>>().len();
-    assert_eq!(snap.shape_entries(), shape_places, "one R-tree entry per line/area place (none here crosses the antimeridian)");
+    let shape_places = snap
+        .iter()
+        .filter(|e| !e.is_point())
+        .map(|e| Arc::as_ptr(e.place()) as usize)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    assert_eq!(
+        snap.shape_entries(),
+        shape_places,
+        "one R-tree entry per line/area place (none here crosses the antimeridian)"
+    );
     // the quote is cut from the article text again, exactly as the geoparser saw it
     let m = &store.mentions(Some(done[0].id)).unwrap()[0];
     assert_eq!(m.quote, done[0].stored[0].quote);
@@ -97,8 +120,9 @@ fn a_database_of_the_previous_release_migrates_and_keeps_every_mention() {
     let c = rusqlite::Connection::open(&db).unwrap();
     assert_eq!(c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
     assert_eq!(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
-    let has_sentence: i64 =
-        c.query_row("SELECT count(*) FROM pragma_table_info('mentions') WHERE name = 'sentence'", [], |r| r.get(0)).unwrap();
+    let has_sentence: i64 = c
+        .query_row("SELECT count(*) FROM pragma_table_info('mentions') WHERE name = 'sentence'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(has_sentence, 0, "the copied sentence column is gone");
     let mut after = store.mentions(None).unwrap();
     after.sort_by_key(|m| m.id);

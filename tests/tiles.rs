@@ -67,7 +67,13 @@ fn random_incidents(seed: u64, n_points: usize, n_lines: usize, n_polys: usize) 
     let near = |rng: &mut Rng| {
         let h = hot[(rng.f() * hot.len() as f64) as usize];
         let lon = h.0 + (rng.f() - 0.5) * 2.0 * h.2;
-        let lon = if lon >= 180.0 { lon - 360.0 } else if lon < -180.0 { lon + 360.0 } else { lon };
+        let lon = if lon >= 180.0 {
+            lon - 360.0
+        } else if lon < -180.0 {
+            lon + 360.0
+        } else {
+            lon
+        };
         (lon, (h.1 + (rng.f() - 0.5) * 2.0 * h.2).clamp(-84.0, 84.0))
     };
     for _ in 0..n_points {
@@ -354,8 +360,18 @@ fn basemap_layers() {
         _ => unreachable!(),
     };
     let map = Basemap::new(vec![
-        BasemapFeature { geometry: country, layer: BasemapLayer::Countries, min_zoom: 0, props: m(json!({"name": "Armenia", "iso_a2": "AM"})) },
-        BasemapFeature { geometry: admin, layer: BasemapLayer::Admin1, min_zoom: 3, props: m(json!({"name": "Syunik", "country": "AM"})) },
+        BasemapFeature {
+            geometry: country,
+            layer: BasemapLayer::Countries,
+            min_zoom: 0,
+            props: m(json!({"name": "Armenia", "iso_a2": "AM"})),
+        },
+        BasemapFeature {
+            geometry: admin,
+            layer: BasemapLayer::Admin1,
+            min_zoom: 3,
+            props: m(json!({"name": "Syunik", "country": "AM"})),
+        },
         BasemapFeature {
             geometry: Point::new(44.5, 40.18).into(),
             layer: BasemapLayer::Places,
@@ -487,15 +503,33 @@ fn mentions_of_one_place_are_one_feature_at_every_zoom_with_what_they_add_up_to(
         vec![],
     );
     let place = |id: &str| {
-        Arc::new(sitrep::index::Place::new(Some(id), id, "country", Arc::new(Geometry::Polygon(square.clone())), Point::new(45.0, 40.0)))
+        Arc::new(sitrep::index::Place::new(
+            Some(id),
+            id,
+            "country",
+            Arc::new(Geometry::Polygon(square.clone())),
+            Point::new(45.0, 40.0),
+        ))
     };
     let armenia = place("ne-country:ARM");
     let t0 = 1_700_000_000i64;
     let mut items: Vec<Incident> = (1..=3u64)
-        .map(|id| Incident { id, place: armenia.clone(), precision: 6, time: Some(t0 + id as i64 * 86_400), props: Props::Json(props(id)) })
+        .map(|id| Incident {
+            id,
+            place: armenia.clone(),
+            precision: 6,
+            time: Some(t0 + id as i64 * 86_400),
+            props: Props::Json(props(id)),
+        })
         .collect();
     // the same outline under another place id is another feature
-    items.push(Incident { id: 4, place: place("ne-admin1:AM-SU"), precision: 4, time: None, props: Props::Json(props(4)) });
+    items.push(Incident {
+        id: 4,
+        place: place("ne-admin1:AM-SU"),
+        precision: 4,
+        time: None,
+        props: Props::Json(props(4)),
+    });
     let snap = IndexSnapshot::build(items);
     assert_eq!(snap.shape_entries(), 2);
     for z in [2u8, 4, 8, 10, 14] {
@@ -505,7 +539,10 @@ fn mentions_of_one_place_are_one_feature_at_every_zoom_with_what_they_add_up_to(
         let t = decode(&bytes);
         let areas = &t["areas"];
         assert_eq!(areas.len(), 2, "one feature per place at z{z}");
-        let arm = areas.iter().find(|(id, _, _)| *id == Some(3)).unwrap_or_else(|| panic!("latest mention 3 at z{z}: {areas:?}"));
+        let arm = areas
+            .iter()
+            .find(|(id, _, _)| *id == Some(3))
+            .unwrap_or_else(|| panic!("latest mention 3 at z{z}: {areas:?}"));
         assert!(arm.2["mention_count"].contains('3'), "{:?}", arm.2);
         assert!(arm.2["first_time"].contains(&(t0 + 86_400).to_string()), "{:?}", arm.2);
         assert!(arm.2["last_time"].contains(&(t0 + 3 * 86_400).to_string()), "{:?}", arm.2);

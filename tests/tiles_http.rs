@@ -26,7 +26,11 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 }
 
 fn fetch(base: &str, z: u8, x: u32, y: u32) -> Decoded {
-    let r = common::client().get(format!("{base}/tiles/{z}/{x}/{y}.mvt")).header("Accept-Encoding", "identity").send().unwrap();
+    let r = common::client()
+        .get(format!("{base}/tiles/{z}/{x}/{y}.mvt"))
+        .header("Accept-Encoding", "identity")
+        .send()
+        .unwrap();
     assert!(r.status() == StatusCode::OK || r.status() == StatusCode::NO_CONTENT, "{z}/{x}/{y}: {}", r.status());
     let bytes = r.bytes().unwrap();
     let problems = strict_check(&bytes);
@@ -36,7 +40,14 @@ fn fetch(base: &str, z: u8, x: u32, y: u32) -> Decoded {
 
 fn place_ids(tile: &Decoded, layer: &str) -> Vec<String> {
     tile.get(layer)
-        .map(|fs| fs.iter().filter_map(|(_, _, p)| p.get("place_id").map(|v| v.trim_matches(|c| !char::is_alphanumeric(c) && c != ':' && c != '-').to_string())).collect())
+        .map(|fs| {
+            fs.iter()
+                .filter_map(|(_, _, p)| {
+                    p.get("place_id")
+                        .map(|v| v.trim_matches(|c| !char::is_alphanumeric(c) && c != ':' && c != '-').to_string())
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -98,7 +109,8 @@ fn tile_http_semantics_and_invalidation() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let v: Value = r.json().unwrap();
-    let ids: Vec<u64> = v["articles"][0]["mention_ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
+    let ids: Vec<u64> =
+        v["articles"][0]["mention_ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
     let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt")).header("Accept-Encoding", "gzip").send().unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/vnd.mapbox-vector-tile");
@@ -108,9 +120,21 @@ fn tile_http_semantics_and_invalidation() {
     let mut raw = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&r.bytes().unwrap()[..]), &mut raw).unwrap();
     let t = decode(&raw);
-    let goris = t.get("incidents").map(|fs| fs.iter().any(|(id, _, p)| ids.contains(&id.unwrap_or(0)) && p.get("place_id").is_some_and(|v| v.contains("geonames:174895")))).unwrap_or(false);
+    let goris = t
+        .get("incidents")
+        .map(|fs| {
+            fs.iter().any(|(id, _, p)| {
+                ids.contains(&id.unwrap_or(0)) && p.get("place_id").is_some_and(|v| v.contains("geonames:174895"))
+            })
+        })
+        .unwrap_or(false);
     assert!(goris, "Goris is in the tile with its mention id: {t:?}");
-    let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt")).header("Accept-Encoding", "gzip").header("If-None-Match", &etag).send().unwrap();
+    let r = c
+        .get(format!("{base}/tiles/10/{x}/{y}.mvt"))
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     // TileJSON names the layers and credits GeoNames.
     let tj: Value = c.get(format!("{base}/tiles.json")).send().unwrap().json().unwrap();
@@ -122,5 +146,9 @@ fn tile_http_semantics_and_invalidation() {
     let b = c.get(format!("{base}/basemap/2/2/1.mvt")).header("Accept-Encoding", "identity").send().unwrap();
     assert_eq!(b.status(), StatusCode::OK);
     let bm = decode(&b.bytes().unwrap());
-    assert!(bm.get("countries").is_some_and(|f| !f.is_empty()) && bm.get("country_labels").is_some_and(|f| !f.is_empty()), "{:?}", bm.keys());
+    assert!(
+        bm.get("countries").is_some_and(|f| !f.is_empty()) && bm.get("country_labels").is_some_and(|f| !f.is_empty()),
+        "{:?}",
+        bm.keys()
+    );
 }

@@ -30,18 +30,9 @@ pub fn place_json(p: &Place, with_geometry: bool) -> Value {
     v
 }
 
-pub fn lookup(
-    name: &str,
-    limit: usize,
-    geometry: bool,
-    data: Option<PathBuf>,
-) -> anyhow::Result<()> {
+pub fn lookup(name: &str, limit: usize, geometry: bool, data: Option<PathBuf>) -> anyhow::Result<()> {
     let gaz = super::load_gazetteer(data)?;
-    let out: Vec<Value> = gaz
-        .lookup(name, limit)
-        .into_iter()
-        .map(|p| place_json(p, geometry))
-        .collect();
+    let out: Vec<Value> = gaz.lookup(name, limit).into_iter().map(|p| place_json(p, geometry)).collect();
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -81,35 +81,27 @@ fn read_input(input: &Option<PathBuf>) -> anyhow::Result<(String, Vec<u8>)> {
     match input {
         None => read_stdin(),
         Some(p) if p.as_os_str() == "-" => read_stdin(),
-        Some(p) => Ok((
-            p.display().to_string(),
-            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
-        )),
+        Some(p) => {
+            Ok((p.display().to_string(), std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?))
+        }
     }
 }
 
 fn read_stdin() -> anyhow::Result<(String, Vec<u8>)> {
     let mut buf = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut buf)
-        .context("cannot read standard input")?;
+    std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
     Ok(("<stdin>".into(), buf))
 }
 
 /// The text of `bytes`, or an error naming the file and the byte offset of the first invalid byte.
 fn utf8<'a>(name: &str, bytes: &'a [u8], base: usize) -> anyhow::Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{name}: invalid UTF-8 at byte offset {} (the input must be UTF-8 text)",
-            base + e.valid_up_to()
-        )
+        anyhow!("{name}: invalid UTF-8 at byte offset {} (the input must be UTF-8 text)", base + e.valid_up_to())
     })
 }
 
 fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
-    Ok(rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()?)
+    Ok(rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?)
 }
 
 fn parser(data: Option<PathBuf>) -> anyhow::Result<Geoparser> {
@@ -127,8 +119,8 @@ fn parse_doc_line(
     if s.trim().is_empty() {
         return Ok(None);
     }
-    let v: Value = serde_json::from_str(s)
-        .map_err(|e| format!("{name}: line {lineno}: malformed JSON: {e}; skipped"))?;
+    let v: Value =
+        serde_json::from_str(s).map_err(|e| format!("{name}: line {lineno}: malformed JSON: {e}; skipped"))?;
     let text = v
         .get("text")
         .and_then(Value::as_str)
@@ -167,7 +159,8 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
             GeometryArg::Full => crate::features::PlaceGeometry::Simplified(Some(22)),
         };
         let index = crate::index::SpatialIndex::new();
-        fc["places"] = crate::features::places_dictionary(&mentions, |m| crate::features::place_of(&index, m), geometry);
+        fc["places"] =
+            crate::features::places_dictionary(&mentions, |m| crate::features::place_of(&index, m), geometry);
         serde_json::to_writer_pretty(&mut out, &fc)?;
         writeln!(out)?;
         return Ok(());
@@ -230,8 +223,7 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
         for t in g {
             let gc = (t.start + t.end) as f64 / 2.0;
             let hit = p.iter().position(|q| {
-                ((q.0 + q.1) as f64 / 2.0 - gc).abs() < 10.0
-                    && q.2.to_lowercase() == t.name.to_lowercase()
+                ((q.0 + q.1) as f64 / 2.0 - gc).abs() < 10.0 && q.2.to_lowercase() == t.name.to_lowercase()
             });
             match hit {
                 None => fn_ += 1,
@@ -245,21 +237,9 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
         }
         fp += p.len();
     }
-    let pr = if tp + fp > 0 {
-        tp as f64 / (tp + fp) as f64
-    } else {
-        0.0
-    };
-    let rc = if tp + fn_ > 0 {
-        tp as f64 / (tp + fn_) as f64
-    } else {
-        0.0
-    };
-    let f1 = if pr + rc > 0.0 {
-        2.0 * pr * rc / (pr + rc)
-    } else {
-        0.0
-    };
+    let pr = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
+    let rc = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
+    let f1 = if pr + rc > 0.0 { 2.0 * pr * rc / (pr + rc) } else { 0.0 };
     errors.sort_by(f64::total_cmp);
     let n = errors.len();
     let within = errors.iter().filter(|e| **e < 161.0).count();
@@ -274,9 +254,7 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
     let auc = if n < 2 {
         0.0
     } else {
-        (0.5 * (f(errors[0]) + f(errors[n - 1]))
-            + errors[1..n - 1].iter().map(|e| f(*e)).sum::<f64>())
-            / (n - 1) as f64
+        (0.5 * (f(errors[0]) + f(errors[n - 1])) + errors[1..n - 1].iter().map(|e| f(*e)).sum::<f64>()) / (n - 1) as f64
     };
     let r4 = |x: f64| (x * 1e4).round() / 1e4;
     json!({
@@ -337,20 +315,12 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let secs = t0.elapsed().as_secs_f64();
     let preds: Vec<Vec<(usize, usize, String, f64, f64)>> = mentions
         .iter()
-        .map(|ms| {
-            ms.iter()
-                .map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x()))
-                .collect()
-        })
+        .map(|ms| ms.iter().map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x())).collect())
         .collect();
     if let Some(p) = &args.predictions {
         let mut f = std::io::BufWriter::new(std::fs::File::create(p)?);
         for ((id, ..), ms) in docs.iter().zip(&mentions) {
-            writeln!(
-                f,
-                "{}",
-                json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()})
-            )?;
+            writeln!(f, "{}", json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()}))?;
         }
     }
     let gold: Vec<Vec<Gold>> = docs.into_iter().map(|d| d.3).collect();

@@ -30,7 +30,10 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let geoparser = Geoparser::new(gaz);
     let store = Store::open(&args.db)?;
     let bar = if records.len() >= 20 { ProgressBar::new(records.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} articles {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let (mut stored, mut duplicates, mut mentions) = (0usize, 0usize, 0usize);
     let mut skipped: Vec<String> = Vec::new();
     // Valid articles are stored in transactions of CHUNK: far fewer commits than one per article.
@@ -69,7 +72,10 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     }
     flush(&mut pending)?;
     bar.finish_and_clear();
-    println!("articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}", skipped.len());
+    println!(
+        "articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}",
+        skipped.len()
+    );
     for s in &skipped {
         println!("  skipped: {s}");
     }

@@ -57,7 +57,8 @@ pub struct ServeArgs {
 
 /// Seconds from a flag as a duration; a negative or non-finite value is the flag's mistake.
 fn seconds(flag: &str, v: f64) -> anyhow::Result<std::time::Duration> {
-    std::time::Duration::try_from_secs_f64(v).map_err(|_| anyhow::anyhow!("--{flag} {v}: expected a number of seconds ≥ 0"))
+    std::time::Duration::try_from_secs_f64(v)
+        .map_err(|_| anyhow::anyhow!("--{flag} {v}: expected a number of seconds ≥ 0"))
 }
 
 fn default_static_dir() -> PathBuf {

@@ -11,12 +11,12 @@ use crate::geoparse::Mention;
 use crate::index::{Incident, IndexSnapshot, Layer, Place, SpatialIndex};
 use crate::schema::{ArticleMeta, MentionProps, Props};
 use crate::store::{StoredMention, StoredPlace};
-use std::sync::Arc;
+use geo::MapCoords;
 use geo_types::Geometry;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use geo::MapCoords;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 pub const COLLECTION: &str = "incidents";
 pub const DEFAULT_LIMIT: usize = 100;
@@ -73,7 +73,9 @@ pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>
 
 /// The place of a gazetteer-resolved mention (built once per place id by the index).
 pub fn place_of(index: &SpatialIndex, m: &Mention) -> Arc<Place> {
-    index.place(&m.place_id, || Place::new(Some(&m.place_id), &m.place_name, m.kind.as_str(), m.geometry.clone(), m.point))
+    index.place(&m.place_id, || {
+        Place::new(Some(&m.place_id), &m.place_name, m.kind.as_str(), m.geometry.clone(), m.point)
+    })
 }
 
 /// The place of a stored place row.
@@ -93,7 +95,11 @@ pub enum PlaceGeometry {
 /// Each distinct place of `mentions` once, by id: name, kind, representative point and geometry
 /// (`geometry` says how much). Used with [`crate::geoparse::feature_collection`], whose features
 /// carry only points, so an answer never repeats a place's geometry per mention.
-pub fn places_dictionary(mentions: &[Mention], place: impl Fn(&Mention) -> Arc<Place>, geometry: PlaceGeometry) -> Value {
+pub fn places_dictionary(
+    mentions: &[Mention],
+    place: impl Fn(&Mention) -> Arc<Place>,
+    geometry: PlaceGeometry,
+) -> Value {
     let mut out = Map::new();
     for m in mentions {
         if out.contains_key(&m.place_id) {
@@ -106,7 +112,10 @@ pub fn places_dictionary(mentions: &[Mention], place: impl Fn(&Mention) -> Arc<P
         entry.insert("lat".into(), json!(m.point.y()));
         if let PlaceGeometry::Simplified(z) = geometry {
             let p = place(m);
-            entry.insert("geometry".into(), serde_json::to_value(GeometryRef(&simplified(&p, z))).unwrap_or(Value::Null));
+            entry.insert(
+                "geometry".into(),
+                serde_json::to_value(GeometryRef(&simplified(&p, z))).unwrap_or(Value::Null),
+            );
         }
         out.insert(m.place_id.clone(), Value::Object(entry));
     }
@@ -136,7 +145,12 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
     }
     let mut b = [0.0; 4];
     for (i, p) in parts.iter().enumerate() {
-        b[i] = p.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| qerr("bbox", format!("{p:?} is not a number")))?;
+        b[i] = p
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| qerr("bbox", format!("{p:?} is not a number")))?;
     }
     if !(-180.0..=180.0).contains(&b[0]) || !(-180.0..=180.0).contains(&b[2]) {
         return Err(qerr("bbox", "longitudes must lie in -180..180"));
@@ -148,7 +162,10 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
         return Err(qerr("bbox", "minLat is greater than maxLat"));
     }
     if b[0] > b[2] {
-        return Err(qerr("bbox", "minLon is greater than maxLon (boxes across the antimeridian are not supported; send two queries)"));
+        return Err(qerr(
+            "bbox",
+            "minLon is greater than maxLon (boxes across the antimeridian are not supported; send two queries)",
+        ));
     }
     Ok(b)
 }
@@ -339,7 +356,7 @@ pub fn simplified(place: &Place, zoom: Option<u8>) -> std::borrow::Cow<'_, Geome
         Geometry::Polygon(p) => polygon(p).map(Geometry::Polygon),
         Geometry::MultiPolygon(mp) => {
             let kept: Vec<Polygon<f64>> = mp.0.iter().filter_map(&mut polygon).collect();
-            (!kept.is_empty()).then(|| Geometry::MultiPolygon(MultiPolygon(kept)))
+            (!kept.is_empty()).then_some(Geometry::MultiPolygon(MultiPolygon(kept)))
         }
         Geometry::LineString(l) => Some(Geometry::LineString(LineString(keep(&l.0)))),
         Geometry::MultiLineString(ml) => {
@@ -470,7 +487,8 @@ const WORLD: [f64; 4] = [-180.0, -90.0, 180.0, 90.0];
 /// `extra` the query string to repeat in paging links (without limit/offset).
 pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> ItemsPage<'a> {
     // query_bbox_lonlat answers in id order, which the filter keeps: paging is stable
-    let hits: Vec<&Incident> = snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
+    let hits: Vec<&Incident> =
+        snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
     debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
     let matched = hits.len();
     let features: Vec<FeatureRef> =

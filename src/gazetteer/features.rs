@@ -7,9 +7,7 @@
 //! Properties it does not know are skipped. Null and empty strings read as absent.
 //! Not for: GeoJSON from users (the HTTP layer uses the `geojson` crate) or writing GeoJSON.
 
-use geo_types::{
-    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
-};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -87,11 +85,7 @@ pub(super) fn read_collection(bytes: &[u8]) -> Result<Vec<GazFeature>, String> {
     let c: Collection = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     Ok(c.features
         .into_iter()
-        .map(|f| GazFeature {
-            id: f.id,
-            props: f.properties.unwrap_or_default(),
-            geometry: f.geometry.map(|g| g.0),
-        })
+        .map(|f| GazFeature { id: f.id, props: f.properties.unwrap_or_default(), geometry: f.geometry.map(|g| g.0) })
         .collect())
 }
 
@@ -130,12 +124,8 @@ impl<'de> Deserialize<'de> for Pos {
                 f.write_str("a position [x, y]")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pos, A::Error> {
-                let x: f64 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let y: f64 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                let x: f64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let y: f64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Pos(Coord { x, y }))
             }
@@ -187,9 +177,7 @@ fn assemble(kind: &str, coords: Coords) -> Geometry<f64> {
             Geometry::MultiLineString(MultiLineString(v.into_iter().map(ring).collect()))
         }
         (_, Coords::Rings(v)) => Geometry::Polygon(polygon(v)),
-        (_, Coords::Polygons(v)) => {
-            Geometry::MultiPolygon(MultiPolygon(v.into_iter().map(polygon).collect()))
-        }
+        (_, Coords::Polygons(v)) => Geometry::MultiPolygon(MultiPolygon(v.into_iter().map(polygon).collect())),
     }
 }
 
@@ -287,10 +275,7 @@ mod tests {
         assert_eq!(fs[1].props.kind.as_deref(), Some("corridor"));
         assert_eq!(
             fs[1].geometry,
-            Some(Geometry::LineString(LineString(vec![
-                Coord { x: 0.0, y: 0.0 },
-                Coord { x: 2.0, y: 2.0 }
-            ])))
+            Some(Geometry::LineString(LineString(vec![Coord { x: 0.0, y: 0.0 }, Coord { x: 2.0, y: 2.0 }])))
         );
         assert!(matches!(&fs[2].geometry, Some(Geometry::MultiPolygon(m)) if m.0.len() == 1));
         assert!(fs[3].geometry.is_none());
@@ -298,12 +283,10 @@ mod tests {
 
     #[test]
     fn malformed_geometry_is_an_error_naming_the_problem() {
-        let bad =
-            br#"{"features":[{"properties":{},"geometry":{"type":"Circle","coordinates":[0,0]}}]}"#;
+        let bad = br#"{"features":[{"properties":{},"geometry":{"type":"Circle","coordinates":[0,0]}}]}"#;
         let e = read_collection(bad).unwrap_err();
         assert!(e.contains("Circle"), "{e}");
-        let short =
-            br#"{"features":[{"properties":{},"geometry":{"type":"Point","coordinates":[1]}}]}"#;
+        let short = br#"{"features":[{"properties":{},"geometry":{"type":"Point","coordinates":[1]}}]}"#;
         assert!(read_collection(short).is_err());
     }
 }

@@ -19,26 +19,20 @@ use std::path::{Path, PathBuf};
 /// Why the gazetteer could not be loaded; every variant names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum GazetteerError {
-    #[error("cannot read gazetteer file {path}: {source} (is SITREP_DATA or ./data pointing at the shipped data/ folder?)")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(
+        "cannot read gazetteer file {path}: {source} (is SITREP_DATA or ./data pointing at the shipped data/ folder?)"
+    )]
+    Io { path: PathBuf, source: std::io::Error },
     #[error("gazetteer file {path} is malformed: {message}")]
     Format { path: PathBuf, message: String },
 }
 
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, GazetteerError> {
-    let io = |source| GazetteerError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| GazetteerError::Io { path: path.to_path_buf(), source };
     let raw = std::fs::read(path).map_err(io)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(io)?;
+        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
         Ok(out)
     } else {
         Ok(raw)
@@ -46,10 +40,7 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, GazetteerError> {
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> GazetteerError {
-    GazetteerError::Format {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
+    GazetteerError::Format { path: path.to_path_buf(), message: message.into() }
 }
 
 /// Loads every file; missing optional files (curated layers, aliases) are skipped.
@@ -59,10 +50,7 @@ pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     let t0 = std::time::Instant::now();
     let lap = |what: &str| {
         if timing {
-            eprintln!(
-                "gazetteer load: {what} at {:.3} s",
-                t0.elapsed().as_secs_f64()
-            );
+            eprintln!("gazetteer load: {what} at {:.3} s", t0.elapsed().as_secs_f64());
         }
     };
     // The three big files are independent: read them at once (places.tsv is itself parsed in chunks).
@@ -154,14 +142,10 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
     use rayon::prelude::*;
     let bytes = read_maybe_gz(path)?;
     let text = String::from_utf8(bytes).map_err(|e| format_err(path, e.to_string()))?;
-    let (header, body) = text
-        .split_once('\n')
-        .ok_or_else(|| format_err(path, "empty file or no records"))?;
+    let (header, body) = text.split_once('\n').ok_or_else(|| format_err(path, "empty file or no records"))?;
     let cols: Vec<&str> = header.split('\t').collect();
     let col = |name: &str| {
-        cols.iter()
-            .position(|c| *c == name)
-            .ok_or_else(|| format_err(path, format!("missing column {name}")))
+        cols.iter().position(|c| *c == name).ok_or_else(|| format_err(path, format!("missing column {name}")))
     };
     let c = PlaceColumns {
         n: cols.len(),
@@ -185,18 +169,13 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
         let mut end = (at + target).min(body.len());
         if end < body.len() {
             // Byte search: `end` may fall inside a multi-byte character; '\n' never does.
-            end = body.as_bytes()[end..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(body.len(), |i| end + i + 1);
+            end = body.as_bytes()[end..].iter().position(|&b| b == b'\n').map_or(body.len(), |i| end + i + 1);
         }
         chunks.push((at, &body[at..end]));
         at = end;
     }
-    let parsed: Vec<Result<Vec<Place>, (usize, String)>> = chunks
-        .par_iter()
-        .map(|&(offset, chunk)| parse_place_lines(chunk, offset, &c))
-        .collect();
+    let parsed: Vec<Result<Vec<Place>, (usize, String)>> =
+        chunks.par_iter().map(|&(offset, chunk)| parse_place_lines(chunk, offset, &c)).collect();
     let mut out = Vec::with_capacity(250_000);
     for part in parsed {
         match part {
@@ -211,11 +190,7 @@ fn load_places(path: &Path) -> Result<Vec<Place>, GazetteerError> {
 }
 
 /// Parses the lines of one chunk; an error gives the byte offset (in the body) of its line.
-fn parse_place_lines(
-    chunk: &str,
-    offset: usize,
-    c: &PlaceColumns,
-) -> Result<Vec<Place>, (usize, String)> {
+fn parse_place_lines(chunk: &str, offset: usize, c: &PlaceColumns) -> Result<Vec<Place>, (usize, String)> {
     let mut out = Vec::with_capacity(chunk.len() / 100);
     let mut line_start = offset;
     let mut f: Vec<&str> = Vec::with_capacity(c.n);
@@ -233,17 +208,10 @@ fn parse_place_lines(
             return Err((here, format!("{} fields, expected {}", f.len(), c.n)));
         }
         let num = |i: usize| -> Result<f64, (usize, String)> {
-            f[i].parse::<f64>()
-                .map_err(|_| (here, format!("bad number {:?}", f[i])))
+            f[i].parse::<f64>().map_err(|_| (here, format!("bad number {:?}", f[i])))
         };
-        let id: u64 = f[c.id]
-            .parse()
-            .map_err(|_| (here, format!("bad geonameid {:?}", f[c.id])))?;
-        let mut names: Vec<String> = f[c.alternates]
-            .split('|')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let id: u64 = f[c.id].parse().map_err(|_| (here, format!("bad geonameid {:?}", f[c.id])))?;
+        let mut names: Vec<String> = f[c.alternates].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
         if !f[c.ascii].is_empty() && f[c.ascii] != f[c.name] {
             names.push(f[c.ascii].to_string());
         }
@@ -281,9 +249,7 @@ pub(crate) fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
         Geometry::Point(p) => Some(*p),
         Geometry::LineString(l) => l.point_at_ratio_from_start(&Euclidean, 0.5),
         Geometry::MultiLineString(m) => {
-            m.0.iter()
-                .max_by_key(|l| l.0.len())
-                .and_then(|l| l.point_at_ratio_from_start(&Euclidean, 0.5))
+            m.0.iter().max_by_key(|l| l.0.len()).and_then(|l| l.point_at_ratio_from_start(&Euclidean, 0.5))
         }
         other => other.interior_point(),
     }
@@ -325,11 +291,7 @@ fn load_polygons(path: &Path, kind: Kind) -> Result<PolygonLayer, GazetteerError
     let mut out = Vec::with_capacity(features.len());
     let mut codes = Vec::new();
     for mut f in features {
-        let id = f
-            .props
-            .id
-            .take()
-            .ok_or_else(|| format_err(path, "feature without id"))?;
+        let id = f.props.id.take().ok_or_else(|| format_err(path, "feature without id"))?;
         let geometry = f.geometry;
         let point = f
             .props
@@ -368,27 +330,17 @@ fn union_of(members: &[Geometry<f64>]) -> Option<Geometry<f64>> {
     acc.map(Geometry::MultiPolygon)
 }
 
-fn load_curated(
-    path: &Path,
-    members: &HashMap<String, Geometry<f64>>,
-) -> Result<Vec<Place>, GazetteerError> {
+fn load_curated(path: &Path, members: &HashMap<String, Geometry<f64>>) -> Result<Vec<Place>, GazetteerError> {
     let features = parse_collection(path)?;
     let mut out = Vec::with_capacity(features.len());
     for mut f in features {
-        let id = f
-            .props
-            .id
-            .take()
-            .or(f.id)
-            .ok_or_else(|| format_err(path, "curated feature without id"))?;
+        let id = f.props.id.take().or(f.id).ok_or_else(|| format_err(path, "curated feature without id"))?;
         let geometry = match f.geometry {
             Some(g) => Some(g),
             None if !f.props.members.is_empty() => {
                 let mut gs = Vec::new();
                 for m in &f.props.members {
-                    let g = members
-                        .get(m)
-                        .ok_or_else(|| format_err(path, format!("{id}: unknown member {m}")))?;
+                    let g = members.get(m).ok_or_else(|| format_err(path, format!("{id}: unknown member {m}")))?;
                     gs.push(g.clone());
                 }
                 union_of(&gs)
@@ -419,17 +371,13 @@ fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let (target, alias) = line.split_once('\t').ok_or_else(|| {
-            format_err(
-                path,
-                format!("line {}: expected target_id<TAB>alias", lineno + 1),
-            )
-        })?;
+        let (target, alias) = line
+            .split_once('\t')
+            .ok_or_else(|| format_err(path, format!("line {}: expected target_id<TAB>alias", lineno + 1)))?;
         wanted.push((lineno + 1, target.trim(), alias.trim()));
     }
     // A handful of patches: find their targets in one pass instead of indexing every id.
-    let mut found: HashMap<&str, Option<usize>> =
-        wanted.iter().map(|(_, t, _)| (*t, None)).collect();
+    let mut found: HashMap<&str, Option<usize>> = wanted.iter().map(|(_, t, _)| (*t, None)).collect();
     for (i, p) in places.iter().enumerate() {
         if let Some(slot @ None) = found.get_mut(p.id.as_str()) {
             *slot = Some(i);
@@ -437,10 +385,7 @@ fn apply_aliases(path: &Path, places: &mut [Place]) -> Result<(), GazetteerError
     }
     for (lineno, target, alias) in wanted {
         let Some(i) = found[target] else {
-            return Err(format_err(
-                path,
-                format!("line {lineno}: unknown target {target}"),
-            ));
+            return Err(format_err(path, format!("line {lineno}: unknown target {target}")));
         };
         places[i].names.push(alias.to_string());
     }
@@ -469,10 +414,7 @@ mod tests {
         let (_dir, path) = places_file(&lines);
         let places = load_places(&path).unwrap();
         assert_eq!(places.len(), 3000);
-        assert!(places
-            .iter()
-            .enumerate()
-            .all(|(i, p)| p.geonameid == Some(i as u64 + 1)));
+        assert!(places.iter().enumerate().all(|(i, p)| p.geonameid == Some(i as u64 + 1)));
         assert_eq!(places[2999].id, "geonames:3000");
         assert_eq!(places[41].names, vec!["Təwn 42", "Թաուն 42"]);
         assert_eq!(places[41].population, 42);

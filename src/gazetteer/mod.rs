@@ -104,8 +104,8 @@ impl Kind {
 
 /// ISO codes of the countries where place names carry the Arabic article ("Al", "Ar", "Ash", ...).
 const ARABIC_ARTICLE_COUNTRIES: &[&str] = &[
-    "AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS",
-    "QA", "SA", "SD", "SO", "SY", "TD", "TN", "YE",
+    "AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS", "QA", "SA", "SD",
+    "SO", "SY", "TD", "TN", "YE",
 ];
 
 /// The normalised name `key` without its leading Arabic article, when the place lies where names
@@ -116,10 +116,8 @@ fn without_arabic_article<'k>(key: &'k str, country: Option<&str>) -> Option<&'k
         return None;
     }
     let (first, rest) = key.split_once(' ')?;
-    let article = matches!(
-        first,
-        "al" | "el" | "ar" | "as" | "ash" | "ad" | "adh" | "an" | "az" | "at" | "ath" | "aš" | "aş"
-    );
+    let article =
+        matches!(first, "al" | "el" | "ar" | "as" | "ash" | "ad" | "adh" | "an" | "az" | "at" | "ath" | "aš" | "aş");
     (article && rest.chars().count() >= 4).then_some(rest)
 }
 
@@ -257,10 +255,7 @@ impl Gazetteer {
         // Parsing left freed buffers resident in every worker thread's heap arena.
         crate::mem::release_free_memory();
         if std::env::var_os("SITREP_TIMING").is_some() {
-            eprintln!(
-                "gazetteer load: name index built in {:.3} s",
-                t.elapsed().as_secs_f64()
-            );
+            eprintln!("gazetteer load: name index built in {:.3} s", t.elapsed().as_secs_f64());
         }
         Ok(g)
     }
@@ -340,15 +335,7 @@ impl Gazetteer {
         }
         keys.par_sort_unstable();
         keys.dedup();
-        Gazetteer {
-            places,
-            keys,
-            by_id,
-            demonyms,
-            countries,
-            admin1,
-            max_tokens: max_tokens.min(8),
-        }
+        Gazetteer { places, keys, by_id, demonyms, countries, admin1, max_tokens: max_tokens.min(8) }
     }
 
     pub fn len(&self) -> usize {
@@ -384,10 +371,7 @@ impl Gazetteer {
     pub fn matches(&self, key: &str) -> impl Iterator<Item = (PlaceIdx, bool)> + '_ {
         let h = key_hash(key);
         let start = self.keys.partition_point(|(k, _)| *k < h);
-        self.keys[start..]
-            .iter()
-            .take_while(move |(k, _)| *k == h)
-            .map(|(_, v)| (v & !ALT_BIT, v & ALT_BIT != 0))
+        self.keys[start..].iter().take_while(move |(k, _)| *k == h).map(|(_, v)| (v & !ALT_BIT, v & ALT_BIT != 0))
     }
 
     /// Whether any place carries the normalised name `key`.
@@ -407,9 +391,7 @@ impl Gazetteer {
 
     /// The first-level division of a country by GeoNames admin-1 code.
     pub fn admin1(&self, iso2: &str, code: &str) -> Option<PlaceIdx> {
-        self.admin1
-            .get(&(iso2.to_string(), code.to_string()))
-            .copied()
+        self.admin1.get(&(iso2.to_string(), code.to_string())).copied()
     }
 
     /// All places carrying `name`, best known first: primary names before alternate names only
@@ -425,10 +407,6 @@ impl Gazetteer {
             sb.total_cmp(&sa).then(pa.id.cmp(&pb.id))
         });
         found.dedup_by_key(|f| f.0);
-        found
-            .into_iter()
-            .take(limit)
-            .map(|(i, _)| self.place(i))
-            .collect()
+        found.into_iter().take(limit).map(|(i, _)| self.place(i)).collect()
     }
 }

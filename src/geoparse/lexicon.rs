@@ -621,12 +621,42 @@ pub const STOP: &[&str] = &[
     "fig",
     "mary",
     // newspaper-title words (a "Herald" in California, a "Tribune" in Kansas)
-    "herald", "tribune", "gazette", "chronicle", "courier", "sentinel", "examiner", "observer",
-    "telegraph", "inquirer", "enquirer", "dispatch", "register", "bulletin", "journal", "globe",
-    "mirror", "guardian", "advocate",
+    "herald",
+    "tribune",
+    "gazette",
+    "chronicle",
+    "courier",
+    "sentinel",
+    "examiner",
+    "observer",
+    "telegraph",
+    "inquirer",
+    "enquirer",
+    "dispatch",
+    "register",
+    "bulletin",
+    "journal",
+    "globe",
+    "mirror",
+    "guardian",
+    "advocate",
     // common words that some hamlet is named after ("Lack of transparency", "None of the injured")
-    "chamber", "commonwealth", "lack", "list", "none", "plain", "winner", "indie", "metro", "stock",
-    "strong", "rain", "band", "transit", "jewish", "barthelemy",
+    "chamber",
+    "commonwealth",
+    "lack",
+    "list",
+    "none",
+    "plain",
+    "winner",
+    "indie",
+    "metro",
+    "stock",
+    "strong",
+    "rain",
+    "band",
+    "transit",
+    "jewish",
+    "barthelemy",
 ];
 
 /// Words that, written before a capitalised name, make it a person ("President Putin", "Mr Chad").
@@ -768,8 +798,8 @@ pub const TITLES: &[&str] = &[
 
 /// Lower-case particles inside personal names ("Mike de Kock", "Mohammed bin Rashid").
 pub const NAME_PARTICLES: &[&str] = &[
-    "de", "van", "von", "bin", "ibn", "binti", "bint", "der", "den", "ter", "da", "dos", "du",
-    "della", "di", "le", "la",
+    "de", "van", "von", "bin", "ibn", "binti", "bint", "der", "den", "ter", "da", "dos", "du", "della", "di", "le",
+    "la",
 ];
 
 /// Words after a first name that show the name is a person ("Chad said", "Jordan, who").
@@ -848,20 +878,19 @@ pub const PLACE_HEADS: &[&str] = &[
 
 /// Lower-case words allowed inside a multi-word name ("Bosnia and Herzegovina", "Rio de Janeiro").
 pub const NAME_INFIX: &[&str] = &[
-    "of", "the", "and", "de", "la", "le", "les", "del", "della", "do", "da", "dos", "das", "du",
-    "des", "di", "y", "e", "al", "el", "upon", "on", "am", "an", "im", "der", "die", "van", "von",
-    "en", "sur", "au", "aux", "sous", "ul", "ad", "bin", "ibn", "i", "es", "ar", "as", "ash", "ez",
+    "of", "the", "and", "de", "la", "le", "les", "del", "della", "do", "da", "dos", "das", "du", "des", "di", "y", "e",
+    "al", "el", "upon", "on", "am", "an", "im", "der", "die", "van", "von", "en", "sur", "au", "aux", "sous", "ul",
+    "ad", "bin", "ibn", "i", "es", "ar", "as", "ash", "ez",
 ];
 
 /// Abbreviations that end with a period without ending the sentence.
 pub const ABBREV: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "mt", "ft", "pt", "gen", "col", "lt", "sgt", "capt", "gov",
-    "sen", "rep", "jr", "sr", "inc", "co", "corp", "ltd", "vs", "no", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "prof", "rev", "fr", "det", "ave",
-    "blvd", "rd", "e", "etc", "approx", "dept", "univ", "calif", "fla", "ill", "mass", "mich",
-    "minn", "penn", "tenn", "tex", "va", "wash", "wis", "ariz", "ark", "colo", "conn", "del", "ga",
-    "ind", "kan", "ky", "la", "md", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "wyo",
-    "ala",
+    "mr", "mrs", "ms", "dr", "st", "mt", "ft", "pt", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "jr",
+    "sr", "inc", "co", "corp", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "prof", "rev", "fr", "det", "ave", "blvd", "rd", "e", "etc", "approx", "dept", "univ",
+    "calif", "fla", "ill", "mass", "mich", "minn", "penn", "tenn", "tex", "va", "wash", "wis", "ariz", "ark", "colo",
+    "conn", "del", "ga", "ind", "kan", "ky", "la", "md", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa",
+    "wyo", "ala",
 ];
 
 /// US state abbreviations (AP style and postal), to GeoNames admin-1 codes (which are postal codes).
@@ -988,46 +1017,110 @@ pub const EXTRA_NAMES: &[(&str, &str)] = &[
 ];
 
 /// Demonyms that are languages more often than people; never read as places.
-pub const NOT_DEMONYMS: &[&str] = &[
-    "english",
-    "arabic",
-    "latin",
-    "hebrew",
-    "sanskrit",
-    "esperanto",
-];
+pub const NOT_DEMONYMS: &[&str] = &["english", "arabic", "latin", "hebrew", "sanskrit", "esperanto"];
 
 /// Heads of names of features, streets and facilities ("Tijuana River", "Northumberland Avenue",
 /// "Dulles Airport"): a place name right before one names that feature, not the place. A feature
 /// the gazetteer knows ("Jordan River") is matched whole before this applies.
 pub const FEATURE_HEADS: &[&str] = &[
-    "river", "creek", "lake", "bay", "island", "islands", "valley", "canyon", "falls", "beach",
-    "harbor", "harbour", "airport", "dam", "reservoir", "park", "forest", "hills", "peninsula",
-    "canal", "station", "bridge", "street", "road", "avenue", "boulevard", "square", "lane",
+    "river",
+    "creek",
+    "lake",
+    "bay",
+    "island",
+    "islands",
+    "valley",
+    "canyon",
+    "falls",
+    "beach",
+    "harbor",
+    "harbour",
+    "airport",
+    "dam",
+    "reservoir",
+    "park",
+    "forest",
+    "hills",
+    "peninsula",
+    "canal",
+    "station",
+    "bridge",
+    "street",
+    "road",
+    "avenue",
+    "boulevard",
+    "square",
+    "lane",
 ];
 
 /// Names of organisations and agencies that the gazetteer also has as (small) places; never places.
 pub const NOT_PLACE_NAMES: &[&str] = &[
-    "red cross", "red crescent", "xinhua", "kyodo", "interfax", "bernama", "yonhap", "itar tass",
-    "al jazeera", "al arabiya", "doctors without borders", "medecins sans frontieres", "sana", "irna",
+    "red cross",
+    "red crescent",
+    "xinhua",
+    "kyodo",
+    "interfax",
+    "bernama",
+    "yonhap",
+    "itar tass",
+    "al jazeera",
+    "al arabiya",
+    "doctors without borders",
+    "medecins sans frontieres",
+    "sana",
+    "irna",
     "agence france presse",
 ];
 
 /// Kinship nouns: a capitalised word right after one (in lower case) is a person's name
 /// ("his brother Tyler", "daughters North and Chicago").
 pub const KIN: &[&str] = &[
-    "brother", "brothers", "sister", "sisters", "son", "sons", "daughter", "daughters", "wife",
-    "husband", "father", "mother", "uncle", "aunt", "cousin", "nephew", "niece", "grandson",
-    "granddaughter", "grandfather", "grandmother", "stepson", "stepdaughter", "fiancé", "fiancée",
-    "boyfriend", "girlfriend", "widow", "widower",
+    "brother",
+    "brothers",
+    "sister",
+    "sisters",
+    "son",
+    "sons",
+    "daughter",
+    "daughters",
+    "wife",
+    "husband",
+    "father",
+    "mother",
+    "uncle",
+    "aunt",
+    "cousin",
+    "nephew",
+    "niece",
+    "grandson",
+    "granddaughter",
+    "grandfather",
+    "grandmother",
+    "stepson",
+    "stepdaughter",
+    "fiancé",
+    "fiancée",
+    "boyfriend",
+    "girlfriend",
+    "widow",
+    "widower",
 ];
 
 /// Words that make a preceding place name part of a disease or pathogen name ("Lyme disease",
 /// "Rift Valley fever", "Norwalk virus", "Reston strain"): such a name says nothing about where an
 /// event happened.
 pub const DISEASE_HEADS: &[&str] = &[
-    "virus", "viruses", "fever", "flu", "influenza", "disease", "syndrome", "encephalitis",
-    "strain", "virus-like", "pox",
+    "virus",
+    "viruses",
+    "fever",
+    "flu",
+    "influenza",
+    "disease",
+    "syndrome",
+    "encephalitis",
+    "strain",
+    "virus-like",
+    "pox",
 ];
 
 /// Words that may stand between such a place name and the disease head ("Middle East respiratory
@@ -1040,9 +1133,41 @@ pub const DISEASE_MODIFIERS: &[&str] = &["respiratory", "hemorrhagic", "haemorrh
 /// organisations ("Washington Post", "Pakistan Army", "Russian Foreign Ministry"): the place in those
 /// counts as a mention.
 pub const ORG_HEADS: &[&str] = &[
-    "university", "college", "academy", "school", "polytechnic", "hospital", "clinic",
-    "cathedral", "church", "basilica", "mosque", "temple", "synagogue", "capitol", "armory",
-    "armoury", "complex", "cup", "prix", "marathon", "museum", "theatre", "theater", "hotel",
-    "restaurant", "stadium", "arena", "mall", "elementary", "library", "zoo", "plantation",
-    "apartments", "plaza", "tower", "towers", "tech",
+    "university",
+    "college",
+    "academy",
+    "school",
+    "polytechnic",
+    "hospital",
+    "clinic",
+    "cathedral",
+    "church",
+    "basilica",
+    "mosque",
+    "temple",
+    "synagogue",
+    "capitol",
+    "armory",
+    "armoury",
+    "complex",
+    "cup",
+    "prix",
+    "marathon",
+    "museum",
+    "theatre",
+    "theater",
+    "hotel",
+    "restaurant",
+    "stadium",
+    "arena",
+    "mall",
+    "elementary",
+    "library",
+    "zoo",
+    "plantation",
+    "apartments",
+    "plaza",
+    "tower",
+    "towers",
+    "tech",
 ];

@@ -142,14 +142,8 @@ enum CandKind {
 }
 
 fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
-    let (la1, lo1, la2, lo2) = (
-        a.y().to_radians(),
-        a.x().to_radians(),
-        b.y().to_radians(),
-        b.x().to_radians(),
-    );
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let (la1, lo1, la2, lo2) = (a.y().to_radians(), a.x().to_radians(), b.y().to_radians(), b.x().to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
@@ -158,11 +152,7 @@ fn day_number(date: &str) -> Option<i64> {
     let mut it = date.trim().split('-');
     let y: i64 = it.next()?.get(..4)?.parse().ok()?;
     let m: i64 = it.next().and_then(|m| m.parse().ok()).unwrap_or(7).clamp(1, 12);
-    let d: i64 = it
-        .next()
-        .and_then(|d| d.get(..2.min(d.len()))?.parse().ok())
-        .unwrap_or(1)
-        .clamp(1, 31);
+    let d: i64 = it.next().and_then(|d| d.get(..2.min(d.len()))?.parse().ok()).unwrap_or(1).clamp(1, 31);
     let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
     Some(365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1)
 }
@@ -174,16 +164,8 @@ fn days_outside(p: &Place, date: &str) -> Option<i64> {
         return Some(0);
     }
     let d = day_number(date)?;
-    let before = p
-        .valid_from
-        .as_deref()
-        .and_then(day_number)
-        .map_or(0, |f| (f - d).max(0));
-    let after = p
-        .valid_to
-        .as_deref()
-        .and_then(day_number)
-        .map_or(0, |t| (d - t).max(0));
+    let before = p.valid_from.as_deref().and_then(day_number).map_or(0, |f| (f - d).max(0));
+    let after = p.valid_to.as_deref().and_then(day_number).map_or(0, |t| (d - t).max(0));
     Some(before.max(after).max(1))
 }
 
@@ -196,18 +178,30 @@ fn is_division_word(w: &str) -> bool {
 fn is_compass_word(w: &str) -> bool {
     matches!(
         w,
-        "north" | "south" | "east" | "west" | "northern" | "southern" | "eastern" | "western"
-            | "central" | "northeast" | "northwest" | "southeast" | "southwest" | "northeastern"
-            | "northwestern" | "southeastern" | "southwestern"
+        "north"
+            | "south"
+            | "east"
+            | "west"
+            | "northern"
+            | "southern"
+            | "eastern"
+            | "western"
+            | "central"
+            | "northeast"
+            | "northwest"
+            | "southeast"
+            | "southwest"
+            | "northeastern"
+            | "northwestern"
+            | "southeastern"
+            | "southwestern"
     )
 }
 
 /// Whether `p` lies in country `cc` (and in its division `admin1`, when given); a country lies in
 /// nothing.
 fn lies_in(p: &Place, cc: &str, admin1: Option<&str>) -> bool {
-    p.kind != Kind::Country
-        && p.country.as_deref() == Some(cc)
-        && admin1.is_none_or(|a| p.admin1.as_deref() == Some(a))
+    p.kind != Kind::Country && p.country.as_deref() == Some(cc) && admin1.is_none_or(|a| p.admin1.as_deref() == Some(a))
 }
 
 fn is_curated(p: &Place) -> bool {
@@ -215,10 +209,7 @@ fn is_curated(p: &Place) -> bool {
 }
 
 fn is_line_kind(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing
-    )
+    matches!(k, Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing)
 }
 
 /// ACLED geo_precision from the UCDP scale.
@@ -233,11 +224,8 @@ fn acled_precision(p: u8) -> u8 {
 impl Geoparser {
     pub fn new(gazetteer: Arc<Gazetteer>) -> Geoparser {
         let gaz = gazetteer;
-        let first_names: HashSet<&'static str> = lexicon::FIRST_NAMES
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let first_names: HashSet<&'static str> =
+            lexicon::FIRST_NAMES.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let mut us_states = HashMap::new();
         for (abbr, code) in lexicon::US_STATES {
             if let Some(i) = gaz.admin1("US", code) {
@@ -254,8 +242,7 @@ impl Geoparser {
         for p in gaz.places() {
             if p.kind == Kind::Country {
                 for d in &p.demonyms {
-                    max_demonym_tokens =
-                        max_demonym_tokens.max(crate::gazetteer::normalize(d).split(' ').count());
+                    max_demonym_tokens = max_demonym_tokens.max(crate::gazetteer::normalize(d).split(' ').count());
                 }
             }
         }
@@ -277,13 +264,7 @@ impl Geoparser {
             if let (Ok(lat), Ok(lon)) = (f[1].parse::<f64>(), f[2].parse::<f64>()) {
                 ref_points.insert(i, Point::new(lon, lat));
             }
-            for d in f
-                .get(3)
-                .copied()
-                .unwrap_or("")
-                .split('|')
-                .filter(|d| !d.is_empty())
-            {
+            for d in f.get(3).copied().unwrap_or("").split('|').filter(|d| !d.is_empty()) {
                 let k = crate::gazetteer::normalize(d);
                 if gaz.demonym_country(&k).is_none() {
                     extra_demonyms.insert(k, i);
@@ -328,9 +309,7 @@ impl Geoparser {
 
     /// The shared geometry of a place.
     fn geometry(&self, p: PlaceIdx) -> Arc<Geometry<f64>> {
-        self.geometries[p as usize]
-            .get_or_init(|| Arc::new(self.gaz.place(p).full_geometry()))
-            .clone()
+        self.geometries[p as usize].get_or_init(|| Arc::new(self.gaz.place(p).full_geometry())).clone()
     }
 
     pub fn gazetteer(&self) -> &Gazetteer {
@@ -403,12 +382,7 @@ impl Geoparser {
             // A division named in the segment may belong to a third country by namesake; keep only
             // divisions of the countries the segment names directly when it names two.
             if seg.direct.len() >= 2 {
-                seg.admin1.retain(|a| {
-                    gaz.place(*a)
-                        .country
-                        .as_ref()
-                        .is_some_and(|c| seg.direct.contains(c))
-                });
+                seg.admin1.retain(|a| gaz.place(*a).country.as_ref().is_some_and(|c| seg.direct.contains(c)));
             }
             let direct = seg.direct.clone();
             seg.countries.extend(direct);
@@ -472,10 +446,7 @@ struct Doc<'a> {
 impl<'a> Doc<'a> {
     fn new(gp: &'a Geoparser, text: &'a str, toks: &'a [Token], sents: &'a Sentences) -> Doc<'a> {
         let n = toks.len();
-        let surf: Vec<&str> = toks
-            .iter()
-            .map(|t| &text[t.byte_start..t.byte_end])
-            .collect();
+        let surf: Vec<&str> = toks.iter().map(|t| &text[t.byte_start..t.byte_end]).collect();
         let mut link = vec![false; n];
         for i in 0..n.saturating_sub(1) {
             if sents.of_token[i] != sents.of_token[i + 1] {
@@ -492,18 +463,10 @@ impl<'a> Doc<'a> {
                         && matches!(&text[toks[i].byte_end..toks[i + 1].byte_start], "'s " | "’s "))
             })
             .collect();
-        let upper_first = |s: &str| {
-            s.chars()
-                .next()
-                .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
-        };
+        let upper_first =
+            |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()));
         // An elided article before a capital counts as capitalised: "d'Ivoire", "l'Aquila".
-        let elided = |s: &str| {
-            ["d'", "d’", "l'", "l’"]
-                .iter()
-                .find_map(|p| s.strip_prefix(p))
-                .is_some_and(upper_first)
-        };
+        let elided = |s: &str| ["d'", "d’", "l'", "l’"].iter().find_map(|p| s.strip_prefix(p)).is_some_and(upper_first);
         let cap: Vec<bool> = surf.iter().map(|s| upper_first(s) || elided(s)).collect();
         let allcaps: Vec<bool> = surf
             .iter()
@@ -613,10 +576,7 @@ impl<'a> Doc<'a> {
             let is_title = gp.titles.contains(w)
                 && (self.cap[i]
                     || two_caps
-                    || matches!(
-                        w,
-                        "president" | "minister" | "senator" | "governor" | "mayor" | "prime"
-                    ));
+                    || matches!(w, "president" | "minister" | "senator" | "governor" | "mayor" | "prime"));
             // "West Wales" is no person named West; "Holy See Mikayel Minasyan" no person named See.
             let is_first = self.cap[i]
                 && !self.allcaps[i]
@@ -624,12 +584,7 @@ impl<'a> Doc<'a> {
                 && !is_compass_word(w)
                 && !self.ends_place_name(i);
 
-            if (is_title || is_first)
-                && i + 1 < n
-                && self.link[i]
-                && self.cap[i + 1]
-                && !self.allcaps[i + 1]
-            {
+            if (is_title || is_first) && i + 1 < n && self.link[i] && self.cap[i + 1] && !self.allcaps[i + 1] {
                 let next = self.norm(i + 1);
                 if gp.place_heads.contains(next)
                     || gp.stop.contains(next) && !gp.first_names.contains(next) && !is_title
@@ -644,12 +599,7 @@ impl<'a> Doc<'a> {
                 // A title followed by a place is "President of X" style only with "of"; "Prime Minister" etc.
                 let mut j = i + 1;
                 // skip further titles ("Prime Minister Nikol Pashinyan", "Acting Prime Minister")
-                while j < n
-                    && gp.titles.contains(self.norm(j))
-                    && self.link[j - 1]
-                    && j + 1 < n
-                    && self.cap[j + 1]
-                {
+                while j < n && gp.titles.contains(self.norm(j)) && self.link[j - 1] && j + 1 < n && self.cap[j + 1] {
                     j += 1;
                 }
                 if is_title && j < n && self.cap[j] {
@@ -659,12 +609,7 @@ impl<'a> Doc<'a> {
                     // Past the first word only a country ends the name ("councillor Dewly Nelson":
                     // Nelson is also a New Zealand region).
                     let mut k = j;
-                    while k < n
-                        && self.cap[k]
-                        && !self.allcaps[k]
-                        && (k == j || self.link[k - 1])
-                        && k - j < 3
-                    {
+                    while k < n && self.cap[k] && !self.allcaps[k] && (k == j || self.link[k - 1]) && k - j < 3 {
                         if if k == j { self.is_major_name(k) } else { self.is_country_name(k) } {
                             break;
                         }
@@ -717,8 +662,7 @@ impl<'a> Doc<'a> {
     /// Whether the normalised `key` names a country or continent.
     fn names_country(&self, key: &str) -> bool {
         let gaz = &*self.gp.gaz;
-        gaz.matches(key)
-            .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
+        gaz.matches(key).any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent))
     }
 
     /// A country or first-level division name (never treated as part of a person name).
@@ -832,9 +776,9 @@ impl<'a> Doc<'a> {
         }
         let gap = self.gap(e - 1);
         let rest = &self.text[self.toks[e].byte_start..];
-        let suffix = ["D.C.", "DC"].into_iter().find(|s| {
-            rest.starts_with(s) && !rest[s.len()..].starts_with(|ch: char| ch.is_alphanumeric())
-        });
+        let suffix = ["D.C.", "DC"]
+            .into_iter()
+            .find(|s| rest.starts_with(s) && !rest[s.len()..].starts_with(|ch: char| ch.is_alphanumeric()));
         let Some(suffix) = suffix else { return c };
         if gap.trim() != "," {
             return c;
@@ -883,8 +827,7 @@ impl<'a> Doc<'a> {
         // "Washington Township", "South Waziristan Agency" (a tribal agency of Pakistan): units the
         // gazetteer lacks, named after the place; the span takes the word, the readings stay.
         let township = word == "township"
-            || (word == "agency"
-                && ps.iter().any(|(p, _)| self.gp.gaz.place(*p).country.as_deref() == Some("PK")));
+            || (word == "agency" && ps.iter().any(|(p, _)| self.gp.gaz.place(*p).country.as_deref() == Some("PK")));
         if township && !self.org_name_follows(e + 1) {
             return self.make_cand(c.tok_start, e + 1, c.what.clone(), c.rec);
         }
@@ -913,14 +856,7 @@ impl<'a> Doc<'a> {
     fn may_start_generic(&self, i: usize) -> bool {
         matches!(
             self.norm(i),
-            "engagement"
-                | "line"
-                | "contact"
-                | "state"
-                | "border"
-                | "lachin"
-                | "grain"
-                | "humanitarian"
+            "engagement" | "line" | "contact" | "state" | "border" | "lachin" | "grain" | "humanitarian"
         )
     }
 
@@ -930,9 +866,7 @@ impl<'a> Doc<'a> {
         let mut byte_end = t.byte_end;
         // "U.S." and "Calif." keep their final period.
         let last_abbrev = (e - i >= 2 && self.surf[e - 1].chars().count() == 1)
-            || (e - i == 1
-                && self.gp.abbrev.contains(self.norm(i))
-                && self.surf[i].chars().count() <= 5);
+            || (e - i == 1 && self.gp.abbrev.contains(self.norm(i)) && self.surf[i].chars().count() <= 5);
         if last_abbrev && self.text[byte_end..].starts_with('.') {
             end += 1;
             byte_end += 1;
@@ -974,12 +908,7 @@ impl<'a> Doc<'a> {
             if places.is_empty() {
                 return None;
             }
-            return Some(self.make_cand(
-                i,
-                e,
-                CandKind::Places(places.into_iter().map(|p| (p, false)).collect()),
-                0.8,
-            ));
+            return Some(self.make_cand(i, e, CandKind::Places(places.into_iter().map(|p| (p, false)).collect()), 0.8));
         }
         // Capitalisation: last word capitalised ("Lachin corridor", "Aras river": a lower-case place
         // head closing a known name also counts); inner lower-case words only from the infix list.
@@ -1024,9 +953,7 @@ impl<'a> Doc<'a> {
         // "Emilia-Romagna").
         if len == 2
             && self.gap(i) == "-"
-            && gaz
-                .matches(key)
-                .all(|(p, _)| !matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1 | Kind::Admin2))
+            && gaz.matches(key).all(|(p, _)| !matches!(gaz.place(p).kind, Kind::Country | Kind::Admin1 | Kind::Admin2))
             && (i..e).all(|t| {
                 gaz.matches(self.norm(t))
                     .any(|(p, _)| matches!(gaz.place(p).kind, Kind::Country | Kind::Continent | Kind::Sea))
@@ -1064,20 +991,13 @@ impl<'a> Doc<'a> {
             return None;
         }
         // "Diaz-Balart", "Ndi-Igbo", "Champs-Élysées": part of a hyphenated name that is no place.
-        let hyphen_before = i > 0
-            && self.cap[i - 1]
-            && self.link[i - 1]
-            && self.gap(i - 1) == "-";
-        let hyphen_after = e < self.toks.len()
-            && self.link[e - 1]
-            && self.cap[e]
-            && self.gap(e - 1) == "-";
+        let hyphen_before = i > 0 && self.cap[i - 1] && self.link[i - 1] && self.gap(i - 1) == "-";
+        let hyphen_after = e < self.toks.len() && self.link[e - 1] && self.cap[e] && self.gap(e - 1) == "-";
         // "Lyme disease", "Rift Valley fever": a disease named after a place is no place reference
         // (a country stays one: "Hong Kong flu" still says where, but not inside a compound:
         // "Crimean-Congo haemorrhagic fever"). A virus species named after a place never is
         // ("Sudan ebolavirus", "Zaire ebolavirus").
-        if self.species_name_follows(e)
-            || (self.disease_name_follows(e) && (!self.names_country(key) || hyphen_before))
+        if self.species_name_follows(e) || (self.disease_name_follows(e) && (!self.names_country(key) || hyphen_before))
         {
             return None;
         }
@@ -1094,24 +1014,28 @@ impl<'a> Doc<'a> {
         if len <= gp.max_demonym_tokens {
             // Plural demonyms ("Americans") denote people, not places.
             // ("Balkans" is a place of its own, not "Balkan" people.)
-            let plural = key
-                .strip_suffix('s')
-                .is_some_and(|k| gp.demonym(k).is_some())
-                && !gaz.has_key(key);
+            let plural = key.strip_suffix('s').is_some_and(|k| gp.demonym(k).is_some()) && !gaz.has_key(key);
             // "English" names the language more often than England: only "the English city of X".
             let english_place = key == "english"
                 && self.next_word(e).is_some_and(|w| {
                     matches!(
                         w,
-                        "city" | "town" | "village" | "county" | "counties" | "coast" | "countryside"
-                            | "port" | "seaside" | "market" | "midlands" | "region" | "border"
+                        "city"
+                            | "town"
+                            | "village"
+                            | "county"
+                            | "counties"
+                            | "coast"
+                            | "countryside"
+                            | "port"
+                            | "seaside"
+                            | "market"
+                            | "midlands"
+                            | "region"
+                            | "border"
                     )
                 });
-            let dem = if (gp.not_demonyms.contains(key) && !english_place) || plural {
-                None
-            } else {
-                gp.demonym(key)
-            };
+            let dem = if (gp.not_demonyms.contains(key) && !english_place) || plural { None } else { gp.demonym(key) };
             if plural {
                 return None;
             }
@@ -1123,9 +1047,7 @@ impl<'a> Doc<'a> {
                 // A country of that name wins ("Jordan"); a province or a country's alternate name
                 // does not ("Somali" officials are Somalia's, not Ethiopia's Somali Region's, and
                 // "Сомали" is only Somalia's Russian name).
-                let place_is_major = gaz
-                    .matches(key)
-                    .any(|(p, alt)| !alt && gaz.place(p).kind == Kind::Country);
+                let place_is_major = gaz.matches(key).any(|(p, alt)| !alt && gaz.place(p).kind == Kind::Country);
                 if !place_is_major && !(allcaps && len == 1) {
                     return Some(self.make_cand(i, e, CandKind::Demonym(c), 0.8));
                 }
@@ -1154,9 +1076,11 @@ impl<'a> Doc<'a> {
         places.dedup_by_key(|p| p.0);
         // "the Red Sea": the sea, not Sudan's Red Sea State named after it.
         let water = |p: PlaceIdx| matches!(gaz.place(p).kind, Kind::Sea | Kind::Lake | Kind::River);
-        if key.rsplit(' ').next().is_some_and(|w| {
-            matches!(w, "sea" | "ocean" | "lake" | "river" | "gulf" | "bay" | "strait" | "channel")
-        }) && places.iter().any(|&(p, alt)| !alt && water(p))
+        if key
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| matches!(w, "sea" | "ocean" | "lake" | "river" | "gulf" | "bay" | "strait" | "channel"))
+            && places.iter().any(|&(p, alt)| !alt && water(p))
         {
             places.retain(|&(p, _)| water(p));
         }
@@ -1186,16 +1110,14 @@ impl<'a> Doc<'a> {
             {
                 return None;
             }
-            let country_level = places.iter().any(|(p, _)| {
-                matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent)
-            });
+            let country_level =
+                places.iter().any(|(p, _)| matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent));
             if self.surnames.contains(w) && !country_level {
                 return None;
             }
             // (an ocean or continent by another name stays: "Asia-Pacific" is Asia and the Pacific)
-            let wide = places.iter().any(|(p, _)| {
-                matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent | Kind::Sea)
-            });
+            let wide =
+                places.iter().any(|(p, _)| matches!(gaz.place(*p).kind, Kind::Country | Kind::Continent | Kind::Sea));
             if (hyphen_before || hyphen_after) && !best_major && !big_city && !wide {
                 return None;
             }
@@ -1255,16 +1177,8 @@ impl<'a> Doc<'a> {
                 return None;
             }
             // "Johnson & Johnson": a company.
-            let gap_before = if i > 0 {
-                self.gap(i - 1)
-            } else {
-                ""
-            };
-            let gap_after = if e < self.toks.len() {
-                self.gap(e - 1)
-            } else {
-                ""
-            };
+            let gap_before = if i > 0 { self.gap(i - 1) } else { "" };
+            let gap_after = if e < self.toks.len() { self.gap(e - 1) } else { "" };
             if !best_major && (gap_before.contains('&') || gap_after.contains('&')) {
                 return None;
             }
@@ -1287,15 +1201,9 @@ impl<'a> Doc<'a> {
                 }
             }
             // A capitalised word preceded by a title or a first name is a person ("George Washington").
-            if i > 0
-                && self.link[i - 1]
-                && self.cap[i - 1]
-                && self.gap(i - 1) != "-"
-            {
+            if i > 0 && self.link[i - 1] && self.cap[i - 1] && self.gap(i - 1) != "-" {
                 let pw = self.norm(i - 1);
-                if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major))
-                    && !self.person_tok[i - 1]
-                {
+                if (gp.titles.contains(pw) || (gp.first_names.contains(pw) && !best_major)) && !self.person_tok[i - 1] {
                     return None;
                 }
             }
@@ -1303,9 +1211,7 @@ impl<'a> Doc<'a> {
             // Multi-word: reject when it is a first name plus surname-like word and not a known place
             // of some standing ("Jordan Hayes" is not a key anyway; "Santa Barbara" is).
             // "Orange County": a county's full name is a name of standing even when both words are common.
-            let county = places
-                .iter()
-                .any(|(p, alt)| !alt && gaz.place(*p).kind == Kind::Admin2);
+            let county = places.iter().any(|(p, alt)| !alt && gaz.place(*p).kind == Kind::Admin2);
             if !best_major
                 && !county
                 && !big_city
@@ -1336,8 +1242,8 @@ impl<'a> Doc<'a> {
         // newline followed by whitespace only, or when no token precedes.
         let gap_start = if i == 0 { 0 } else { self.toks[i - 1].byte_end };
         let gap = &self.text[gap_start..self.toks[i].byte_start];
-        let line_start = (i == 0 || gap.contains('\n'))
-            && gap.rsplit('\n').next().is_some_and(|before| before.trim().is_empty());
+        let line_start =
+            (i == 0 || gap.contains('\n')) && gap.rsplit('\n').next().is_some_and(|before| before.trim().is_empty());
         if !line_start {
             return false;
         }
@@ -1390,8 +1296,15 @@ impl<'a> Doc<'a> {
             && self.link[i - 1]
             && matches!(
                 self.norm(i - 1),
-                "in" | "speak" | "speaks" | "spoke" | "speaking" | "studying" | "learning" | "learn"
-                    | "into" | "fluent"
+                "in" | "speak"
+                    | "speaks"
+                    | "spoke"
+                    | "speaking"
+                    | "studying"
+                    | "learning"
+                    | "learn"
+                    | "into"
+                    | "fluent"
             );
         if !before {
             return false;
@@ -1403,8 +1316,25 @@ impl<'a> Doc<'a> {
         !gap.trim().is_empty()
             || matches!(
                 self.norm(e),
-                "after" | "and" | "or" | "but" | "to" | "with" | "as" | "while" | "because" | "when"
-                    | "before" | "so" | "than" | "for" | "at" | "on" | "by" | "is" | "was"
+                "after"
+                    | "and"
+                    | "or"
+                    | "but"
+                    | "to"
+                    | "with"
+                    | "as"
+                    | "while"
+                    | "because"
+                    | "when"
+                    | "before"
+                    | "so"
+                    | "than"
+                    | "for"
+                    | "at"
+                    | "on"
+                    | "by"
+                    | "is"
+                    | "was"
             )
     }
 
@@ -1469,27 +1399,17 @@ impl<'a> Doc<'a> {
             return None;
         }
         let gap = self.gap(i);
-        if !gap
-            .trim()
-            .chars()
-            .all(|c| matches!(c, '-' | '–' | '—' | '/' | '‐'))
-            || gap.trim().is_empty()
-        {
+        if !gap.trim().chars().all(|c| matches!(c, '-' | '–' | '—' | '/' | '‐')) || gap.trim().is_empty() {
             return None;
         }
-        if !matches!(
-            self.norm(i + 2),
-            "border" | "frontier" | "boundary" | "borders"
-        ) {
+        if !matches!(self.norm(i + 2), "border" | "frontier" | "boundary" | "borders") {
             return None;
         }
         let country_of = |t: usize| -> Option<String> {
             let w = self.norm(t);
-            let c = gaz.demonym_country(w).or_else(|| {
-                gaz.matches(w)
-                    .map(|(p, _)| p)
-                    .find(|p| gaz.place(*p).kind == Kind::Country)
-            })?;
+            let c = gaz
+                .demonym_country(w)
+                .or_else(|| gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country))?;
             gaz.place(c).country.clone()
         };
         let (a, b) = (country_of(i)?, country_of(i + 1)?);
@@ -1511,11 +1431,9 @@ impl<'a> Doc<'a> {
         let gaz = &*self.gp.gaz;
         let country_of = |t: usize| -> Option<String> {
             let w = self.norm(t);
-            let cc = gaz.demonym_country(w).or_else(|| {
-                gaz.matches(w)
-                    .map(|(p, _)| p)
-                    .find(|p| gaz.place(*p).kind == Kind::Country)
-            })?;
+            let cc = gaz
+                .demonym_country(w)
+                .or_else(|| gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country))?;
             gaz.place(cc).country.clone()
         };
         Some((country_of(c.tok_start)?, country_of(c.tok_start + 1)?))
@@ -1523,20 +1441,11 @@ impl<'a> Doc<'a> {
 
     /// The curated border segment between two countries, preferring one in a division the
     /// document names; `None` when there is none or the choice is arbitrary.
-    fn border_segment(
-        &self,
-        a: &str,
-        b: &str,
-        doc_admin1: &HashSet<PlaceIdx>,
-        date: Option<&str>,
-    ) -> Option<PlaceIdx> {
+    fn border_segment(&self, a: &str, b: &str, doc_admin1: &HashSet<PlaceIdx>, date: Option<&str>) -> Option<PlaceIdx> {
         let gaz = &*self.gp.gaz;
         let mut scored: Vec<(i32, PlaceIdx)> = Vec::new();
         // Segments valid on the date; if none is, the ones nearest in time.
-        let away = |s: &Segment| -> i64 {
-            date.and_then(|d| days_outside(gaz.place(s.idx), d))
-                .unwrap_or(0)
-        };
+        let away = |s: &Segment| -> i64 { date.and_then(|d| days_outside(gaz.place(s.idx), d)).unwrap_or(0) };
         let nearest = self
             .gp
             .segments
@@ -1560,7 +1469,7 @@ impl<'a> Doc<'a> {
             }
             scored.push((score, s.idx));
         }
-        scored.sort_by(|x, y| y.0.cmp(&x.0));
+        scored.sort_by_key(|x| std::cmp::Reverse(x.0));
         match scored.as_slice() {
             [] => None,
             [only] => Some(only.1),
@@ -1578,10 +1487,7 @@ impl<'a> Doc<'a> {
             .map(|c| match &c.what {
                 CandKind::Places(ps) => ps
                     .iter()
-                    .max_by(|a, b| {
-                        self.prior(a.0, a.1, date)
-                            .total_cmp(&self.prior(b.0, b.1, date))
-                    })
+                    .max_by(|a, b| self.prior(a.0, a.1, date).total_cmp(&self.prior(b.0, b.1, date)))
                     .map(|p| p.0),
                 CandKind::Demonym(p) => Some(*p),
                 CandKind::Fixed(p) if *p != PlaceIdx::MAX => Some(*p),
@@ -1600,9 +1506,7 @@ impl<'a> Doc<'a> {
             let Some(p) = f else { continue };
             let pl = gaz.place(*p);
             let unambiguous = match &c.what {
-                CandKind::Places(ps) => {
-                    ps.len() == 1 || matches!(pl.kind, Kind::Country | Kind::Admin1)
-                }
+                CandKind::Places(ps) => ps.len() == 1 || matches!(pl.kind, Kind::Country | Kind::Admin1),
                 _ => true,
             };
             let w = match (pl.kind, unambiguous) {
@@ -1617,11 +1521,7 @@ impl<'a> Doc<'a> {
             if pl.kind == Kind::Admin1 {
                 ctx_admin1.insert(*p);
             }
-            if pl.kind == Kind::Settlement
-                && unambiguous
-                && ctx_points.len() < MAX_CTX_POINTS
-                && ctx_seen.insert(*p)
-            {
+            if pl.kind == Kind::Settlement && unambiguous && ctx_points.len() < MAX_CTX_POINTS && ctx_seen.insert(*p) {
                 ctx_points.push((pl.point, *p));
             }
         }
@@ -1651,16 +1551,12 @@ impl<'a> Doc<'a> {
                 }
                 CandKind::Places(ps) => {
                     let hier = self.hierarchy_cue(c);
-                    let container = ci
-                        .checked_sub(1)
-                        .and_then(|pi| self.container_cue(&cands[pi], c));
+                    let container = ci.checked_sub(1).and_then(|pi| self.container_cue(&cands[pi], c));
                     let mut best: Option<(f64, PlaceIdx)> = None;
                     let mut second = f64::NEG_INFINITY;
                     // Towns that bear the name as their own: a city known by it only as a former or
                     // foreign name ("Salisbury" for Harare) needs more support.
-                    let own_name_town = ps
-                        .iter()
-                        .any(|&(q, a)| !a && gaz.place(q).kind == Kind::Settlement);
+                    let own_name_town = ps.iter().any(|&(q, a)| !a && gaz.place(q).kind == Kind::Settlement);
                     for &(p, alt) in ps {
                         let pl = gaz.place(p);
                         let mut s = self.prior(p, alt, date);
@@ -1733,23 +1629,10 @@ impl<'a> Doc<'a> {
                     let margin = if second.is_finite() { bs - second } else { 5.0 };
                     let res_conf = 1.0 / (1.0 + (-margin).exp());
                     let _ = bpl;
-                    (
-                        bp,
-                        Role::Place,
-                        (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32,
-                    )
+                    (bp, Role::Place, (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32)
                 }
             };
-            mentions.push(self.mention(
-                c.start,
-                c.end,
-                c.byte_start,
-                c.byte_end,
-                c.sentence,
-                place,
-                role,
-                conf,
-            ));
+            mentions.push(self.mention(c.start, c.end, c.byte_start, c.byte_end, c.sentence, place, role, conf));
         }
         self.generic_borders(&mut mentions, &ctx_country, &ctx_admin1, date);
         self.relations(&mut mentions);
@@ -1764,45 +1647,21 @@ impl<'a> Doc<'a> {
         let (p, role) = if let Some(c) = gaz.demonym_country(w) {
             (c, Role::Demonym)
         } else {
-            (
-                gaz.matches(w)
-                    .map(|(p, _)| p)
-                    .find(|p| gaz.place(*p).kind == Kind::Country)?,
-                Role::Place,
-            )
+            (gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country)?, Role::Place)
         };
         let tk = &self.toks[t];
-        Some(self.mention(
-            tk.start,
-            tk.end,
-            tk.byte_start,
-            tk.byte_end,
-            self.sents.of_token[t],
-            p,
-            role,
-            0.8,
-        ))
+        Some(self.mention(tk.start, tk.end, tk.byte_start, tk.byte_end, self.sents.of_token[t], p, role, 0.8))
     }
 
     /// Whether the chosen reading of a candidate is good enough to report.
-    fn accept(
-        &self,
-        c: &Cand,
-        p: PlaceIdx,
-        ps: &[(PlaceIdx, bool)],
-        _score: f64,
-        ctx: &HashMap<String, f64>,
-    ) -> bool {
+    fn accept(&self, c: &Cand, p: PlaceIdx, ps: &[(PlaceIdx, bool)], _score: f64, ctx: &HashMap<String, f64>) -> bool {
         let gaz = &*self.gp.gaz;
         let pl = gaz.place(p);
         if pl.kind != Kind::Settlement {
             return true;
         }
         let alt = ps.iter().find(|x| x.0 == p).is_some_and(|x| x.1);
-        let supported = pl
-            .country
-            .as_ref()
-            .is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
+        let supported = pl.country.as_ref().is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
         let len = c.tok_end - c.tok_start;
         let pop = pl.population;
         let min_pop = match (len > 1, alt, supported) {
@@ -1865,9 +1724,7 @@ impl<'a> Doc<'a> {
             return None;
         }
         let gap = &self.text[c.byte_end.min(self.toks[e].byte_start)..self.toks[e].byte_start];
-        let ok_gap = gap.trim() == ","
-            || gap.trim() == "("
-            || (gap.trim().is_empty() && self.norm(e) == "in");
+        let ok_gap = gap.trim() == "," || gap.trim() == "(" || (gap.trim().is_empty() && self.norm(e) == "in");
         if !ok_gap {
             return None;
         }
@@ -1891,9 +1748,7 @@ impl<'a> Doc<'a> {
             for (p, _) in gaz.matches(&key) {
                 let pl = gaz.place(p);
                 match pl.kind {
-                    Kind::Country => {
-                        containers.push((pl.country.clone().unwrap_or_default(), None))
-                    }
+                    Kind::Country => containers.push((pl.country.clone().unwrap_or_default(), None)),
                     Kind::Admin1 | Kind::Admin2 => {
                         containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
                     }
@@ -1920,9 +1775,7 @@ impl<'a> Doc<'a> {
             .map(|x| x.0)
             .filter(|p| {
                 let pl = gaz.place(*p);
-                containers
-                    .iter()
-                    .any(|(cc, a1)| lies_in(pl, cc, a1.as_deref()))
+                containers.iter().any(|(cc, a1)| lies_in(pl, cc, a1.as_deref()))
             })
             .collect();
         (!set.is_empty()).then_some(set)
@@ -1977,11 +1830,7 @@ impl<'a> Doc<'a> {
             }
             // Among valid records of the same feature prefer the latest start.
             if let Some(f) = &pl.valid_from {
-                s += f
-                    .get(..4)
-                    .and_then(|y| y.parse::<f64>().ok())
-                    .map(|y| (y - 1900.0) / 1000.0)
-                    .unwrap_or(0.0);
+                s += f.get(..4).and_then(|y| y.parse::<f64>().ok()).map(|y| (y - 1900.0) / 1000.0).unwrap_or(0.0);
             }
         }
         s
@@ -2056,10 +1905,7 @@ impl<'a> Doc<'a> {
             let (start_tok, ok) = match prev {
                 "state" => (i - 1, true),
                 "the" | "its" => (i, true),
-                _ => (
-                    i,
-                    k > 0 && taken[k - 1].1 + 2 >= tk.start && taken[k - 1].1 <= tk.start,
-                ),
+                _ => (i, k > 0 && taken[k - 1].1 + 2 >= tk.start && taken[k - 1].1 <= tk.start),
             };
             if !ok {
                 continue;
@@ -2116,28 +1962,13 @@ impl<'a> Doc<'a> {
     fn relations(&self, mentions: &mut [Mention]) {
         let gaz = &*self.gp.gaz;
         mentions.sort_by_key(|m| m.start);
-        let tok_at: HashMap<usize, usize> = self
-            .toks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.start, i))
-            .collect();
-        let end_at: HashMap<usize, usize> = self
-            .toks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.end, i))
-            .collect();
+        let tok_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.start, i)).collect();
+        let end_at: HashMap<usize, usize> = self.toks.iter().enumerate().map(|(i, t)| (t.end, i)).collect();
         for mi in 0..mentions.len() {
             if mentions[mi].role != Role::Place
                 || matches!(
                     mentions[mi].kind,
-                    Kind::Country
-                        | Kind::Admin1
-                        | Kind::Admin2
-                        | Kind::Continent
-                        | Kind::Region
-                        | Kind::Sea
+                    Kind::Country | Kind::Admin1 | Kind::Admin2 | Kind::Continent | Kind::Region | Kind::Sea
                 )
             {
                 continue;
@@ -2152,17 +1983,12 @@ impl<'a> Doc<'a> {
                     ""
                 }
             };
-            let same_sent =
-                |k: usize| ti >= k && self.sents.of_token[ti - k] == self.sents.of_token[ti];
+            let same_sent = |k: usize| ti >= k && self.sents.of_token[ti - k] == self.sents.of_token[ti];
             let id = mentions[mi].place_id.clone();
             let mut rel: Option<Relation> = None;
             if same_sent(2) && w(1) == "of" && text::direction(w(2)).is_some() {
                 let dir = text::direction(w(2)).unwrap();
-                let dist = if same_sent(4) {
-                    text::distance_km(w(4), w(3))
-                } else {
-                    None
-                };
+                let dist = if same_sent(4) { text::distance_km(w(4), w(3)) } else { None };
                 rel = Some(Relation {
                     kind: "direction_of".into(),
                     anchor_id: id.clone(),
@@ -2222,18 +2048,10 @@ impl<'a> Doc<'a> {
                 continue;
             }
             // "3.5" tokenises as "3", "5"
-            let decimal = (k >= 3
-                && self.gap(k - 3) == ".")
-                .then(|| {
-                    text::distance_km(
-                        &format!("{}.{}", self.norm(k - 3), self.norm(k - 2)),
-                        self.norm(k - 1),
-                    )
-                })
+            let decimal = (k >= 3 && self.gap(k - 3) == ".")
+                .then(|| text::distance_km(&format!("{}.{}", self.norm(k - 3), self.norm(k - 2)), self.norm(k - 1)))
                 .flatten();
-            let Some(dist) =
-                decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1)))
-            else {
+            let Some(dist) = decimal.or_else(|| text::distance_km(self.norm(k - 2), self.norm(k - 1))) else {
                 continue;
             };
             // territory owner: "its" → the latest country mention in the sentence; "Armenian" → that country
@@ -2245,20 +2063,18 @@ impl<'a> Doc<'a> {
             let side = (i + 1 < self.toks.len())
                 .then(|| {
                     let w = self.norm(i + 1);
-                    gaz.demonym_country(w)
-                        .and_then(|c| gaz.place(c).country.clone())
-                        .or_else(|| {
-                            if matches!(w, "its" | "the") {
-                                in_sent
-                                    .iter()
-                                    .rev()
-                                    .map(|&m| gaz.place(mentions[m].place))
-                                    .find(|p| p.kind == Kind::Country)
-                                    .and_then(|p| p.country.clone())
-                            } else {
-                                None
-                            }
-                        })
+                    gaz.demonym_country(w).and_then(|c| gaz.place(c).country.clone()).or_else(|| {
+                        if matches!(w, "its" | "the") {
+                            in_sent
+                                .iter()
+                                .rev()
+                                .map(|&m| gaz.place(mentions[m].place))
+                                .find(|p| p.kind == Kind::Country)
+                                .and_then(|p| p.country.clone())
+                        } else {
+                            None
+                        }
+                    })
                 })
                 .flatten();
             let anchor = in_sent
@@ -2305,19 +2121,13 @@ pub fn feature(m: &Mention) -> Value {
     );
     props.insert("precision".into(), json!(m.precision));
     props.insert("geo_precision".into(), json!(m.geo_precision));
-    props.insert(
-        "confidence".into(),
-        json!((m.confidence as f64 * 1000.0).round() / 1000.0),
-    );
+    props.insert("confidence".into(), json!((m.confidence as f64 * 1000.0).round() / 1000.0));
     props.insert("sentence".into(), json!(m.sentence));
     props.insert("sentence_start".into(), json!(m.sentence_start));
     props.insert("lat".into(), json!(m.point.y()));
     props.insert("lon".into(), json!(m.point.x()));
     if let Some(r) = &m.relation {
-        props.insert(
-            "relation".into(),
-            serde_json::to_value(r).unwrap_or(Value::Null),
-        );
+        props.insert("relation".into(), serde_json::to_value(r).unwrap_or(Value::Null));
     }
     json!({"type": "Feature", "geometry": geometry, "properties": props})
 }

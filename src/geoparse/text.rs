@@ -25,13 +25,7 @@ impl Sentences {
             let next_start = toks.get(i + 1).map(|n| n.byte_start).unwrap_or(text.len());
             let gap = &text[t.byte_end..next_start];
             if i + 1 < toks.len()
-                && ends_sentence(
-                    gap,
-                    &text[t.byte_start..t.byte_end],
-                    &t.norm,
-                    abbrev,
-                    &text[next_start..],
-                )
+                && ends_sentence(gap, &text[t.byte_start..t.byte_end], &t.norm, abbrev, &text[next_start..])
             {
                 // the sentence ends after its closing punctuation
                 let trimmed = gap.trim_end();
@@ -44,14 +38,10 @@ impl Sentences {
         }
         let last_end = toks.last().map(|t| {
             let rest = &text[t.byte_end..];
-            let keep = rest.find(|c: char| c == '\n').unwrap_or(rest.len());
+            let keep = rest.find('\n').unwrap_or(rest.len());
             t.byte_end + rest[..keep].trim_end().len()
         });
-        spans.push((
-            sent_byte_start,
-            last_end.unwrap_or(text.len()),
-            sent_cp_start,
-        ));
+        spans.push((sent_byte_start, last_end.unwrap_or(text.len()), sent_cp_start));
         Sentences { of_token, spans }
     }
 
@@ -61,17 +51,11 @@ impl Sentences {
     }
 }
 
-fn ends_sentence(
-    gap: &str,
-    surface: &str,
-    norm: &str,
-    abbrev: &HashSet<&'static str>,
-    next: &str,
-) -> bool {
+fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static str>, next: &str) -> bool {
     if gap.contains('\n') {
         return true;
     }
-    let g = gap.trim_start_matches(|c: char| c == '\'' || c == '’');
+    let g = gap.trim_start_matches(['\'', '’']);
     let Some(first) = g.chars().next() else {
         return false;
     };
@@ -88,11 +72,7 @@ fn ends_sentence(
             // "Gen. Smith" / "U.S. officials": not a boundary unless the next word is clearly a new
             // sentence start after a single letter ("... in the U.S. The ...").
             let nw: String = next.chars().take_while(|c| c.is_alphabetic()).collect();
-            return single
-                && matches!(
-                    nw.as_str(),
-                    "The" | "It" | "He" | "She" | "They" | "We" | "In" | "But" | "A"
-                );
+            return single && matches!(nw.as_str(), "The" | "It" | "He" | "She" | "They" | "We" | "In" | "But" | "A");
         }
     }
     true
@@ -100,12 +80,7 @@ fn ends_sentence(
 
 /// Whether the characters between two words may sit inside one name ("St. Louis", "Nagorno-Karabakh",
 /// "Rio de Janeiro"), as opposed to punctuation that separates names ("Goris, Armenia").
-pub fn joinable_gap(
-    gap: &str,
-    prev_surface: &str,
-    prev_norm: &str,
-    abbrev: &HashSet<&'static str>,
-) -> bool {
+pub fn joinable_gap(gap: &str, prev_surface: &str, prev_norm: &str, abbrev: &HashSet<&'static str>) -> bool {
     if gap.is_empty() {
         return false;
     }

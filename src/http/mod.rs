@@ -178,7 +178,12 @@ pub fn basemap_features(gaz: &Gazetteer) -> Vec<BasemapFeature> {
                         min_zoom: 1,
                         props: props.clone(),
                     });
-                    out.push(BasemapFeature { geometry: g.clone(), layer: BasemapLayer::Countries, min_zoom: 0, props });
+                    out.push(BasemapFeature {
+                        geometry: g.clone(),
+                        layer: BasemapLayer::Countries,
+                        min_zoom: 0,
+                        props,
+                    });
                 }
             }
             Kind::Admin1 => {
@@ -271,11 +276,8 @@ impl AppState {
 /// Refuses a request whose declared body is over the limit before reading any of it, so the
 /// client gets its 413 (JSON) instead of a connection closed mid-upload.
 async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return axum::response::IntoResponse::into_response(ApiError::PayloadTooLarge(format!(
             "the request body is larger than the limit of {MAX_BODY_BYTES} bytes; split the batch"
@@ -287,10 +289,8 @@ async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::N
 /// Every route of the server.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
     let request_timeout = state.limits.request_timeout;
-    let cache_static = SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    let cache_static =
+        SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     let static_files = ServeDir::new(&static_dir).precompressed_gzip();
     // Only the page's files are cacheable for an hour; API answers set their own headers.
     let assets: Router<Arc<AppState>> = Router::new()
@@ -331,7 +331,9 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
 pub fn load_samples(geoparser: &Geoparser, store: &Store, data_dir: &std::path::Path) -> anyhow::Result<usize> {
     let dir = data_dir.join("articles");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Ok(rd) => {
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect()
+        }
         Err(_) => return Ok(0),
     };
     files.sort();
@@ -458,7 +460,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         let loaded = load_geojson_incidents(path)?;
         let n = loaded.len();
         state.index.insert(loaded);
-        eprintln!("sitrep: loaded {n} features from {} into the index in {:.2} s", path.display(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "sitrep: loaded {n} features from {} into the index in {:.2} s",
+            path.display(),
+            t.elapsed().as_secs_f64()
+        );
     }
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -480,7 +486,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 /// The accept loop: hyper's HTTP/1 and HTTP/2 connections over the router, each HTTP/1
 /// connection closed when its request headers take longer than `header_timeout` (slow-header
 /// clients cannot hold connections open); stops on Ctrl-C, letting open requests finish.
-async fn serve_connections(listener: tokio::net::TcpListener, app: Router, header_timeout: std::time::Duration) -> anyhow::Result<()> {
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: std::time::Duration,
+) -> anyhow::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use tower::ServiceExt;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

@@ -53,7 +53,10 @@ pub async fn landing(headers: HeaderMap, RawQuery(query): RawQuery, State(_s): S
     }
     match tokio::fs::read_to_string(static_index()).await {
         Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
-        Err(_) => ApiError::NotFound("the web map (static/index.html) is not installed; the JSON API is at /?f=json".into()).into_response(),
+        Err(_) => {
+            ApiError::NotFound("the web map (static/index.html) is not installed; the JSON API is at /?f=json".into())
+                .into_response()
+        }
     }
 }
 
@@ -206,11 +209,23 @@ pub async fn openapi(headers: HeaderMap) -> Response {
     let b = base(&headers);
     let param = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
     let items_params = vec![
-        param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", json!({"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}})),
+        param(
+            "bbox",
+            "minLon,minLat,maxLon,maxLat (CRS84)",
+            json!({"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
+        ),
         param("datetime", "a date or an interval `start/end` (`..` for open)", json!({"type": "string"})),
-        param("limit", "page size, 1..10000", json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100})),
+        param(
+            "limit",
+            "page size, 1..10000",
+            json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
+        ),
         param("offset", "start of the page", json!({"type": "integer", "minimum": 0, "default": 0})),
-        param("kind", "comma-separated place kinds (settlement, admin1, country, corridor, line_of_contact, ...)", json!({"type": "string"})),
+        param(
+            "kind",
+            "comma-separated place kinds (settlement, admin1, country, corridor, line_of_contact, ...)",
+            json!({"type": "string"}),
+        ),
         param("precision", "comma-separated UCDP precision codes 1..7", json!({"type": "string"})),
         param("q", "text contained in the place name, surface text, title or quote", json!({"type": "string"})),
     ];

@@ -18,10 +18,13 @@ const MVT: &str = "application/vnd.mapbox-vector-tile";
 
 /// Parses `z`, `x` and `y.mvt` path segments; anything else is a 400 naming the segment.
 fn parse_zxy(z: &str, x: &str, y: &str) -> Result<(u8, u32, u32), ApiError> {
-    let bad = |what: &str, v: &str| ApiError::BadRequest(format!("tile {what} {v:?} is not a number; request /tiles/{{z}}/{{x}}/{{y}}.mvt"));
-    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).ok_or_else(|| {
-        ApiError::NotFound(format!("no tile format {y:?}; request /tiles/{{z}}/{{x}}/{{y}}.mvt"))
-    })?;
+    let bad = |what: &str, v: &str| {
+        ApiError::BadRequest(format!("tile {what} {v:?} is not a number; request /tiles/{{z}}/{{x}}/{{y}}.mvt"))
+    };
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::NotFound(format!("no tile format {y:?}; request /tiles/{{z}}/{{x}}/{{y}}.mvt")))?;
     let z: u8 = z.parse().map_err(|_| bad("zoom", z))?;
     let x: u32 = x.parse().map_err(|_| bad("column", x))?;
     let y: u32 = y.parse().map_err(|_| bad("row", y))?;
@@ -98,7 +101,8 @@ pub async fn incident_tile(
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let snap = state.index.snapshot();
     let generation = snap.generation();
-    let tile = cached(&state.incident_tiles, z, x, y, generation, move || tiles::incidents_tile(&snap, z, x, y)).await?;
+    let tile =
+        cached(&state.incident_tiles, z, x, y, generation, move || tiles::incidents_tile(&snap, z, x, y)).await?;
     Ok(respond(&tile, &headers, 60))
 }
 
@@ -109,7 +113,8 @@ pub async fn basemap_tile(
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let st = state.clone();
-    let tile = cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
+    let tile =
+        cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
     Ok(respond(&tile, &headers, 86_400))
 }
 

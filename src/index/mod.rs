@@ -63,7 +63,9 @@ impl Layer {
     /// The layer a geometry is drawn in: polygons → areas, lines → lines, the rest → points.
     pub fn of(g: &Geometry<f64>) -> Layer {
         match g {
-            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => Layer::Areas,
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+                Layer::Areas
+            }
             Geometry::LineString(_) | Geometry::MultiLineString(_) | Geometry::Line(_) => Layer::Lines,
             _ => Layer::Incidents,
         }
@@ -224,10 +226,8 @@ impl Place {
         boxes.iter().any(|b| {
             (-1..=1).any(|k| {
                 let dx = f64::from(k) * 360.0;
-                let shifted = Rect::new(
-                    Coord { x: b.min().x + dx, y: b.min().y },
-                    Coord { x: b.max().x + dx, y: b.max().y },
-                );
+                let shifted =
+                    Rect::new(Coord { x: b.min().x + dx, y: b.min().y }, Coord { x: b.max().x + dx, y: b.max().y });
                 shifted.intersects(&bb) && g.intersects(&shifted)
             })
         })
@@ -251,7 +251,14 @@ pub struct Incident {
 impl Incident {
     /// An incident over its own place (no gazetteer id): loaded GeoJSON, tests, benchmarks. The
     /// representative point is the point itself or the centroid; the layer follows the geometry.
-    pub fn anonymous(id: u64, geometry: Geometry<f64>, kind: &str, precision: u8, time: Option<i64>, props: Props) -> Incident {
+    pub fn anonymous(
+        id: u64,
+        geometry: Geometry<f64>,
+        kind: &str,
+        precision: u8,
+        time: Option<i64>,
+        props: Props,
+    ) -> Incident {
         Incident { id, place: Arc::new(Place::anonymous(kind, geometry)), precision, time, props }
     }
 
@@ -369,7 +376,6 @@ fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
     }
 }
 
-
 type Item = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// The mentions of one line or area place within a segment: one R-tree entry for all of them.
@@ -434,7 +440,14 @@ impl Segment {
             .enumerate()
             .flat_map(|(i, g)| g.place.index_rects().into_iter().map(move |r| GeomWithData::new(r, i as u32)))
             .collect();
-        Segment { entries: kept, points: RTree::bulk_load(pts), shapes: RTree::bulk_load(shapes), groups, group_of, by_id }
+        Segment {
+            entries: kept,
+            points: RTree::bulk_load(pts),
+            shapes: RTree::bulk_load(shapes),
+            groups,
+            group_of,
+            by_id,
+        }
     }
 
     /// A copy with `fresh` appended; no id of `fresh` may be present yet, and `fresh` holds no
@@ -504,7 +517,6 @@ fn world_envelopes(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<AABB<[f64; 2]>> {
         .collect()
 }
 
-
 /// An immutable, consistent view of all incidents.
 pub struct IndexSnapshot {
     base: Arc<Segment>,
@@ -555,9 +567,8 @@ impl ZOrdered {
         let n = (1u64 << MAX_GRID_LEVEL) as f64;
         let max = (1u64 << MAX_GRID_LEVEL) - 1;
         let cell = |v: f64| ((v * n).floor().max(0.0) as u64).min(max) as u32;
-        let mut v: Vec<(u64, u64, &Arc<IndexedIncident>)> = points
-            .map(|e| (morton(cell(e.world_point().x), cell(e.world_point().y)), e.incident.id, e))
-            .collect();
+        let mut v: Vec<(u64, u64, &Arc<IndexedIncident>)> =
+            points.map(|e| (morton(cell(e.world_point().x), cell(e.world_point().y)), e.incident.id, e)).collect();
         v.sort_unstable_by_key(|k| (k.0, k.1));
         ZOrdered { keys: v.iter().map(|k| k.0).collect(), points: v.into_iter().map(|k| k.2.clone()).collect() }
     }
@@ -651,7 +662,15 @@ impl PointGrid {
         out
     }
 
-    fn visit<'a>(&'a self, out: &mut Vec<&'a GridCell>, q: [u32; 4], nx: u64, ny: u64, size_log: u8, within: std::ops::Range<usize>) {
+    fn visit<'a>(
+        &'a self,
+        out: &mut Vec<&'a GridCell>,
+        q: [u32; 4],
+        nx: u64,
+        ny: u64,
+        size_log: u8,
+        within: std::ops::Range<usize>,
+    ) {
         let s = 1u64 << size_log;
         let (x0, y0) = (nx << size_log, ny << size_log);
         let (x1, y1) = (x0 + s - 1, y0 + s - 1);
@@ -713,10 +732,7 @@ impl Default for IndexSnapshot {
 
 impl std::fmt::Debug for IndexSnapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexSnapshot")
-            .field("len", &self.len())
-            .field("generation", &self.generation)
-            .finish()
+        f.debug_struct("IndexSnapshot").field("len", &self.len()).field("generation", &self.generation).finish()
     }
 }
 
@@ -811,11 +827,8 @@ impl IndexSnapshot {
                 time = Some(time.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
             let bb = e.lonlat_bbox();
-            let (w, east) = if bb.min().x < -180.0 || bb.max().x > 180.0 {
-                (-180.0, 180.0)
-            } else {
-                (bb.min().x, bb.max().x)
-            };
+            let (w, east) =
+                if bb.min().x < -180.0 || bb.max().x > 180.0 { (-180.0, 180.0) } else { (bb.min().x, bb.max().x) };
             let s = bb.min().y.max(-90.0);
             let n = bb.max().y.min(90.0);
             acc = Some(match acc {
@@ -950,8 +963,12 @@ impl IndexSnapshot {
                 )
             })
             .collect();
-        let mut out: Vec<&Incident> =
-            self.points_in(&envs).into_iter().filter(|e| e.place().intersects_lonlat(&boxes)).map(|e| &e.incident).collect();
+        let mut out: Vec<&Incident> = self
+            .points_in(&envs)
+            .into_iter()
+            .filter(|e| e.place().intersects_lonlat(&boxes))
+            .map(|e| &e.incident)
+            .collect();
         for hit in self.places_in(&envs) {
             if hit.place.intersects_lonlat(&boxes) {
                 out.extend(hit.mentions.into_iter().map(|e| &e.incident));
@@ -1137,7 +1154,12 @@ impl SpatialIndex {
         let next = if delta_len + dead.len() > threshold {
             let mut all: Vec<Arc<IndexedIncident>> = Vec::with_capacity(live_base + delta_len);
             all.extend(
-                cur.base.entries.iter().enumerate().filter(|(s, _)| !dead.contains(&(*s as u32))).map(|(_, e)| e.clone()),
+                cur.base
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(s, _)| !dead.contains(&(*s as u32)))
+                    .map(|(_, e)| e.clone()),
             );
             for e in &cur.delta.entries {
                 if drop_ids.contains(&e.incident.id) {
@@ -1203,10 +1225,19 @@ mod tests {
 
     #[test]
     fn a_place_named_many_times_is_one_geometry_and_one_entry() {
-        let area: Geometry<f64> = polygon![(x: 44.0, y: 39.0), (x: 46.0, y: 39.0), (x: 46.0, y: 41.0), (x: 44.0, y: 41.0)].into();
+        let area: Geometry<f64> =
+            polygon![(x: 44.0, y: 39.0), (x: 46.0, y: 39.0), (x: 46.0, y: 41.0), (x: 44.0, y: 41.0)].into();
         let idx = SpatialIndex::new();
-        let make = || Place::new(Some("ne-country:ARM"), "Armenia", "country", Arc::new(area.clone()), point!(x: 45.0, y: 40.0));
-        let mk = |id: u64| Incident { id, place: idx.place("ne-country:ARM", make), precision: 7, time: None, props: Props::Json(Default::default()) };
+        let make = || {
+            Place::new(Some("ne-country:ARM"), "Armenia", "country", Arc::new(area.clone()), point!(x: 45.0, y: 40.0))
+        };
+        let mk = |id: u64| Incident {
+            id,
+            place: idx.place("ne-country:ARM", make),
+            precision: 7,
+            time: None,
+            props: Props::Json(Default::default()),
+        };
         let items: Vec<Incident> = (1..=50).map(mk).collect();
         assert!(items.windows(2).all(|w| Arc::ptr_eq(&w[0].place, &w[1].place)));
         idx.insert(items);
@@ -1244,7 +1275,8 @@ mod tests {
 
     #[test]
     fn extent_covers_areas_and_dated_incidents_only() {
-        let area: Geometry<f64> = polygon![(x: 10.0, y: 40.0), (x: 12.0, y: 40.0), (x: 12.0, y: 43.0), (x: 10.0, y: 43.0)].into();
+        let area: Geometry<f64> =
+            polygon![(x: 10.0, y: 40.0), (x: 12.0, y: 40.0), (x: 12.0, y: 43.0), (x: 10.0, y: 43.0)].into();
         let mut a = inc(1, area);
         a.time = Some(1_600_000_000);
         let mut b = inc(2, point!(x: -5.0, y: 41.0).into());

@@ -80,10 +80,7 @@ fn unwrap_line(ls: &LineString<f64>, anchor: f64) -> LineString<f64> {
 }
 
 fn unwrap_poly(p: &Polygon<f64>, anchor: f64) -> Polygon<f64> {
-    Polygon::new(
-        unwrap_line(p.exterior(), anchor),
-        p.interiors().iter().map(|r| unwrap_line(r, anchor)).collect(),
-    )
+    Polygon::new(unwrap_line(p.exterior(), anchor), p.interiors().iter().map(|r| unwrap_line(r, anchor)).collect())
 }
 
 fn first_lon(g: &Geometry<f64>) -> Option<f64> {
@@ -101,20 +98,20 @@ pub fn unwrap_geometry(g: &Geometry<f64>) -> Option<Geometry<f64>> {
     let anchor = wrap_lon(first);
     let out = match g {
         Geometry::Point(p) => Geometry::Point(Point::new(anchor, p.y())),
-        Geometry::MultiPoint(mp) => {
-            Geometry::MultiPoint(MultiPoint(mp.0.iter().map(|p| Point::new(shift_near(p.x(), anchor), p.y())).collect()))
-        }
-        Geometry::LineString(ls) => Geometry::LineString(unwrap_line(ls, anchor)),
-        Geometry::MultiLineString(m) => Geometry::MultiLineString(MultiLineString(
-            m.0.iter().map(|ls| unwrap_line(ls, anchor)).collect(),
+        Geometry::MultiPoint(mp) => Geometry::MultiPoint(MultiPoint(
+            mp.0.iter().map(|p| Point::new(shift_near(p.x(), anchor), p.y())).collect(),
         )),
+        Geometry::LineString(ls) => Geometry::LineString(unwrap_line(ls, anchor)),
+        Geometry::MultiLineString(m) => {
+            Geometry::MultiLineString(MultiLineString(m.0.iter().map(|ls| unwrap_line(ls, anchor)).collect()))
+        }
         Geometry::Polygon(p) => Geometry::Polygon(unwrap_poly(p, anchor)),
         Geometry::MultiPolygon(m) => {
             Geometry::MultiPolygon(MultiPolygon(m.0.iter().map(|p| unwrap_poly(p, anchor)).collect()))
         }
-        Geometry::GeometryCollection(gc) => Geometry::GeometryCollection(
-            gc.0.iter().map(|g| unwrap_geometry(g).unwrap_or_else(|| g.clone())).collect(),
-        ),
+        Geometry::GeometryCollection(gc) => {
+            Geometry::GeometryCollection(gc.0.iter().map(|g| unwrap_geometry(g).unwrap_or_else(|| g.clone())).collect())
+        }
         other => other.clone(),
     };
     if &out == g {

@@ -120,10 +120,8 @@ mod tests {
     #[test]
     fn ranks_of_a_known_line() {
         // (0,0) (1,0.5) (2,0) (3,2) (4,0): the split is at (3,2) (distance 2), then (1,0.5)
-        let c: Vec<Coord<f64>> = [(0.0, 0.0), (1.0, 0.5), (2.0, 0.0), (3.0, 2.0), (4.0, 0.0)]
-            .iter()
-            .map(|&(x, y)| Coord { x, y })
-            .collect();
+        let c: Vec<Coord<f64>> =
+            [(0.0, 0.0), (1.0, 0.5), (2.0, 0.0), (3.0, 2.0), (4.0, 0.0)].iter().map(|&(x, y)| Coord { x, y }).collect();
         let mut r = Vec::new();
         line_ranks(&c, &mut r);
         assert_eq!(r[0], f32::INFINITY);

@@ -85,7 +85,8 @@ pub struct Inserted {
 }
 
 /// Schema migrations; index i brings the schema to version i + 1. Never edit a released entry.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     title TEXT,
@@ -121,13 +122,14 @@ CREATE TABLE mentions (
 CREATE INDEX mentions_article ON mentions(article_id);
 CREATE INDEX mentions_place ON mentions(place_id);
 "#,
-// v2: a mention's sentence is no longer copied out of its article's text: it is kept as the
-// code-point span [sentence_start, sentence_end) of the text (half the bytes of a mention).
-r#"
+    // v2: a mention's sentence is no longer copied out of its article's text: it is kept as the
+    // code-point span [sentence_start, sentence_end) of the text (half the bytes of a mention).
+    r#"
 ALTER TABLE mentions ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
 UPDATE mentions SET sentence_end = sentence_start + length(sentence);
 ALTER TABLE mentions DROP COLUMN sentence;
-"#];
+"#,
+];
 
 /// SHA-256 of an article's text, hex: the key that makes ingest idempotent.
 pub fn text_hash(text: &str) -> String {
@@ -203,8 +205,9 @@ impl Store {
                 "INSERT INTO articles (title, url, published, source, text, text_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut has_place = tx.prepare_cached("SELECT 1 FROM places WHERE id = ?1")?;
-            let mut place_stmt =
-                tx.prepare_cached("INSERT INTO places (id, name, kind, lon, lat, geometry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+            let mut place_stmt = tx.prepare_cached(
+                "INSERT INTO places (id, name, kind, lon, lat, geometry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
             let mut mention_stmt = tx.prepare_cached(
                 "INSERT INTO mentions (article_id, place_id, surface, start, end, sentence_start, sentence_end,
                  precision, geo_precision, confidence, relation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -216,16 +219,32 @@ impl Store {
                     out.push(Inserted { id, created: false, mentions: Vec::new() });
                     continue;
                 }
-                article_stmt.execute(params![article.title, article.url, article.published, article.source, article.text, hash])?;
+                article_stmt.execute(params![
+                    article.title,
+                    article.url,
+                    article.published,
+                    article.source,
+                    article.text,
+                    hash
+                ])?;
                 let article_id = tx.last_insert_rowid();
                 let mut stored = Vec::new();
                 for m in mentions.iter().filter(|m| m.role == Role::Place) {
                     // a place's geometry is written once, by the first mention that needs it
-                    if seen_places.insert(&m.place_id) && has_place.query_row([&m.place_id], |_| Ok(())).optional()?.is_none() {
+                    if seen_places.insert(&m.place_id)
+                        && has_place.query_row([&m.place_id], |_| Ok(())).optional()?.is_none()
+                    {
                         let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&*m.geometry));
                         let geometry =
                             serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(m.place_id.clone()))?;
-                        place_stmt.execute(params![m.place_id, m.place_name, m.kind.as_str(), m.point.x(), m.point.y(), geometry])?;
+                        place_stmt.execute(params![
+                            m.place_id,
+                            m.place_name,
+                            m.kind.as_str(),
+                            m.point.x(),
+                            m.point.y(),
+                            geometry
+                        ])?;
                     }
                     let relation = m.relation.as_ref().and_then(|r| serde_json::to_value(r).ok());
                     let relation_text = relation.as_ref().map(|r| r.to_string());
@@ -272,7 +291,14 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT id, name, kind, lon, lat, geometry FROM places ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, f64>(3)?, r.get::<_, f64>(4)?, r.get::<_, String>(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+                r.get::<_, f64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
         })?;
         let raw: Vec<_> = rows.collect::<Result<_, _>>()?;
         drop(stmt);
@@ -281,7 +307,8 @@ impl Store {
         raw.into_par_iter()
             .map(|(id, name, kind, lon, lat, geom)| {
                 let g: geojson::Geometry = serde_json::from_str(&geom).map_err(|_| StoreError::Geometry(id.clone()))?;
-                let geometry = geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
+                let geometry =
+                    geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
                 Ok(StoredPlace { id, name, kind, point: geo_types::Point::new(lon, lat), geometry })
             })
             .collect()
@@ -361,7 +388,13 @@ impl Store {
         Ok(self
             .conn()
             .query_row("SELECT title, url, published, source, text FROM articles WHERE id = ?1", [id], |r| {
-                Ok(NewArticle { title: r.get(0)?, url: r.get(1)?, published: r.get(2)?, source: r.get(3)?, text: r.get(4)? })
+                Ok(NewArticle {
+                    title: r.get(0)?,
+                    url: r.get(1)?,
+                    published: r.get(2)?,
+                    source: r.get(3)?,
+                    text: r.get(4)?,
+                })
             })
             .optional()?)
     }

@@ -191,9 +191,7 @@ fn tile_touches(t: &TileId, bbox: &[f64; 4]) -> bool {
         vec![(proj::lon_to_world_x(w), proj::lon_to_world_x(e))]
     };
     let _ = EXTENT;
-    ranges
-        .iter()
-        .any(|&(a, b)| (-1..=1).any(|k| b + f64::from(k) >= x0 && a + f64::from(k) <= x1))
+    ranges.iter().any(|&(a, b)| (-1..=1).any(|k| b + f64::from(k) >= x0 && a + f64::from(k) <= x1))
 }
 
 #[cfg(test)]

@@ -34,10 +34,9 @@ impl PartialEq for Clustered<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Clustered::Single(a), Clustered::Single(b)) => a.incident().id == b.incident().id,
-            (
-                Clustered::Cluster { id: a, count: ca, at: pa },
-                Clustered::Cluster { id: b, count: cb, at: pb },
-            ) => (a, ca, pa) == (b, cb, pb),
+            (Clustered::Cluster { id: a, count: ca, at: pa }, Clustered::Cluster { id: b, count: cb, at: pb }) => {
+                (a, ca, pa) == (b, cb, pb)
+            }
             _ => false,
         }
     }
@@ -173,7 +172,9 @@ mod tests {
         let clusters = |v: &[Clustered<'_>]| -> Vec<Clustered<'static>> {
             v.iter()
                 .filter_map(|c| match c {
-                    Clustered::Cluster { id, count, at } => Some(Clustered::Cluster { id: *id, count: *count, at: *at }),
+                    Clustered::Cluster { id, count, at } => {
+                        Some(Clustered::Cluster { id: *id, count: *count, at: *at })
+                    }
                     Clustered::Single(_) => None,
                 })
                 .collect()

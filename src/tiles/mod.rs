@@ -163,7 +163,11 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
         }
         let size = (bb.width().max(bb.height())) * scale;
         let s = Sized { size, inc: latest, geometry: g, count: hit.mentions.len(), first_time, last_time };
-        if place.layer() == Layer::Areas { areas.push(s) } else { lines.push(s) }
+        if place.layer() == Layer::Areas {
+            areas.push(s)
+        } else {
+            lines.push(s)
+        }
     }
 
     // points: unclustered rendering (only ever asked for above CLUSTER_MAX_ZOOM, so the points
@@ -188,7 +192,13 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
                     tags.push("cluster_id", TagValue::Int(id as i64));
                     tags.push("point_count", TagValue::Int(count as i64));
                     tags.push("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count))));
-                    Some(EncFeature { id: Some(id), geometry: Cow::Owned(Geometry::Point(Point(at))), tags, props: None, essential: false })
+                    Some(EncFeature {
+                        id: Some(id),
+                        geometry: Cow::Owned(Geometry::Point(Point(at))),
+                        tags,
+                        props: None,
+                        essential: false,
+                    })
                 }
             })
             .collect()
@@ -376,7 +386,11 @@ fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
     }
     let k = x0.floor();
     let (a, b) = (x0 - k, x1 - k);
-    if b > 1.0 { vec![(a, 1.0), (0.0, b - 1.0)] } else { vec![(a, b)] }
+    if b > 1.0 {
+        vec![(a, 1.0), (0.0, b - 1.0)]
+    } else {
+        vec![(a, b)]
+    }
 }
 
 /// The basemap tile z/x/y: layers `countries`, `admin1`, `places`.
@@ -420,13 +434,25 @@ pub fn basemap_tile(map: &Basemap, z: u8, x: u32, y: u32) -> Result<Vec<u8>, Til
                 continue;
             }
         };
-        layers[li].features.push(EncFeature { id: Some(u64::from(s)), geometry: Cow::Owned(g), tags: Tags::default(), props: Some(FeatureProps::Json(&e.feature.props)), essential: false });
+        layers[li].features.push(EncFeature {
+            id: Some(u64::from(s)),
+            geometry: Cow::Owned(g),
+            tags: Tags::default(),
+            props: Some(FeatureProps::Json(&e.feature.props)),
+            essential: false,
+        });
     }
     places.sort_by_key(|(e, _)| (e.feature.min_zoom, e.rank));
     places.truncate(MAX_PLACES_PER_TILE);
     layers[2].features = places
         .into_iter()
-        .map(|(e, g)| EncFeature { id: None, geometry: Cow::Owned(g), tags: Tags::default(), props: Some(FeatureProps::Json(&e.feature.props)), essential: false })
+        .map(|(e, g)| EncFeature {
+            id: None,
+            geometry: Cow::Owned(g),
+            tags: Tags::default(),
+            props: Some(FeatureProps::Json(&e.feature.props)),
+            essential: false,
+        })
         .collect();
     encode::encode_tile(&layers)
 }
@@ -448,7 +474,11 @@ mod tests {
             let data: Vec<u8> = (0..n)
                 .map(|i| {
                     seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    if i % 7 < 4 { b"incident"[i % 8] } else { (seed >> 56) as u8 }
+                    if i % 7 < 4 {
+                        b"incident"[i % 8]
+                    } else {
+                        (seed >> 56) as u8
+                    }
                 })
                 .collect();
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));

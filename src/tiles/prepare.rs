@@ -17,9 +17,7 @@
 //!
 //! Not for: choosing which features go into a tile, or encoding.
 
-use geo_types::{
-    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, Rect,
-};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, Rect};
 
 use super::grid::{TileId, BUFFER, EXTENT};
 use crate::index::simplify;
@@ -82,14 +80,25 @@ impl Ctx<'_> {
     /// The kept vertices of `c` (rank above the threshold), projected to tile space.
     fn kept(&self, c: &[Coord<f64>], ranks: &[f32], out: &mut Vec<Coord<f64>>) {
         out.clear();
-        out.extend(c.iter().zip(ranks).filter(|(_, &r)| f64::from(r) > self.thr).map(|(p, _)| self.tile.to_tile(*p, self.shift)));
+        out.extend(
+            c.iter()
+                .zip(ranks)
+                .filter(|(_, &r)| f64::from(r) > self.thr)
+                .map(|(p, _)| self.tile.to_tile(*p, self.shift)),
+        );
     }
 }
 
 /// Prepare a world-unit geometry for `tile`. `ranks` are its Douglas–Peucker ranks
 /// ([`simplify::geometry_ranks`]); when absent or of the wrong length they are computed here.
 /// `None` when nothing is left.
-pub(crate) fn prepare(world: &Geometry<f64>, ranks: Option<&[f32]>, bbox: Rect<f64>, tile: &TileId, tol: Tolerance) -> Option<Geometry<i32>> {
+pub(crate) fn prepare(
+    world: &Geometry<f64>,
+    ranks: Option<&[f32]>,
+    bbox: Rect<f64>,
+    tile: &TileId,
+    tol: Tolerance,
+) -> Option<Geometry<i32>> {
     let owned;
     let ranks = match ranks {
         Some(r) if r.len() == ranked_len(world) => r,
@@ -476,7 +485,8 @@ mod tests {
     fn winding_exterior_positive_hole_negative() {
         // CCW in lon/lat (y up) becomes CW in tile space: must be re-oriented
         let ext: Vec<(f64, f64)> = vec![(100.0, 100.0), (100.0, 900.0), (900.0, 900.0), (900.0, 100.0), (100.0, 100.0)];
-        let hole: Vec<(f64, f64)> = vec![(300.0, 300.0), (600.0, 300.0), (600.0, 600.0), (300.0, 600.0), (300.0, 300.0)];
+        let hole: Vec<(f64, f64)> =
+            vec![(300.0, 300.0), (600.0, 300.0), (600.0, 600.0), (300.0, 600.0), (300.0, 300.0)];
         let g: Geometry<f64> = Polygon::new(
             ext.iter().map(|&(x, y)| w(x, y)).collect::<Vec<_>>().into(),
             vec![hole.iter().map(|&(x, y)| w(x, y)).collect::<Vec<_>>().into()],
@@ -578,10 +588,12 @@ mod tests {
         let mut got: Vec<(i64, i64)> = out.iter().map(|p| (p.x as i64, p.y as i64)).collect();
         got.sort_unstable();
         assert_eq!(got, vec![(-64, -64), (-64, 100), (100, -64), (100, 100)]);
-        let area2: f64 = (0..out.len()).map(|i| {
-            let (p, q) = (out[i], out[(i + 1) % out.len()]);
-            p.x * q.y - q.x * p.y
-        }).sum();
+        let area2: f64 = (0..out.len())
+            .map(|i| {
+                let (p, q) = (out[i], out[(i + 1) % out.len()]);
+                p.x * q.y - q.x * p.y
+            })
+            .sum();
         assert!((area2.abs() / 2.0 - 164.0 * 164.0).abs() < 1e-6);
         // fully outside: empty
         clip_ring(&[c(5000.0, 0.0), c(5100.0, 0.0), c(5100.0, 100.0)], &mut out);

@@ -32,7 +32,9 @@ impl Server {
     /// Resident memory of the server process in KiB (Linux /proc), if readable.
     pub fn rss_kib(&self) -> Option<u64> {
         let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        s.lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 }
 
@@ -40,10 +42,39 @@ impl Server {
 /// about `bytes` long: sentences vary so that places repeat the way they do in a month of news.
 pub fn news_text(bytes: usize, seed: u64) -> String {
     const PLACES: &[&str] = &[
-        "Kharkiv", "Izium", "Kupiansk", "Kherson", "Zaporizhzhia", "Donetsk Oblast", "Ukraine", "Russia",
-        "Goris", "Kapan", "Syunik Province", "Armenia", "Azerbaijan", "Khan Younis", "Rafah", "Gaza",
-        "Goma", "North Kivu", "Bunagana", "El Fasher", "Darfur", "Sudan", "Bamako", "Mali", "Mopti",
-        "Ouagadougou", "Burkina Faso", "Aden", "Yemen", "the Red Sea", "Damascus", "Syria", "Kabul",
+        "Kharkiv",
+        "Izium",
+        "Kupiansk",
+        "Kherson",
+        "Zaporizhzhia",
+        "Donetsk Oblast",
+        "Ukraine",
+        "Russia",
+        "Goris",
+        "Kapan",
+        "Syunik Province",
+        "Armenia",
+        "Azerbaijan",
+        "Khan Younis",
+        "Rafah",
+        "Gaza",
+        "Goma",
+        "North Kivu",
+        "Bunagana",
+        "El Fasher",
+        "Darfur",
+        "Sudan",
+        "Bamako",
+        "Mali",
+        "Mopti",
+        "Ouagadougou",
+        "Burkina Faso",
+        "Aden",
+        "Yemen",
+        "the Red Sea",
+        "Damascus",
+        "Syria",
+        "Kabul",
     ];
     const FRAMES: &[&str] = &[
         "Shelling was reported near {a} overnight, officials in {b} said.",

@@ -131,4 +131,3 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     }
     out
 }
-
