@@ -690,7 +690,10 @@ $('paste-go').addEventListener('click', async () => {
   } catch (e) { setPasteStatus(`Request failed: ${e.message}`, true); }
 });
 function showPasteResults(fc) {
-  pasteFeatures = (fc.features || []).filter((f) => f && f.geometry).map((f, i) => ({ ...f, properties: { ...f.properties, pid: i } }));
+  // mentions come as points; each place's geometry is sent once, in fc.places[place_id]
+  const places = fc.places || {};
+  pasteFeatures = (fc.features || []).filter((f) => f && f.geometry)
+    .map((f, i) => ({ ...f, geometry: places[f.properties.place_id]?.geometry || f.geometry, properties: { ...f.properties, pid: i } }));
   // one label per mention: areas and lines get a label point at the geoparser's representative lat/lon
   const labels = pasteFeatures.filter((f) => f.geometry.type !== 'Point' && Number.isFinite(Number(f.properties.lon)) && Number.isFinite(Number(f.properties.lat)))
     .map((f) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [Number(f.properties.lon), Number(f.properties.lat)] }, properties: { ...f.properties, pid: `l${f.properties.pid}`, label_only: true } }));

@@ -6,6 +6,8 @@ use sitrep::gazetteer::{Gazetteer, Kind, Place};
 use sitrep::geoparse::{feature_collection, Geoparser, Mention, Role};
 use std::sync::Arc;
 
+mod common;
+
 #[allow(clippy::too_many_arguments)] // a gazetteer record in one line per test place
 fn place(id: &str, name: &str, kind: Kind, country: &str, admin1: Option<&str>, pop: u64, lon: f64, lat: f64) -> Place {
     Place {
@@ -654,17 +656,11 @@ fn long_text_finds_every_repeated_mention() {
 fn seed_article() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/border-incident-article.txt");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipped: {} not found", path.display());
+        common::skip(&format!("{} not found", path.display()));
         return;
     };
-    let Ok(gaz) = Gazetteer::load_default() else {
-        eprintln!("skipped: shipped gazetteer data not found");
-        return;
-    };
-    if gaz.by_id("sitrep:lachin-corridor-2020").is_none() {
-        eprintln!("skipped: curated layer not present");
-        return;
-    }
+    let gaz = Gazetteer::load_default().expect("the shipped gazetteer loads");
+    assert!(gaz.by_id("sitrep:lachin-corridor-2020").is_some(), "the curated layer ships in data/");
     let gp = Geoparser::new(Arc::new(gaz));
     let ms = gp.parse(&text, Some("2021-05-14"));
     let has = |id: &str| ms.iter().find(|m| m.place_id == id);

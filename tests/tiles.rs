@@ -397,7 +397,7 @@ fn basemap_layers() {
 fn shared_mvt_checker_when_available() {
     let checker = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/mvt_check.py");
     if !checker.exists() {
-        eprintln!("note: {} not found; skipping the shared MVT checker", checker.display());
+        common::skip(&format!("{} not found (the shared MVT checker)", checker.display()));
         return;
     }
     let ok = std::process::Command::new("python3")
@@ -406,7 +406,7 @@ fn shared_mvt_checker_when_available() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("note: python3 with mapbox-vector-tile not available; skipping the shared MVT checker");
+        common::skip("python3 with mapbox-vector-tile is not available (the shared MVT checker)");
         return;
     }
     let snap = IndexSnapshot::build(random_incidents(13, 3000, 300, 300));

@@ -3,8 +3,11 @@
 //! Contract: [`ItemsQuery::parse`] turns the query string of `/collections/incidents/items` into a
 //! validated query or a [`QueryError`] naming the bad parameter; [`items`] answers it from one index
 //! snapshot as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and next/prev links,
-//! ordered by incident id so paging is stable. [`incident`] turns a stored mention into an index
-//! incident (geometry, layer by geometry type, popup properties, time).
+//! ordered by incident id so paging is stable. Each feature carries its place's geometry simplified
+//! for display ([`simplified`]: at most 500 vertices by default, `zoom=N` for a map zoom, `zoom=22`
+//! for every vertex) and the properties of the incident schema. [`incident`] turns a stored mention
+//! into an index incident over its shared place and article; [`places_dictionary`] gives each place
+//! of a geoparse answer once. [`date_to_unix`] is the one reader of dates.
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 
 use crate::geoparse::Mention;
@@ -455,7 +458,17 @@ impl Serialize for FeatureRef<'_> {
         let mut m = s.serialize_map(Some(4))?;
         m.serialize_entry("type", "Feature")?;
         m.serialize_entry("id", &i.id)?;
-        m.serialize_entry("geometry", &GeometryRef(&simplified(&i.place, self.zoom)))?;
+        match self.zoom {
+            // the default display geometry is serialised once per place and copied after
+            None => {
+                let raw = i.place.display_json(|p| {
+                    serde_json::value::to_raw_value(&GeometryRef(&simplified(p, None)))
+                        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned())
+                });
+                m.serialize_entry("geometry", raw)?;
+            }
+            Some(_) => m.serialize_entry("geometry", &GeometryRef(&simplified(&i.place, self.zoom)))?,
+        }
         m.serialize_entry("properties", &PropsRef(i))?;
         m.end()
     }

@@ -162,7 +162,9 @@ pub async fn create(
             let n = incidents.len();
             let bbox = st.index.insert(incidents);
             if let Some(b) = bbox {
-                st.incident_tiles.invalidate_bbox(b, st.index.snapshot().generation());
+                let generation = st.index.snapshot().generation();
+                st.incident_tiles.invalidate_bbox(b, generation);
+                st.item_pages.note_write(generation, b);
             }
             let mut out = Vec::with_capacity(done.len());
             for d in &done {

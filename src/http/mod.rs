@@ -3,12 +3,16 @@
 //! Contract: [`router`] wires every resource (tiles, OGC API Features, ingest, events, static map)
 //! over one [`AppState`]; [`serve`] opens the store, loads the sample articles into an empty store,
 //! builds the index and listens (127.0.0.1:8080 by default). Reads are public; writes need the token.
+//! Every request is bounded ([`Limits`]): body size, batch size, CPU slots and a deadline for
+//! geoparse and ingest (cancelled when the client goes away), a header read timeout and a request
+//! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`.
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
 mod error;
 mod events;
 mod ogc;
+mod pages;
 mod tiles;
 
 pub use error::ApiError;
@@ -100,6 +104,8 @@ pub struct AppState {
     pub basemap: Arc<std::sync::OnceLock<Basemap>>,
     pub incident_tiles: TileCache,
     pub basemap_tiles: TileCache,
+    /// OGC items pages, invalidated with the incident tiles.
+    pub item_pages: pages::PageCache,
     pub token: Option<String>,
     pub events: broadcast::Sender<IngestEvent>,
     pub limits: Limits,
@@ -129,6 +135,7 @@ impl AppState {
             basemap,
             incident_tiles: TileCache::new(50_000, 256 << 20),
             basemap_tiles: TileCache::new(50_000, 256 << 20),
+            item_pages: pages::PageCache::new(64 << 20),
             token,
             events,
             cpu: Arc::new(tokio::sync::Semaphore::new(Limits::default().cpu_slots)),

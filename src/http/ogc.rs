@@ -147,9 +147,35 @@ fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &
         .filter(|p| !p.is_empty() && !p.starts_with("limit=") && !p.starts_with("offset="))
         .map(str::to_string)
         .collect();
-    let snap = state.index.snapshot();
-    let body = features::items(&snap, &q, &format!("{}{path}", base(headers)), &extra.join("&"));
-    Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(body)).into_response())
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let base = base(headers);
+    let key = format!("{base}{path}?{}", query.as_deref().unwrap_or(""));
+    let page = match state.item_pages.get(&key) {
+        Some(p) => p,
+        None => {
+            let snap = state.index.snapshot();
+            let body = features::items(&snap, &q, &format!("{base}{path}"), &extra.join("&"));
+            let raw = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(format!("items page: {e}")))?;
+            let bbox = q.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+            let page = Arc::new(super::pages::Page::new(snap.generation(), bbox, &raw));
+            state.item_pages.insert(key, page.clone());
+            page
+        }
+    };
+    let mut resp = if gzip_ok {
+        let mut r = page.gzip.clone().into_response();
+        r.headers_mut().insert(header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
+        r
+    } else {
+        page.raw().into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static(GEOJSON));
+    h.insert(header::VARY, axum::http::HeaderValue::from_static("Accept-Encoding"));
+    Ok(resp)
 }
 
 pub async fn items(
@@ -228,6 +254,11 @@ pub async fn openapi(headers: HeaderMap) -> Response {
         ),
         param("precision", "comma-separated UCDP precision codes 1..7", json!({"type": "string"})),
         param("q", "text contained in the place name, surface text, title or quote", json!({"type": "string"})),
+        param(
+            "zoom",
+            "simplify each geometry for a map at this zoom (22 keeps every vertex); default: at most 500 vertices a feature",
+            json!({"type": "integer", "minimum": 0, "maximum": 22}),
+        ),
     ];
     let ok = |desc: &str, ct: &str| json!({"200": {"description": desc, "content": {ct: {}}}, "400": {"description": "bad request (JSON error body)"}});
     let doc = json!({
@@ -246,8 +277,12 @@ pub async fn openapi(headers: HeaderMap) -> Response {
                 {"name": "x", "in": "path", "required": true, "schema": {"type": "integer"}},
                 {"name": "y", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {}}}, "204": {"description": "empty tile"}}}},
-            "/api/geoparse": {"post": {"operationId": "geoparse", "summary": "places in a text, nothing stored", "responses": ok("mentions", GEOJSON)}},
-            "/api/articles": {"post": {"operationId": "ingest", "summary": "store articles (Bearer token)", "security": [{"bearer": []}], "responses": {"201": {"description": "stored"}, "401": {"description": "bad token"}, "403": {"description": "writes disabled"}}}}
+            "/api/geoparse": {"post": {"operationId": "geoparse", "summary": "places in a text, nothing stored: each mention a point feature, each place once in `places`",
+                "parameters": [
+                    param("geometry", "geometry of each place in `places`: point (none), simplified (default) or full", json!({"type": "string", "enum": ["point", "simplified", "full"]})),
+                    param("zoom", "with geometry=simplified: simplify for a map at this zoom", json!({"type": "integer", "minimum": 0, "maximum": 22}))],
+                "responses": {"200": {"description": "mentions", "content": {GEOJSON: {}}}, "400": {"description": "bad input"}, "413": {"description": "text over the limit"}, "503": {"description": "busy or past the deadline; see Retry-After"}}}},
+            "/api/articles": {"post": {"operationId": "ingest", "summary": "store articles (Bearer token)", "security": [{"bearer": []}], "responses": {"201": {"description": "stored"}, "400": {"description": "an invalid article; nothing written"}, "401": {"description": "bad token"}, "403": {"description": "writes disabled"}, "413": {"description": "body or batch over the limit"}, "503": {"description": "busy or past the deadline; nothing written; see Retry-After"}}}}
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
     });

@@ -78,7 +78,7 @@ fn has_coords(g: &Geometry<f64>) -> bool {
 }
 
 /// One place's geometry and everything derived from it, shared by all its mentions.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Place {
     /// Gazetteer id (`None` for features loaded from GeoJSON).
     pub id: Option<Arc<str>>,
@@ -98,6 +98,17 @@ pub struct Place {
     ranks: Vec<f32>,
     /// [`Place::rank_keeping`] of [`DISPLAY_VERTICES`], computed on first use.
     display_rank: std::sync::OnceLock<f32>,
+    /// The display geometry serialised once, by whoever first needs it ([`Place::display_json`]).
+    display_json: std::sync::OnceLock<Box<serde_json::value::RawValue>>,
+}
+
+/// Two places are equal when their ids, names, kinds, geometries and points are (the rest is
+/// derived from those).
+impl PartialEq for Place {
+    fn eq(&self, o: &Place) -> bool {
+        (&self.id, &self.name, &self.kind, &self.geometry, self.point)
+            == (&o.id, &o.name, &o.kind, &o.geometry, o.point)
+    }
 }
 
 /// Vertex budget of a place's display geometry ([`Place::display_rank`]).
@@ -131,7 +142,18 @@ impl Place {
             world_point,
             ranks,
             display_rank: std::sync::OnceLock::new(),
+            display_json: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A serialised form of the display geometry, made by `make` on first use and kept with the
+    /// place (the OGC items repeat a country's geometry for each of its mentions: it is written
+    /// once, then copied).
+    pub fn display_json(
+        &self,
+        make: impl FnOnce(&Place) -> Box<serde_json::value::RawValue>,
+    ) -> &serde_json::value::RawValue {
+        self.display_json.get_or_init(|| make(self))
     }
 
     /// The rank threshold that keeps at most `n` vertices besides each line's and ring's

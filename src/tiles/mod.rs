@@ -1,10 +1,12 @@
 //! Vector tiles: incidents tiles from an [`IndexSnapshot`], basemap tiles, gzip, a tile cache.
 //!
 //! Contract:
-//! - [`incidents_tile`] → MVT bytes with layers `incidents` (points; grid-clustered for
-//!   z ≤ [`cluster::CLUSTER_MAX_ZOOM`]), `areas`, `lines`; extent 4096, buffer 64; feature id =
-//!   incident id; every scalar `props` entry as a typed tag. An empty `Vec` means no features
-//!   (HTTP 204).
+//! - [`incidents_tile`] → MVT bytes with layers `incidents` (points, one feature per mention;
+//!   grid-clustered for z ≤ [`cluster::CLUSTER_MAX_ZOOM`]), `areas`, `lines` (one feature per
+//!   *place* at every zoom, its geometry prepared once per tile: the properties of its latest
+//!   mention plus `mention_count`, `first_time`, `last_time`); extent 4096, buffer 64; feature id =
+//!   mention id; every scalar property of the incident schema ([`crate::schema`]) as a typed tag.
+//!   An empty `Vec` means no features (HTTP 204).
 //! - Tile budget: no tile exceeds [`MAX_TILE_BYTES`]. When the first rendering is too large, the
 //!   tile is re-rendered with points clustered at any zoom, then dropping lines/areas smaller
 //!   than a growing size (bbox extent in tile units, the same for every tile of the zoom), then

@@ -149,6 +149,16 @@ pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
     }
 }
 
+/// A test's optional dependency (../shared, GDAL, a Python package) is missing: skip with a note,
+/// unless `SITREP_REQUIRE_ALL=1` (set by `.ci/run`, where everything is installed), where a
+/// missing dependency is a failure instead of a silent skip.
+pub fn skip(what: &str) {
+    if std::env::var("SITREP_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+        panic!("SITREP_REQUIRE_ALL=1 but {what}: install it (see .ci/run)");
+    }
+    eprintln!("skipping: {what}");
+}
+
 pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
 }
