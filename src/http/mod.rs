@@ -118,6 +118,16 @@ impl AppState {
     pub fn new(gazetteer: Arc<Gazetteer>, store: Store, token: Option<String>) -> anyhow::Result<AppState> {
         let index = SpatialIndex::new();
         index.replace_all(load_incidents(&store, &index)?);
+        AppState::with_index(gazetteer, store, index, token)
+    }
+
+    /// Builds the state over an index already loaded from `store` ([`load_incidents`]).
+    pub fn with_index(
+        gazetteer: Arc<Gazetteer>,
+        store: Store,
+        index: SpatialIndex,
+        token: Option<String>,
+    ) -> anyhow::Result<AppState> {
         let basemap = Arc::new(std::sync::OnceLock::new());
         {
             let (cell, gaz) = (basemap.clone(), gazetteer.clone());
@@ -452,15 +462,29 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
 /// Runs the server until Ctrl-C.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let gazetteer = Arc::new(Gazetteer::load(&config.data_dir)?);
-    let gazetteer_s = started.elapsed().as_secs_f64();
     let store = Store::open(&config.db)?;
-    if config.samples && store.article_count()? == 0 {
+    let load_gazetteer = || -> anyhow::Result<(Arc<Gazetteer>, f64)> {
+        let t = std::time::Instant::now();
+        Ok((Arc::new(Gazetteer::load(&config.data_dir)?), t.elapsed().as_secs_f64()))
+    };
+    let index = SpatialIndex::new();
+    let (gazetteer, gazetteer_s) = if config.samples && store.article_count()? == 0 {
+        let (gazetteer, s) = load_gazetteer()?;
         let gp = Geoparser::new(gazetteer.clone());
         let n = load_samples(&gp, &store, &config.data_dir)?;
         eprintln!("sitrep: loaded {n} sample articles into the empty store (start with --no-samples to skip)");
-    }
-    let mut state = AppState::new(gazetteer, store, config.token.clone())?.with_limits(config.limits.clone());
+        index.replace_all(load_incidents(&store, &index)?);
+        (gazetteer, s)
+    } else {
+        // the gazetteer loads while the stored incidents are read: neither needs the other
+        std::thread::scope(|scope| -> anyhow::Result<(Arc<Gazetteer>, f64)> {
+            let gazetteer = scope.spawn(load_gazetteer);
+            index.replace_all(load_incidents(&store, &index)?);
+            gazetteer.join().map_err(|_| anyhow::anyhow!("loading the gazetteer failed"))?
+        })?
+    };
+    let mut state =
+        AppState::with_index(gazetteer, store, index, config.token.clone())?.with_limits(config.limits.clone());
     state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
     if let Some(path) = &config.load_geojson {
         let t = std::time::Instant::now();

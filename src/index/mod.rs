@@ -420,6 +420,10 @@ struct Segment {
     /// Place (by address of its shared `Arc`) → index in `groups`.
     group_of: HashMap<usize, u32>,
     by_id: HashMap<u64, u32>,
+    /// The segment's points in Z order, and their cells per level: built once per segment on
+    /// first use, so a write (a new delta) does not re-sort the base's points.
+    zorder: std::sync::OnceLock<Arc<ZOrdered>>,
+    levels: [std::sync::OnceLock<Arc<Cells>>; MAX_GRID_LEVEL as usize + 1],
 }
 
 fn place_key(p: &Arc<Place>) -> usize {
@@ -469,13 +473,27 @@ impl Segment {
             groups,
             group_of,
             by_id,
+            ..Default::default()
         }
+    }
+
+    /// All the segment's points (dead ones included) in Z order.
+    fn zordered(&self) -> &Arc<ZOrdered> {
+        self.zorder.get_or_init(|| Arc::new(ZOrdered::build(self.entries.iter().filter(|e| e.is_point()))))
+    }
+
+    /// The cells of [`Self::zordered`] at `level`, `first` tagged with `tag`.
+    fn cells(&self, level: u8, tag: u32) -> &Arc<Cells> {
+        self.levels[level as usize].get_or_init(|| Arc::new(Cells::of(level, self.zordered(), tag)))
     }
 
     /// A copy with `fresh` appended; no id of `fresh` may be present yet, and `fresh` holds no
     /// id twice (the caller rebuilds instead).
     fn appended(&self, fresh: Vec<Arc<IndexedIncident>>) -> Segment {
         let mut seg = self.clone();
+        // the grids describe the old contents
+        seg.zorder = std::sync::OnceLock::new();
+        seg.levels = Default::default();
         for e in fresh {
             let slot = seg.entries.len() as u32;
             if e.is_point() {
@@ -605,29 +623,24 @@ pub struct GridCell {
     pub count: u32,
     /// Mean of their [`IndexedIncident::world_point`]s (summed in a fixed order: deterministic).
     pub mean: Coord<f64>,
-    /// The point with the lowest id ([`PointGrid::first`]).
+    /// The point with the lowest id ([`PointGrid::first`]): an index into the base's Z-ordered
+    /// points, or into the delta's with [`DELTA_BIT`] set.
     first: u32,
 }
 
-/// The live points (layer `Incidents`) of a snapshot aggregated on a square grid of 2^level
-/// cells per world axis, by [`IndexedIncident::world_point`] (cell = floor(p · 2^level), clamped
-/// into the grid). Only non-empty cells are stored, in Morton (Z) order.
-pub struct PointGrid {
-    level: u8,
-    cells: Vec<GridCell>,
+/// Marks a [`GridCell::first`] that indexes the delta's points.
+const DELTA_BIT: u32 = 1 << 31;
+
+/// The non-empty cells of one level over one Z-ordered point set, in Morton order.
+#[derive(Default)]
+struct Cells {
     keys: Vec<u64>,
-    points: Arc<ZOrdered>,
+    cells: Vec<GridCell>,
 }
 
-impl std::fmt::Debug for PointGrid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PointGrid").field("level", &self.level).field("cells", &self.cells.len()).finish()
-    }
-}
-
-impl PointGrid {
-    /// One linear pass over the Z-ordered points (no sort per level).
-    fn build(level: u8, z: Arc<ZOrdered>) -> PointGrid {
+impl Cells {
+    /// One linear pass over the Z-ordered points (no sort per level); `first` gets `tag`.
+    fn of(level: u8, z: &ZOrdered, tag: u32) -> Cells {
         let shift = 2 * u32::from(MAX_GRID_LEVEL - level);
         let mut cells: Vec<GridCell> = Vec::new();
         let mut keys: Vec<u64> = Vec::new();
@@ -641,7 +654,7 @@ impl PointGrid {
                 }
                 keys.push(key);
                 let (cx, cy) = unmorton(key);
-                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), first: i as u32 });
+                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), first: i as u32 | tag });
                 sum = Coord::zero();
                 first_id = u64::MAX;
             }
@@ -650,15 +663,71 @@ impl PointGrid {
             sum = sum + e.world_point();
             if e.incident.id < first_id {
                 first_id = e.incident.id;
-                c.first = i as u32;
+                c.first = i as u32 | tag;
             }
         }
         if let Some(c) = cells.last_mut() {
             c.mean = sum / f64::from(c.count);
         }
-        PointGrid { level, cells, keys, points: z }
+        Cells { keys, cells }
     }
 
+    /// The cells of two disjoint point sets together (base `a`, delta `b`): O(cells), no point
+    /// touched but the two first points of a shared cell.
+    fn merge(a: &Cells, b: &Cells, az: &ZOrdered, bz: &ZOrdered) -> Cells {
+        let id_of = |first: u32| {
+            if first & DELTA_BIT != 0 {
+                bz.points[(first & !DELTA_BIT) as usize].incident.id
+            } else {
+                az.points[first as usize].incident.id
+            }
+        };
+        let n = a.keys.len() + b.keys.len();
+        let mut out = Cells { keys: Vec::with_capacity(n), cells: Vec::with_capacity(n) };
+        let (mut i, mut j) = (0, 0);
+        while i < a.keys.len() || j < b.keys.len() {
+            let take_a = j >= b.keys.len() || (i < a.keys.len() && a.keys[i] < b.keys[j]);
+            let take_b = i >= a.keys.len() || (j < b.keys.len() && b.keys[j] < a.keys[i]);
+            if take_a {
+                out.keys.push(a.keys[i]);
+                out.cells.push(a.cells[i]);
+                i += 1;
+            } else if take_b {
+                out.keys.push(b.keys[j]);
+                out.cells.push(b.cells[j]);
+                j += 1;
+            } else {
+                let (x, y) = (a.cells[i], b.cells[j]);
+                let count = x.count + y.count;
+                let mean = (x.mean * f64::from(x.count) + y.mean * f64::from(y.count)) / f64::from(count);
+                let first = if id_of(x.first) <= id_of(y.first) { x.first } else { y.first };
+                out.keys.push(a.keys[i]);
+                out.cells.push(GridCell { count, mean, first, ..x });
+                i += 1;
+                j += 1;
+            }
+        }
+        out
+    }
+}
+
+/// The live points (layer `Incidents`) of a snapshot aggregated on a square grid of 2^level
+/// cells per world axis, by [`IndexedIncident::world_point`] (cell = floor(p · 2^level), clamped
+/// into the grid). Only non-empty cells are stored, in Morton (Z) order.
+pub struct PointGrid {
+    level: u8,
+    cells: Arc<Cells>,
+    base: Arc<ZOrdered>,
+    delta: Option<Arc<ZOrdered>>,
+}
+
+impl std::fmt::Debug for PointGrid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointGrid").field("level", &self.level).field("cells", &self.cells.cells.len()).finish()
+    }
+}
+
+impl PointGrid {
     /// Cells per world axis is 2^level.
     pub fn level(&self) -> u8 {
         self.level
@@ -666,12 +735,15 @@ impl PointGrid {
 
     /// All non-empty cells, in Morton order.
     pub fn cells(&self) -> &[GridCell] {
-        &self.cells
+        &self.cells.cells
     }
 
     /// The lowest-id point of a cell of this grid.
     pub fn first(&self, c: &GridCell) -> &IndexedIncident {
-        &self.points.points[c.first as usize]
+        match &self.delta {
+            Some(d) if c.first & DELTA_BIT != 0 => &d.points[(c.first & !DELTA_BIT) as usize],
+            _ => &self.base.points[c.first as usize],
+        }
     }
 
     /// The non-empty cells with cx in `cx0..=cx1` and cy in `cy0..=cy1`, in Morton order
@@ -679,7 +751,7 @@ impl PointGrid {
     pub fn cells_in(&self, cx0: u32, cx1: u32, cy0: u32, cy1: u32) -> Vec<&GridCell> {
         let mut out = Vec::new();
         if cx0 <= cx1 && cy0 <= cy1 {
-            self.visit(&mut out, [cx0, cx1, cy0, cy1], 0, 0, self.level, 0..self.cells.len());
+            self.visit(&mut out, [cx0, cx1, cy0, cy1], 0, 0, self.level, 0..self.cells.cells.len());
         }
         out
     }
@@ -702,14 +774,14 @@ impl PointGrid {
         }
         let lo = morton(x0 as u32, y0 as u32);
         let hi = lo + s * s; // exclusive
-        let keys = &self.keys[within.clone()];
+        let keys = &self.cells.keys[within.clone()];
         let a = within.start + keys.partition_point(|&k| k < lo);
         let b = within.start + keys.partition_point(|&k| k < hi);
         if a == b {
             return;
         }
         if x0 >= qx0 && x1 <= qx1 && y0 >= qy0 && y1 <= qy1 {
-            out.extend(&self.cells[a..b]);
+            out.extend(&self.cells.cells[a..b]);
             return;
         }
         for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
@@ -826,6 +898,19 @@ impl IndexSnapshot {
     pub fn point_grid(&self, level: u8) -> &PointGrid {
         let level = level.min(MAX_GRID_LEVEL);
         self.grids.levels[level as usize].get_or_init(|| {
+            if self.dead.is_empty() {
+                // append-only since the base was built: the base's cells (built once per base)
+                // plus the small delta's, merged
+                let base = self.base.zordered().clone();
+                let cells = self.base.cells(level, 0);
+                if !self.delta.entries.iter().any(|e| e.is_point()) {
+                    return PointGrid { level, cells: cells.clone(), base, delta: None };
+                }
+                let delta = self.delta.zordered().clone();
+                let merged = Cells::merge(cells, self.delta.cells(level, DELTA_BIT), &base, &delta);
+                return PointGrid { level, cells: Arc::new(merged), base, delta: Some(delta) };
+            }
+            // tombstones: the live points sorted afresh (once per snapshot)
             let z = self.grids.sorted.get_or_init(|| {
                 let dead = &self.dead;
                 let base = self
@@ -837,7 +922,7 @@ impl IndexSnapshot {
                     .map(|(_, e)| e);
                 Arc::new(ZOrdered::build(base.chain(self.delta.entries.iter()).filter(|e| e.is_point())))
             });
-            PointGrid::build(level, z.clone())
+            PointGrid { level, cells: Arc::new(Cells::of(level, z, 0)), base: z.clone(), delta: None }
         })
     }
 
@@ -1418,6 +1503,30 @@ mod tests {
         let shapes = s.query_world_shapes(0.0, 0.0, 1.0, 1.0);
         assert_eq!((all, pts.len(), shapes.len()), (501, 500, 1));
         assert_eq!(shapes[0].incident().id, 1000);
+    }
+
+    #[test]
+    fn point_grid_of_base_plus_delta_equals_a_fresh_build() {
+        let pt = |i: u64| inc(i, point!(x: (i % 37) as f64 * 0.9 - 15.0, y: (i % 23) as f64 * 1.1 - 9.0).into());
+        let idx = SpatialIndex::from_incidents((0..2000).map(pt).collect());
+        for level in [2u8, 9] {
+            idx.snapshot().point_grid(level); // the base's cells exist before the writes
+        }
+        for k in 0..5u64 {
+            idx.insert((0..40).map(|j| pt(5000 + k * 40 + j)).collect());
+        }
+        let s = idx.snapshot();
+        assert!(s.dead.is_empty() && !s.delta.entries.is_empty(), "append-only writes stay in the delta");
+        let fresh = IndexSnapshot::build(s.iter().map(|e| e.incident().clone()).collect());
+        for level in [0u8, 2, 5, 9, 14] {
+            let (a, b) = (s.point_grid(level), fresh.point_grid(level));
+            assert_eq!(a.cells().len(), b.cells().len(), "level {level}");
+            for (x, y) in a.cells().iter().zip(b.cells()) {
+                assert_eq!((x.cx, x.cy, x.count), (y.cx, y.cy, y.count), "level {level}");
+                assert!((x.mean.x - y.mean.x).abs() < 1e-12 && (x.mean.y - y.mean.y).abs() < 1e-12);
+                assert_eq!(a.first(x).incident().id, b.first(y).incident().id, "level {level}");
+            }
+        }
     }
 
     #[test]
