@@ -160,11 +160,19 @@ pub async fn create(
                 }
             }
             let n = incidents.len();
+            // what changed: each new mention's place (a batch's union would be most of the world)
+            let mut seen = std::collections::HashSet::new();
+            let boxes: Vec<[f64; 4]> = incidents
+                .iter()
+                .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
+                .map(|i| i.place.bbox())
+                .collect();
+            let boxes = crate::tiles::cache::outermost(&boxes);
             let bbox = st.index.insert(incidents);
-            if let Some(b) = bbox {
+            if bbox.is_some() {
                 let generation = st.index.snapshot().generation();
-                st.incident_tiles.invalidate_bbox(b, generation);
-                st.item_pages.note_write(generation, b);
+                st.incident_tiles.invalidate_bboxes(&boxes, generation);
+                st.item_pages.note_write(generation, &boxes);
             }
             let mut out = Vec::with_capacity(done.len());
             for d in &done {

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// Writes remembered; a page older than the oldest is treated as stale.
-const LOG_LEN: usize = 1024;
+const LOG_LEN: usize = 4096;
 
 /// One cached answer.
 pub struct Page {
@@ -99,10 +99,10 @@ impl PageCache {
         }
     }
 
-    /// The index published `generation`, changing what lies in `bbox`.
-    pub fn note_write(&self, generation: u64, bbox: [f64; 4]) {
+    /// The index published `generation`, changing what lies in `bboxes`.
+    pub fn note_write(&self, generation: u64, bboxes: &[[f64; 4]]) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        log.writes.push_back((generation, bbox));
+        log.writes.extend(bboxes.iter().map(|b| (generation, *b)));
         while log.writes.len() > LOG_LEN {
             if let Some((g, _)) = log.writes.pop_front() {
                 log.floor = log.floor.max(g);
@@ -125,7 +125,7 @@ mod tests {
         c.insert("kyiv".into(), page(1, [30.0, 50.0, 31.0, 51.0]));
         c.insert("gaza".into(), page(1, [34.0, 31.0, 35.0, 32.0]));
         assert_eq!(c.get("kyiv").unwrap().raw(), b"{}");
-        c.note_write(2, [30.5, 50.5, 30.5, 50.5]);
+        c.note_write(2, &[[30.5, 50.5, 30.5, 50.5]]);
         assert!(c.get("kyiv").is_none());
         assert!(c.get("gaza").is_some());
         // a page rendered before a write that touched it is not stored

@@ -228,6 +228,24 @@ impl Place {
         &self.ranks
     }
 
+    /// The lon/lat bbox as `[w, s, e, n]` with longitudes inside ±180 (`w > e` across the
+    /// antimeridian; the whole longitude range for a place that goes round the world).
+    pub fn bbox(&self) -> [f64; 4] {
+        let bb = self.lonlat_bbox;
+        let (s, n) = (bb.min().y.max(-90.0), bb.max().y.min(90.0));
+        let width = bb.max().x - bb.min().x;
+        if width >= 360.0 {
+            return [-180.0, s, 180.0, n];
+        }
+        let w = if bb.min().x == 180.0 { 180.0 } else { proj::wrap_lon(bb.min().x) };
+        let e = w + width;
+        if e > 180.0 {
+            [w, s, e - 360.0, n]
+        } else {
+            [w, s, e, n]
+        }
+    }
+
     /// The R-tree rectangles (metres), split at the antimeridian.
     fn index_rects(&self) -> Vec<Rectangle<[f64; 2]>> {
         world_x_ranges(self.world_bbox.min().x, self.world_bbox.max().x)

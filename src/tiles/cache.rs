@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use super::cluster::CELL_UNITS;
-use super::grid::{TileId, BUFFER, EXTENT};
+use super::grid::{TileId, BUFFER};
 use crate::index::proj;
 
 /// A cached tile. `raw` is empty for a tile with no features.
@@ -69,7 +69,7 @@ pub struct TileCache {
     clock: AtomicU64,
 }
 
-const LOG_LEN: usize = 256;
+const LOG_LEN: usize = 4096;
 
 impl TileCache {
     pub fn new(max_entries: usize, max_bytes: usize) -> TileCache {
@@ -153,6 +153,40 @@ impl TileCache {
         doomed.len()
     }
 
+    /// [`Self::invalidate_bbox`] for many boxes at once (the places one write touched), in one
+    /// pass over the cached tiles; boxes inside another are tested once, through the larger.
+    pub fn invalidate_bboxes(&self, bboxes: &[[f64; 4]], generation: u64) -> usize {
+        let boxes = outermost(bboxes);
+        let worlds: Vec<WorldBox> = boxes.iter().map(WorldBox::of).collect();
+        let mut g = self.lock();
+        for b in &boxes {
+            g.log.push_back((generation, *b));
+        }
+        while g.log.len() > LOG_LEN {
+            if let Some((gen, _)) = g.log.pop_front() {
+                g.floor = g.floor.max(gen);
+            }
+        }
+        let doomed: Vec<(u8, u32, u32)> = g
+            .map
+            .keys()
+            .filter(|&&(z, x, y)| match TileId::new(z, x, y) {
+                Ok(t) => {
+                    let tb = t.world_bounds(f64::from(BUFFER + CELL_UNITS));
+                    worlds.iter().any(|w| w.touches(tb))
+                }
+                Err(_) => true,
+            })
+            .copied()
+            .collect();
+        for k in &doomed {
+            if let Some(old) = g.map.remove(k) {
+                g.bytes -= old.bytes();
+            }
+        }
+        doomed.len()
+    }
+
     /// Drop everything (e.g. after a bulk reload).
     pub fn clear(&self, generation: u64) {
         let mut g = self.lock();
@@ -177,21 +211,56 @@ fn evict(g: &mut Inner, keep_entries: usize, keep_bytes: usize) {
     }
 }
 
+/// The boxes not inside another box of the list (`w > e` boxes, across the antimeridian, are
+/// kept as they are).
+pub fn outermost(bboxes: &[[f64; 4]]) -> Vec<[f64; 4]> {
+    let inside = |a: &[f64; 4], b: &[f64; 4]| {
+        a[0] <= a[2] && b[0] <= b[2] && b[0] <= a[0] && a[2] <= b[2] && b[1] <= a[1] && a[3] <= b[3]
+    };
+    let area = |b: &[f64; 4]| if b[0] > b[2] { f64::INFINITY } else { (b[2] - b[0]) * (b[3] - b[1]) };
+    let mut v: Vec<[f64; 4]> = bboxes.to_vec();
+    v.sort_by(|a, b| area(b).total_cmp(&area(a)));
+    let mut out: Vec<[f64; 4]> = Vec::new();
+    for b in v {
+        if !out.iter().any(|o| inside(&b, o)) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// A lon/lat bbox in world units, split at the antimeridian: computed once per write.
+struct WorldBox {
+    y0: f64,
+    y1: f64,
+    xs: [(f64, f64); 2],
+    n: usize,
+}
+
+impl WorldBox {
+    fn of(b: &[f64; 4]) -> WorldBox {
+        let [w, s, e, n] = *b;
+        let (y0, y1) = (proj::lat_to_world_y(n), proj::lat_to_world_y(s));
+        if w > e {
+            WorldBox { y0, y1, xs: [(proj::lon_to_world_x(w), 1.0), (0.0, proj::lon_to_world_x(e))], n: 2 }
+        } else {
+            let r = (proj::lon_to_world_x(w), proj::lon_to_world_x(e));
+            WorldBox { y0, y1, xs: [r, r], n: 1 }
+        }
+    }
+
+    /// Whether it meets a tile's world bounds `[x0, y0, x1, y1]` (x may leave [0, 1]).
+    fn touches(&self, [x0, y0, x1, y1]: [f64; 4]) -> bool {
+        if self.y1 < y0 || self.y0 > y1 {
+            return false;
+        }
+        self.xs[..self.n].iter().any(|&(a, b)| (-1..=1).any(|k| b + f64::from(k) >= x0 && a + f64::from(k) <= x1))
+    }
+}
+
 /// Whether the tile's area of influence (buffer plus one cluster cell) intersects a lon/lat bbox.
 fn tile_touches(t: &TileId, bbox: &[f64; 4]) -> bool {
-    let [x0, y0, x1, y1] = t.world_bounds(f64::from(BUFFER + CELL_UNITS));
-    let [w, s, e, n] = *bbox;
-    let (by0, by1) = (proj::lat_to_world_y(n), proj::lat_to_world_y(s));
-    if by1 < y0 || by0 > y1 {
-        return false;
-    }
-    let ranges: Vec<(f64, f64)> = if w > e {
-        vec![(proj::lon_to_world_x(w), 1.0), (0.0, proj::lon_to_world_x(e))]
-    } else {
-        vec![(proj::lon_to_world_x(w), proj::lon_to_world_x(e))]
-    };
-    let _ = EXTENT;
-    ranges.iter().any(|&(a, b)| (-1..=1).any(|k| b + f64::from(k) >= x0 && a + f64::from(k) <= x1))
+    WorldBox::of(bbox).touches(t.world_bounds(f64::from(BUFFER + CELL_UNITS)))
 }
 
 #[cfg(test)]
