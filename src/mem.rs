@@ -14,6 +14,21 @@ pub fn release_free_memory() {
     }
 }
 
+/// [`release_free_memory`] at most once per `every`, from any thread (after each ingest batch:
+/// a batch's geoparsing and the index's copy-on-write snapshots free memory that glibc keeps).
+pub fn release_free_memory_every(every: std::time::Duration) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_MS: AtomicU64 = AtomicU64::new(0);
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let now = START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64;
+    let last = LAST_MS.load(Ordering::Relaxed);
+    if now.saturating_sub(last) >= every.as_millis() as u64
+        && LAST_MS.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    {
+        release_free_memory();
+    }
+}
+
 /// A size field of `/proc/self/status` in MB (`"VmRSS:"` resident now, `"VmHWM:"` peak);
 /// NaN where the file does not exist.
 pub fn status_mb(field: &str) -> f64 {

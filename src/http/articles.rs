@@ -187,6 +187,7 @@ pub async fn create(
                 }));
             }
             tracing::debug!("stored {} articles, {n} mentions", done.len());
+            crate::mem::release_free_memory_every(std::time::Duration::from_secs(2));
             Ok(out)
         })
         .await??;

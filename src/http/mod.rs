@@ -483,6 +483,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             gazetteer.join().map_err(|_| anyhow::anyhow!("loading the gazetteer failed"))?
         })?
     };
+    // reading the store parses every place's GeoJSON and every row once: hand that back
+    crate::mem::release_free_memory();
     let mut state =
         AppState::with_index(gazetteer, store, index, config.token.clone())?.with_limits(config.limits.clone());
     state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
