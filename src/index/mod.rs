@@ -547,11 +547,50 @@ impl Segment {
     }
 }
 
-/// The live mentions of one line or area place found by a query, with the place.
+/// One line or area place found by a query, with its live mentions (read in place, no copy).
 pub struct PlaceHit<'a> {
     pub place: &'a Arc<Place>,
-    /// Ascending id.
-    pub mentions: Vec<&'a IndexedIncident>,
+    base: Option<&'a Group>,
+    delta: Option<&'a Group>,
+    snap: &'a IndexSnapshot,
+    /// Lowest live mention id.
+    first_id: u64,
+}
+
+impl<'a> PlaceHit<'a> {
+    /// The live mentions: the base segment's then the delta's, each in ascending id.
+    pub fn mentions(&self) -> impl Iterator<Item = &'a IndexedIncident> + '_ {
+        let snap = self.snap;
+        let dead = &snap.dead;
+        let base = self.base.into_iter().flat_map(move |g| {
+            g.members
+                .iter()
+                .filter(move |s| dead.is_empty() || !dead.contains(s))
+                .map(move |&s| snap.base.entries[s as usize].as_ref())
+        });
+        let delta = self
+            .delta
+            .into_iter()
+            .flat_map(move |g| g.members.iter().map(move |&s| snap.delta.entries[s as usize].as_ref()));
+        base.chain(delta)
+    }
+
+    /// Number of live mentions.
+    pub fn len(&self) -> usize {
+        let dead = &self.snap.dead;
+        let b = self.base.map_or(0, |g| {
+            if dead.is_empty() {
+                g.members.len()
+            } else {
+                g.members.iter().filter(|s| !dead.contains(s)).count()
+            }
+        });
+        b + self.delta.map_or(0, |g| g.members.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 fn world_envelopes(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<AABB<[f64; 2]>> {
@@ -983,40 +1022,54 @@ impl IndexSnapshot {
     }
 
     /// Line and area places whose box meets one of `envs`, each once with its live mentions
-    /// (base and delta merged, ascending id), ordered by their lowest mention id.
+    /// (base and delta together), ordered by their lowest mention id.
     fn places_in(&self, envs: &[AABB<[f64; 2]>]) -> Vec<PlaceHit<'_>> {
-        let mut seen: HashMap<usize, usize> = HashMap::new();
-        let mut out: Vec<PlaceHit<'_>> = Vec::new();
-        for (seg, is_base) in [(&*self.base, true), (&*self.delta, false)] {
-            for env in envs {
-                for it in seg.shapes.locate_in_envelope_intersecting(*env) {
-                    let g = &seg.groups[it.data as usize];
-                    let key = place_key(&g.place);
-                    let at = *seen.entry(key).or_insert_with(|| {
-                        out.push(PlaceHit { place: &g.place, mentions: Vec::new() });
-                        out.len() - 1
-                    });
-                    // a place indexed with two rectangles (antimeridian) is met twice: once is enough
-                    let hit = &mut out[at];
-                    let first = g.members.first().map(|&s| seg.entries[s as usize].incident.id);
-                    if first.is_some_and(|f| hit.mentions.iter().any(|m| m.incident.id == f)) {
-                        continue;
+        let hits = |seg: &Segment| -> Vec<u32> {
+            let mut v: Vec<u32> = envs
+                .iter()
+                .flat_map(|env| seg.shapes.locate_in_envelope_intersecting(*env).map(|it| it.data))
+                .collect();
+            // a place indexed with two rectangles (antimeridian) or met by two envelopes: once
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let (base_hits, delta_hits) = (hits(&self.base), hits(&self.delta));
+        let dead = &self.dead;
+        let mut paired = vec![false; delta_hits.len()];
+        let mut out: Vec<PlaceHit<'_>> = Vec::with_capacity(base_hits.len() + delta_hits.len());
+        for g in base_hits {
+            let group = &self.base.groups[g as usize];
+            let first = group.members.iter().find(|s| dead.is_empty() || !dead.contains(s));
+            let mut hit = PlaceHit {
+                place: &group.place,
+                base: Some(group),
+                delta: None,
+                snap: self,
+                first_id: first.map_or(u64::MAX, |&s| self.base.entries[s as usize].incident.id),
+            };
+            if !delta_hits.is_empty() {
+                if let Some(&dg) = self.delta.group_of.get(&place_key(&group.place)) {
+                    if let Ok(k) = delta_hits.binary_search(&dg) {
+                        paired[k] = true;
+                        let d = &self.delta.groups[dg as usize];
+                        hit.delta = Some(d);
+                        let did = d.members.first().map_or(u64::MAX, |&s| self.delta.entries[s as usize].incident.id);
+                        hit.first_id = hit.first_id.min(did);
                     }
-                    let dead = &self.dead;
-                    hit.mentions.extend(
-                        g.members
-                            .iter()
-                            .filter(|s| !is_base || dead.is_empty() || !dead.contains(s))
-                            .map(|&s| seg.entries[s as usize].as_ref()),
-                    );
                 }
             }
+            out.push(hit);
         }
-        out.retain(|h| !h.mentions.is_empty());
-        for h in &mut out {
-            h.mentions.sort_unstable_by_key(|e| e.incident.id);
+        for (k, &dg) in delta_hits.iter().enumerate() {
+            if !paired[k] {
+                let d = &self.delta.groups[dg as usize];
+                let first_id = d.members.first().map_or(u64::MAX, |&s| self.delta.entries[s as usize].incident.id);
+                out.push(PlaceHit { place: &d.place, base: None, delta: Some(d), snap: self, first_id });
+            }
         }
-        out.sort_unstable_by_key(|h| h.mentions[0].incident.id);
+        out.retain(|h| h.first_id != u64::MAX);
+        out.sort_unstable_by_key(|h| h.first_id);
         out
     }
 
@@ -1055,7 +1108,7 @@ impl IndexSnapshot {
     /// [`Self::query_world`] restricted to lines and areas, as mentions sorted by id.
     pub fn query_world_shapes(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<&IndexedIncident> {
         let mut out: Vec<&IndexedIncident> =
-            self.query_world_places(x0, y0, x1, y1).into_iter().flat_map(|h| h.mentions).collect();
+            self.query_world_places(x0, y0, x1, y1).iter().flat_map(|h| h.mentions().collect::<Vec<_>>()).collect();
         out.sort_unstable_by_key(|e| e.incident.id);
         out
     }
@@ -1096,7 +1149,7 @@ impl IndexSnapshot {
             .collect();
         for hit in self.places_in(&envs) {
             if hit.place.intersects_lonlat(&boxes) {
-                out.extend(hit.mentions.into_iter().map(|e| &e.incident));
+                out.extend(hit.mentions().map(|e| &e.incident));
             }
         }
         out.sort_unstable_by_key(|i| i.id);
@@ -1375,13 +1428,17 @@ mod tests {
         assert!(s.shape_entries() <= 2);
         let hits = s.query_world_places(0.0, 0.0, 1.0, 1.0);
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].mentions.len(), 60);
-        assert!(hits[0].mentions.windows(2).all(|w| w[0].incident().id < w[1].incident().id));
+        assert_eq!(hits[0].len(), 60);
+        let ids: Vec<u64> = hits[0].mentions().map(|m| m.incident().id).collect();
+        assert_eq!(ids, (1..=60).collect::<Vec<u64>>());
         let rebuilt = IndexSnapshot::build(s.iter().map(|e| e.incident().clone()).collect());
         assert_eq!(rebuilt.shape_entries(), 1);
         assert_eq!(rebuilt.query_bbox_lonlat([45.0, 40.0, 45.5, 40.5]).len(), 60);
         idx.remove(&[1, 2, 3]);
-        assert_eq!(idx.snapshot().query_world_places(0.0, 0.0, 1.0, 1.0)[0].mentions.len(), 57);
+        let s = idx.snapshot();
+        let hits = s.query_world_places(0.0, 0.0, 1.0, 1.0);
+        assert_eq!((hits[0].len(), hits[0].mentions().count()), (57, 57));
+        assert_eq!(hits[0].mentions().next().unwrap().incident().id, 4);
     }
 
     #[test]

@@ -151,9 +151,12 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
         let Some(g) = prepare::prepare(place.world_geometry(), Some(place.world_ranks()), bb, &tile, tol) else {
             continue;
         };
-        let mut latest = hit.mentions[0];
-        let (mut first_time, mut last_time) = (None::<i64>, None::<i64>);
-        for m in &hit.mentions {
+        let mut mentions = hit.mentions();
+        let Some(mut latest) = mentions.next() else { continue };
+        let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
+        let mut count = 1;
+        for m in mentions {
+            count += 1;
             let t = m.incident().time;
             if let Some(t) = t {
                 first_time = Some(first_time.map_or(t, |f| f.min(t)));
@@ -164,7 +167,7 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
             }
         }
         let size = (bb.width().max(bb.height())) * scale;
-        let s = Sized { size, inc: latest, geometry: g, count: hit.mentions.len(), first_time, last_time };
+        let s = Sized { size, inc: latest, geometry: g, count, first_time, last_time };
         if place.layer() == Layer::Areas {
             areas.push(s)
         } else {
