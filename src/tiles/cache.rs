@@ -132,25 +132,7 @@ impl TileCache {
     /// across the antimeridian), after the index published snapshot `generation`. Returns the
     /// number of tiles dropped.
     pub fn invalidate_bbox(&self, bbox: [f64; 4], generation: u64) -> usize {
-        let mut g = self.lock();
-        g.log.push_back((generation, bbox));
-        while g.log.len() > LOG_LEN {
-            if let Some((gen, _)) = g.log.pop_front() {
-                g.floor = g.floor.max(gen);
-            }
-        }
-        let doomed: Vec<(u8, u32, u32)> = g
-            .map
-            .keys()
-            .filter(|&&(z, x, y)| TileId::new(z, x, y).map(|t| tile_touches(&t, &bbox)).unwrap_or(true))
-            .copied()
-            .collect();
-        for k in &doomed {
-            if let Some(old) = g.map.remove(k) {
-                g.bytes -= old.bytes();
-            }
-        }
-        doomed.len()
+        self.invalidate_bboxes(&[bbox], generation)
     }
 
     /// [`Self::invalidate_bbox`] for many boxes at once (the places one write touched), in one
