@@ -11,7 +11,7 @@
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 
 use crate::geoparse::Mention;
-use crate::index::{Incident, IndexSnapshot, Layer, Place, SpatialIndex};
+use crate::index::{Incident, IndexSnapshot, Place, SpatialIndex};
 use crate::schema::{ArticleMeta, MentionProps, Props};
 use crate::store::{StoredMention, StoredPlace};
 use geo::MapCoords;
@@ -46,11 +46,6 @@ pub fn date_to_unix(s: &str) -> Option<i64> {
         return None;
     }
     Some(d.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
-}
-
-/// Which tile layer a geometry belongs to.
-pub fn layer_of(g: &Geometry<f64>) -> Layer {
-    Layer::of(g)
 }
 
 /// The map incident of a stored mention over its shared place and article.

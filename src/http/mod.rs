@@ -290,6 +290,14 @@ impl AppState {
     }
 }
 
+/// Whether the client takes `Content-Encoding: gzip` (tiles and items pages are kept gzipped).
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
 /// Refuses a request whose declared body is over the limit before reading any of it, so the
 /// client gets its 413 (JSON) instead of a connection closed mid-upload.
 async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

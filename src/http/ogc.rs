@@ -147,10 +147,7 @@ fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &
         .filter(|p| !p.is_empty() && !p.starts_with("limit=") && !p.starts_with("offset="))
         .map(str::to_string)
         .collect();
-    let gzip_ok = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let gzip_ok = super::accepts_gzip(headers);
     let base = base(headers);
     let key = format!("{base}{path}?{}", query.as_deref().unwrap_or(""));
     let page = match state.item_pages.get(&key) {

@@ -42,10 +42,7 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
     if tile.raw.is_empty() {
         return (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response();
     }
-    let gzip_ok = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let gzip_ok = super::accepts_gzip(headers);
     let etag = if gzip_ok { tile.etag_gzip.as_str() } else { tile.etag.as_str() };
     if headers
         .get(header::IF_NONE_MATCH)
