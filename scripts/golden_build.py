@@ -7,7 +7,8 @@ coordinates read from data/gazetteer/places.tsv.gz), by an admin-1 unit (`A1:CC:
 point and GeoNames id from data/gazetteer/admin1.geojson.gz) or by a curated feature (`CUR:id`, its label
 point in data/conflict/*.geojson). The build only reads those files; the test never runs it.
 
-Usage: python3 scripts/golden_build.py   (then python3 scripts/golden_check.py)
+Usage: python3 scripts/golden_build.py [--check]   (then python3 scripts/golden_check.py)
+--check: write nothing; exit 1 if conflict.jsonl is not what the source builds (CI).
 """
 import glob
 import gzip
@@ -126,9 +127,15 @@ def main():
         out.append(doc)
     if errors:
         sys.exit("\n".join(errors))
-    with open(os.path.join(G, "conflict.jsonl"), "w", encoding="utf-8") as fh:
-        for d in out:
-            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+    body = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out)
+    path = os.path.join(G, "conflict.jsonl")
+    if "--check" in sys.argv[1:]:
+        current = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+        if current != body:
+            sys.exit(f"{path} is out of date: run python3 scripts/golden_build.py")
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(body)
     print(f"{len(out)} documents, {sum(len(d['toponyms']) for d in out)} toponyms", file=sys.stderr)
 
 
