@@ -221,7 +221,8 @@ fn golden_conflict_set() {
     let mut report_by_kind: BTreeMap<&str, String> = BTreeMap::new();
     for doc in &docs {
         // Demonyms are not annotated in this set ("demonyms": "excluded").
-        let mentions: Vec<Mention> = gp.parse(&doc.text, None).into_iter().filter(|m| m.role != Role::Demonym).collect();
+        let mentions: Vec<Mention> =
+            gp.parse(&doc.text, None).into_iter().filter(|m| m.role != Role::Demonym).collect();
         let mut errors = Vec::new();
         let t = score_doc(doc, &mentions, &mut errors);
         total.add(&t);
