@@ -1,33 +1,34 @@
 #!/usr/bin/env bash
 # Scores the geoparser on the evaluation corpora beside the best published system.
 # Usage: scripts/eval.sh [EVAL_DIR]   (default ../shared/eval; data from $SITREP_DATA or ./data)
-# GWN is split into dev (documents 0-99, the only split tuned on) and held-out (100-199).
+#        SPLIT=dev  (default) the tuning halves: GWN 0-99, LGL 0-293, TR-News 0-58, GeoVirus 0-114
+#        SPLIT=test the held-out halves, reported once at the end of a piece of work, never tuned on
+# Also the project's own conflict-domain golden set (data/golden/conflict.jsonl, a tuning set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVAL=${1:-../shared/eval}
+SPLIT=${SPLIT:-dev}
 OUT=${OUT:-target/eval}
 mkdir -p "$OUT"
 cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/sitrep
-python3 - "$EVAL/gwn.jsonl" "$OUT" <<'PY'
+BIN=${SITREP_BIN:-${CARGO_TARGET_DIR:-target}/release/sitrep}
+python3 - "$EVAL" "$OUT" "$SPLIT" <<'PY'
 import sys
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
-open(f"{sys.argv[2]}/gwn-dev.jsonl", "w", encoding="utf-8").write("\n".join(lines[:100]) + "\n")
-open(f"{sys.argv[2]}/gwn-heldout.jsonl", "w", encoding="utf-8").write("\n".join(lines[100:200]) + "\n")
+ev, out, split = sys.argv[1:4]
+for c in ["gwn", "lgl", "trnews", "geovirus"]:
+    lines = open(f"{ev}/{c}.jsonl", encoding="utf-8").read().split("\n")
+    lines = [l for l in lines if l.strip()]
+    half = len(lines) // 2
+    part = lines[:half] if split == "dev" else lines[half:]
+    open(f"{out}/{c}-{split}.jsonl", "w", encoding="utf-8").write("\n".join(part) + "\n")
 PY
-declare -A GOLD=([gwn-dev]="$OUT/gwn-dev.jsonl" [gwn-heldout]="$OUT/gwn-heldout.jsonl" [lgl]="$EVAL/lgl.jsonl" [trnews]="$EVAL/trnews.jsonl" [geovirus]="$EVAL/geovirus.jsonl")
-# best published F1 / acc161_end_to_end per corpus (README of the evaluation data)
-declare -A PEER=([gwn-dev]="0.740 0.518" [gwn-heldout]="0.740 0.518" [lgl]="0.714 0.411" [trnews]="0.808 0.531" [geovirus]="0.915 0.618")
-printf "%-12s %6s %6s %6s %7s %7s | %8s %8s | %9s\n" corpus P R F1 acc161 e2e peerF1 peerE2E docs/s
-for c in gwn-dev gwn-heldout lgl trnews geovirus; do
-  # GeoVirus does not annotate demonyms ("Chinese" is no toponym there); the other corpora do.
-  dem=include; [ "$c" = geovirus ] && dem=exclude
-  "$BIN" geoparse --jsonl "${GOLD[$c]}" --demonyms $dem > "$OUT/$c.pred.jsonl"
-  s=$(python3 "$EVAL/score.py" "${GOLD[$c]}" "$OUT/$c.pred.jsonl")
-  dps=$("$BIN" eval "${GOLD[$c]}" --demonyms $dem | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents_per_second"])')
-  read -r pf pe <<< "${PEER[$c]}"
-  python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print("%-12s %6.3f %6.3f %6.3f %7.3f %7.3f | %8s %8s | %9s" % (sys.argv[2], s["precision"], s["recall"], s["f1"], s["acc161"], s["acc161_end_to_end"], sys.argv[3], sys.argv[4], sys.argv[5]))' "$s" "$c" "$pf" "$pe" "$dps"
-done
-for t in 1 2; do
-  echo "lgl.jsonl --threads $t: $("$BIN" eval "$EVAL/lgl.jsonl" --threads $t | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["documents_per_second"], "documents/s")')"
+printf "%-16s %6s %6s %6s %7s %7s | %9s\n" corpus P R F1 acc161 e2e docs/s
+for c in gwn lgl trnews geovirus golden; do
+  if [ "$c" = golden ]; then gold=data/golden/conflict.jsonl; name=golden; else gold="$OUT/$c-$SPLIT.jsonl"; name="$c-$SPLIT"; fi
+  # GeoVirus does not annotate demonyms ("Chinese" is no toponym there), nor does the golden set.
+  dem=include; case $c in geovirus|golden) dem=exclude ;; esac
+  "$BIN" geoparse --jsonl "$gold" --demonyms $dem > "$OUT/$name.pred.jsonl"
+  s=$(python3 "$EVAL/score.py" "$gold" "$OUT/$name.pred.jsonl")
+  dps=$("$BIN" eval "$gold" --demonyms $dem | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents_per_second"])')
+  python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print("%-16s %6.3f %6.3f %6.3f %7.3f %7.3f | %9s" % (sys.argv[2], s["precision"], s["recall"], s["f1"], s["acc161"], s["acc161_end_to_end"], sys.argv[3]))' "$s" "$name" "$dps"
 done

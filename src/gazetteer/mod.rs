@@ -121,6 +121,51 @@ fn without_arabic_article<'k>(key: &'k str, country: Option<&str>) -> Option<&'k
     (article && rest.chars().count() >= 4).then_some(rest)
 }
 
+/// The romanisation skeleton of a normalised name: the letters that stay when one transliteration
+/// differs from another only in how it writes the same sounds ("izium"/"izyum",
+/// "kupiansk"/"kupyansk", "khan younis"/"khan yunis", "avdiivka"/"avdiyivka"): `y` → `i`,
+/// `ou`/`oo` → `u`, `ee` → `i`, apostrophes dropped, doubled letters single.
+fn spelling_skeleton(key: &str) -> String {
+    let s = key.replace(['\'', '’'], "").replace("ou", "u").replace("oo", "u").replace("ee", "i").replace('y', "i");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(c.is_alphabetic() && out.ends_with(c)) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether an alternate name is the primary name spelt another way (a romanisation variant, not a
+/// foreign or former name): then a text using it names the place as its own name does.
+fn spelling_variant(alternate: &str, primary: &str) -> bool {
+    alternate.chars().count() >= 5 && spelling_skeleton(alternate) == spelling_skeleton(primary)
+}
+
+/// The normalised `key` with its Arabic article written the other common way ("deir al balah" ↔
+/// "deir el balah"), for places where names carry one: both spellings are the same name.
+fn arabic_article_variant(key: &str, country: Option<&str>) -> Option<String> {
+    if !ARABIC_ARTICLE_COUNTRIES.contains(&country?) {
+        return None;
+    }
+    let mut changed = false;
+    let words: Vec<&str> = key
+        .split(' ')
+        .map(|w| match w {
+            "al" => {
+                changed = true;
+                "el"
+            }
+            "el" => {
+                changed = true;
+                "al"
+            }
+            _ => w,
+        })
+        .collect();
+    (changed && key.split(' ').count() >= 2).then(|| words.join(" "))
+}
+
 /// One gazetteer record.
 #[derive(Debug, Clone)]
 pub struct Place {
@@ -283,6 +328,19 @@ impl Gazetteer {
                         }
                     }
                 }
+                let primary = k.clone();
+                for n in std::iter::once(&p.name).chain(&p.names) {
+                    if p.kind == Kind::Settlement && is_code(n) {
+                        continue;
+                    }
+                    normalize_into(n, k);
+                    if let Some(v) = arabic_article_variant(k, p.country.as_deref()) {
+                        let h = key_hash(&v);
+                        if !keys.iter().any(|(x, _)| *x == h) {
+                            keys.push((h, if *k == primary { i } else { i | ALT_BIT }));
+                        }
+                    }
+                }
                 for n in &p.names {
                     // Codes among GeoNames alternate names ("EVN", "MOW", "NGO": airport codes)
                     // are no names a text uses for a town.
@@ -297,7 +355,7 @@ impl Gazetteer {
                     if keys.iter().any(|(x, _)| *x == h) {
                         continue;
                     }
-                    keys.push((h, i | ALT_BIT));
+                    keys.push((h, if spelling_variant(k, &primary) { i } else { i | ALT_BIT }));
                     max_tokens = max_tokens.max(k.split(' ').count());
                 }
                 (keys, max_tokens)
@@ -408,5 +466,31 @@ impl Gazetteer {
         });
         found.dedup_by_key(|f| f.0);
         found.into_iter().take(limit).map(|(i, _)| self.place(i)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn romanisation_variants_are_the_same_name() {
+        assert!(spelling_variant("izium", "izyum"));
+        assert!(spelling_variant("kupiansk", "kupyansk"));
+        assert!(spelling_variant("khan younis", "khan yunis"));
+        assert!(spelling_variant("avdiivka", "avdiyivka"));
+        // foreign and former names stay alternate names
+        assert!(!spelling_variant("salisbury", "harare"));
+        assert!(!spelling_variant("kiev", "kyiv"));
+        // too short to tell a variant from another name
+        assert!(!spelling_variant("gaya", "gaia"));
+    }
+
+    #[test]
+    fn arabic_article_written_both_ways() {
+        assert_eq!(arabic_article_variant("deir el balah", Some("PS")).as_deref(), Some("deir al balah"));
+        assert_eq!(arabic_article_variant("al fasher", Some("SD")).as_deref(), Some("el fasher"));
+        assert_eq!(arabic_article_variant("el paso", Some("US")), None);
+        assert_eq!(arabic_article_variant("rafah", Some("PS")), None);
     }
 }

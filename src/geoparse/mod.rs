@@ -86,35 +86,55 @@ struct Segment {
 /// The geoparser: the gazetteer plus prepared word tables. Cheap to share across threads.
 pub struct Geoparser {
     gaz: Arc<Gazetteer>,
-    stop: HashSet<&'static str>,
-    titles: HashSet<&'static str>,
-    person_verbs: HashSet<&'static str>,
-    place_heads: HashSet<&'static str>,
-    infix: HashSet<&'static str>,
-    particles: HashSet<&'static str>,
-    abbrev: HashSet<&'static str>,
-    org_heads: HashSet<&'static str>,
-    disease_heads: HashSet<&'static str>,
-    kin: HashSet<&'static str>,
-    not_place_names: HashSet<&'static str>,
-    feature_heads: HashSet<&'static str>,
-    disease_modifiers: HashSet<&'static str>,
-    first_names: HashSet<&'static str>,
-    us_states: HashMap<&'static str, PlaceIdx>,
-    region_demonyms: HashMap<&'static str, PlaceIdx>,
+    stop: HashSet<String>,
+    titles: HashSet<String>,
+    person_verbs: HashSet<String>,
+    place_heads: HashSet<String>,
+    infix: HashSet<String>,
+    particles: HashSet<String>,
+    abbrev: HashSet<String>,
+    org_heads: HashSet<String>,
+    disease_heads: HashSet<String>,
+    kin: HashSet<String>,
+    not_place_names: HashSet<String>,
+    feature_heads: HashSet<String>,
+    disease_modifiers: HashSet<String>,
+    first_names: HashSet<String>,
+    /// Bounding boxes of countries small enough that "near the country" means something (under
+    /// about 1,500 km across), by ISO alpha-2 code.
+    small_country_boxes: HashMap<String, geo_types::Rect<f64>>,
+    /// Conflict actors, weapons and operations named like places (`data/lexicon/conflict_terms.txt`).
+    conflict_terms: HashSet<String>,
+    /// Heads of road and square names (`data/lexicon/road_heads.txt`).
+    road_heads: HashSet<String>,
+    us_states: HashMap<String, PlaceIdx>,
+    region_demonyms: HashMap<String, PlaceIdx>,
     segments: Vec<Segment>,
     /// GeoNames-style points of countries and continents, by place.
     ref_points: HashMap<PlaceIdx, Point<f64>>,
     /// Demonyms the gazetteer lacks.
     extra_demonyms: HashMap<String, PlaceIdx>,
     /// Names the gazetteer lacks.
-    extra_names: HashMap<&'static str, PlaceIdx>,
-    not_demonyms: HashSet<&'static str>,
+    extra_names: HashMap<String, PlaceIdx>,
+    not_demonyms: HashSet<String>,
     /// Longest demonym, in words.
     max_demonym_tokens: usize,
     /// Geometries handed out with mentions, built on first use (a country outline is copied once,
     /// not once per mention).
     geometries: Vec<std::sync::OnceLock<Arc<Geometry<f64>>>>,
+}
+
+/// What the words after a name say about where it lies ("X, Y", "X in Y").
+struct Cue {
+    /// The readings of the name that lie in the container.
+    inside: HashSet<PlaceIdx>,
+    /// The container itself, for a name none of whose readings lies in it.
+    fallback: Option<PlaceIdx>,
+    /// The words say it contains the name ("(Y", "in Y", "Y region"), beyond a bare comma.
+    strong: bool,
+    /// Only "in" says so, which may also tell where something happened ("Gregory of Narek in
+    /// Vatican"): a reading in a country the document is about stands.
+    via_in: bool,
 }
 
 /// One recognised span before resolution.
@@ -212,6 +232,21 @@ fn is_line_kind(k: Kind) -> bool {
     matches!(k, Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing)
 }
 
+/// The bounding boxes of countries under about 1,500 km across (see [`Geoparser`]).
+fn small_country_boxes(gaz: &Gazetteer) -> HashMap<String, geo_types::Rect<f64>> {
+    use geo::BoundingRect;
+    let mut out = HashMap::new();
+    for p in gaz.places() {
+        let (Kind::Country, Some(cc), Some(g)) = (p.kind, &p.country, &p.geometry) else { continue };
+        let Some(r) = g.bounding_rect() else { continue };
+        let diag = haversine_km(Point::new(r.min().x, r.min().y), Point::new(r.max().x, r.max().y));
+        if diag < 1_500.0 {
+            out.insert(cc.clone(), r);
+        }
+    }
+    out
+}
+
 /// ACLED geo_precision from the UCDP scale.
 fn acled_precision(p: u8) -> u8 {
     match p {
@@ -224,18 +259,17 @@ fn acled_precision(p: u8) -> u8 {
 impl Geoparser {
     pub fn new(gazetteer: Arc<Gazetteer>) -> Geoparser {
         let gaz = gazetteer;
-        let first_names: HashSet<&'static str> =
-            lexicon::FIRST_NAMES.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let first_names = lexicon::set(lexicon::FIRST_NAMES);
         let mut us_states = HashMap::new();
-        for (abbr, code) in lexicon::US_STATES {
+        for (abbr, code) in lexicon::pairs(lexicon::US_STATES) {
             if let Some(i) = gaz.admin1("US", code) {
-                us_states.insert(*abbr, i);
+                us_states.insert(abbr, i);
             }
         }
         let mut region_demonyms = HashMap::new();
-        for (d, id) in lexicon::REGION_DEMONYMS {
+        for (d, id) in lexicon::pairs(lexicon::REGION_DEMONYMS) {
             if let Some(i) = gaz.idx_of(id) {
-                region_demonyms.insert(*d, i);
+                region_demonyms.insert(d, i);
             }
         }
         let mut max_demonym_tokens = 2;
@@ -272,9 +306,9 @@ impl Geoparser {
             }
         }
         let mut extra_names = HashMap::new();
-        for (k, t) in lexicon::EXTRA_NAMES {
+        for (k, t) in lexicon::pairs(lexicon::EXTRA_NAMES) {
             if let Some(i) = resolve_key(t) {
-                extra_names.insert(*k, i);
+                extra_names.insert(k, i);
             }
         }
         let mut gp = Geoparser {
@@ -296,6 +330,9 @@ impl Geoparser {
             feature_heads: lexicon::set(lexicon::FEATURE_HEADS),
             disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
+            small_country_boxes: small_country_boxes(&gaz),
+            conflict_terms: lexicon::set(lexicon::CONFLICT_TERMS),
+            road_heads: lexicon::set(lexicon::ROAD_HEADS),
             us_states,
             region_demonyms,
             segments: Vec::new(),
@@ -889,7 +926,11 @@ impl<'a> Doc<'a> {
         let gp = self.gp;
         let gaz = &*gp.gaz;
         let len = e - i;
-        if self.person_tok[i] || self.person_tok[e - 1] || gp.not_place_names.contains(key) {
+        if self.person_tok[i]
+            || self.person_tok[e - 1]
+            || gp.not_place_names.contains(key)
+            || gp.conflict_terms.contains(key)
+        {
             return None;
         }
         // Lower-case generic conflict references: only curated lines, two words or more.
@@ -1074,6 +1115,21 @@ impl<'a> Doc<'a> {
         }
         places.sort_unstable_by_key(|p| (p.0, p.1));
         places.dedup_by_key(|p| p.0);
+        // "the Salah al-Din road", "Palestine street": a road or square named after a division or
+        // a country is no reference to it (a town's name before "road" still says where: "the
+        // Bakhmut road" leads there).
+        if e < self.toks.len()
+            && !self.cap[e]
+            && self.sents.of_token[e] == self.sents.of_token[e - 1]
+            && self.gp.road_heads.contains(self.norm(e))
+            && places.iter().all(|&(p, _)| !matches!(gaz.place(p).kind, Kind::Settlement))
+        {
+            return None;
+        }
+        // "Valencia 2 Sevilla 1": a team in a line of results, not the city.
+        if self.in_results_line(i, e) {
+            return None;
+        }
         // "the Red Sea": the sea, not Sudan's Red Sea State named after it.
         let water = |p: PlaceIdx| matches!(gaz.place(p).kind, Kind::Sea | Kind::Lake | Kind::River);
         if key
@@ -1383,6 +1439,23 @@ impl<'a> Doc<'a> {
         before || after
     }
 
+    /// Whether the words i..e stand in a line of match results: a small score right after the name
+    /// and a capitalised name after the score ("Valencia 2 Sevilla 1"), or a score and a team
+    /// before it ("Sevilla 1 Valencia 2").
+    fn in_results_line(&self, i: usize, e: usize) -> bool {
+        let n = self.toks.len();
+        let score = |t: usize| self.surf[t].len() <= 2 && self.surf[t].bytes().all(|b| b.is_ascii_digit());
+        let same = |a: usize, b: usize| self.sents.of_token[a] == self.sents.of_token[b];
+        // A number beside the name alone is too weak ("in Bakhmut 15 soldiers died"): the other
+        // side must be a team and its score too.
+        let after = e < n
+            && score(e)
+            && same(e - 1, e)
+            && (e + 2..(e + 5).min(n)).any(|t| same(e, t) && score(t) && self.cap[t - 1] && !self.allcaps[t - 1]);
+        let before = i >= 2 && e < n && same(i - 2, e) && score(i - 1) && score(e) && self.cap[i - 2];
+        after || before
+    }
+
     fn next_word(&self, e: usize) -> Option<&str> {
         if e < self.toks.len() && self.sents.of_token[e] == self.sents.of_token[e - 1] {
             Some(self.norm(e))
@@ -1526,6 +1599,31 @@ impl<'a> Doc<'a> {
             }
         }
         let max_w = ctx_country.values().cloned().fold(0.0, f64::max).max(1.0);
+        // What each candidate's own first reading adds to the country context, so that a country
+        // name is weighed by the rest of the document, not by itself.
+        let own_country: Vec<Option<(&str, f64)>> = cands
+            .iter()
+            .zip(&first)
+            .map(|(c, f)| {
+                let pl = gaz.place((*f)?);
+                let w = match (&c.what, pl.kind) {
+                    (_, Kind::Country) => 3.0,
+                    (CandKind::Places(ps), Kind::Admin1) if ps.len() == 1 => 2.0,
+                    (CandKind::Places(ps), _) if ps.len() == 1 => 1.0,
+                    (CandKind::Places(_), Kind::Admin1) => 2.0,
+                    (CandKind::Places(_), _) => 0.3,
+                    _ => 1.0,
+                };
+                Some((pl.country.as_deref()?, w))
+            })
+            .collect();
+        // Small countries the document names: a reading just across their border is in the
+        // neighbourhood the document is about ("Gaza" beside "Israeli" is the Palestinian one).
+        let near_named: Vec<&geo_types::Rect<f64>> = ctx_country
+            .iter()
+            .filter(|(_, w)| **w >= 2.0)
+            .filter_map(|(cc, _)| self.gp.small_country_boxes.get(cc.as_str()))
+            .collect();
         // Pass 2: context scores.
         let mut mentions: Vec<Mention> = Vec::with_capacity(cands.len());
         for (ci, c) in cands.iter().enumerate() {
@@ -1563,11 +1661,27 @@ impl<'a> Doc<'a> {
                         if alt && own_name_town && pl.kind == Kind::Settlement {
                             s -= 2.0;
                         }
+                        if pl.kind != Kind::Country
+                            && !ctx_country.contains_key(pl.country.as_deref().unwrap_or(""))
+                            && near_named.iter().any(|r| {
+                                let p = pl.point;
+                                (r.min().x - 0.5..=r.max().x + 0.5).contains(&p.x())
+                                    && (r.min().y - 0.5..=r.max().y + 0.5).contains(&p.y())
+                            })
+                        {
+                            s += 1.0;
+                        }
                         if let Some(cc) = &pl.country {
                             if pl.kind != Kind::Country {
                                 if let Some(w) = ctx_country.get(cc) {
                                     s += 1.5 + 2.5 * (w / max_w);
                                 }
+                            } else if ps.iter().filter(|q| gaz.place(q.0).kind == Kind::Country).count() > 1 {
+                                // "Congo" beside Goma is the Democratic Republic: between two
+                                // countries of one name, the rest of the document decides.
+                                let own = own_country[ci].filter(|(occ, _)| occ == cc).map_or(0.0, |x| x.1);
+                                let w = ctx_country.get(cc).copied().unwrap_or(0.0) - own;
+                                s += 1.5 * w.clamp(0.0, 3.0);
                             } else if alt
                                 && ctx_country.get(cc).copied().unwrap_or(0.0) <= 3.0
                                 && ctx_country.iter().any(|(k, w)| k != cc && *w >= 2.0)
@@ -1602,10 +1716,8 @@ impl<'a> Doc<'a> {
                             }
                             s += near;
                         }
-                        if let Some(h) = &hier {
-                            if h.contains(&p) {
-                                s += 12.0;
-                            }
+                        if hier.as_ref().is_some_and(|h| h.inside.contains(&p)) {
+                            s += 12.0;
                         }
                         if container.as_ref().is_some_and(|h| h.contains(&p)) {
                             s += 12.0;
@@ -1621,14 +1733,45 @@ impl<'a> Doc<'a> {
                         }
                     }
                     let Some((bs, bp)) = best else { continue };
-                    let bpl = gaz.place(bp);
+                    // "Kamianka, Zaporizhzhia region" with no Kamianka of Zaporizhzhia in the
+                    // gazetteer: the honest pin is the region, at the region's precision, never a
+                    // namesake elsewhere at town precision.
+                    if let Some(Cue { inside, fallback: Some(container), strong, via_in }) = &hier {
+                        let bpl = gaz.place(bp);
+                        let own = own_country[ci].map_or(0.0, |x| x.1);
+                        let supported = bpl.country.as_ref().is_some_and(|cc| {
+                            ctx_country.get(cc).copied().unwrap_or(0.0) - own >= 2.0
+                                && gaz.place(*container).country.as_ref() != Some(cc)
+                        });
+                        // A division read outside the container only on strong words ("Nord
+                        // region of Burkina Faso"); a town when small or on strong words (a big
+                        // city before a comma may open a list: "Kharkiv, Donetsk and Luhansk").
+                        let falls_back = match bpl.kind {
+                            Kind::Settlement => *strong || bpl.population < 100_000,
+                            Kind::Admin2 => true,
+                            Kind::Admin1 => *strong,
+                            _ => false,
+                        };
+                        if inside.is_empty() && falls_back && !(*via_in && supported) {
+                            mentions.push(self.mention(
+                                c.start,
+                                c.end,
+                                c.byte_start,
+                                c.byte_end,
+                                c.sentence,
+                                *container,
+                                Role::Place,
+                                0.5,
+                            ));
+                            continue;
+                        }
+                    }
                     // Acceptance: small places need support from the document.
                     if !self.accept(c, bp, ps, bs, &ctx_country) {
                         continue;
                     }
                     let margin = if second.is_finite() { bs - second } else { 5.0 };
                     let res_conf = 1.0 / (1.0 + (-margin).exp());
-                    let _ = bpl;
                     (bp, Role::Place, (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32)
                 }
             };
@@ -1715,70 +1858,128 @@ impl<'a> Doc<'a> {
         (!set.is_empty() && set.len() < ys.len()).then_some(set)
     }
 
-    /// "X, Y" / "X in Y": the places among X's namesakes that lie in Y (a division or country).
-    fn hierarchy_cue(&self, c: &Cand) -> Option<HashSet<PlaceIdx>> {
+    /// "X, Y" / "X in Y" / "X (Y" / "X region of Y": the places among X's namesakes that lie in Y (a
+    /// division or country), and the container a reading outside all of them falls back to.
+    fn hierarchy_cue(&self, c: &Cand) -> Option<Cue> {
         let gaz = &*self.gp.gaz;
         let n = self.toks.len();
-        let e = c.tok_end;
+        let mut e = c.tok_end;
         if e >= n || self.sents.of_token[e] != c.sentence {
             return None;
         }
-        let gap = &self.text[c.byte_end.min(self.toks[e].byte_start)..self.toks[e].byte_start];
-        let ok_gap = gap.trim() == "," || gap.trim() == "(" || (gap.trim().is_empty() && self.norm(e) == "in");
+        let gap = self.text[c.byte_end.min(self.toks[e].byte_start)..self.toks[e].byte_start].trim();
+        // "Nord region of Burkina Faso": a division word and "of" between the name and its container.
+        let mut worded = false;
+        let mut gap = gap;
+        // "Foo (Nord region, Burkina Faso)": a division word closing the name before the comma.
+        if gap.is_empty()
+            && (is_division_word(self.norm(e)) || matches!(self.norm(e), "department" | "district"))
+            && e + 1 < n
+            && self.gap(e).trim() == ","
+        {
+            e += 1;
+            gap = ",";
+            worded = true;
+        } else if gap.is_empty()
+            && (is_division_word(self.norm(e)) || matches!(self.norm(e), "department" | "district"))
+            && e + 1 < n
+            && matches!(self.norm(e + 1), "of" | "in")
+        {
+            e += 1;
+            worded = true;
+        }
+        // ("Nord region of": the division word may already close the name.)
+        let last_word = self.norm(c.tok_end - 1);
+        if gap.is_empty()
+            && self.norm(e) == "of"
+            && (is_division_word(last_word) || matches!(last_word, "department" | "district"))
+        {
+            worded = true;
+        }
+        let ok_gap = gap == "," || gap == "(" || (gap.is_empty() && (self.norm(e) == "in" || worded));
         if !ok_gap {
             return None;
         }
-        let start = if self.norm(e) == "in" { e + 1 } else { e };
+        let start = if self.norm(e) == "in" || self.norm(e) == "of" { e + 1 } else { e };
         if start >= n || !self.cap[start] {
             return None;
         }
-        // Y: up to 4 linked words; also US state abbreviations.
-        let mut containers: Vec<(String, Option<String>)> = Vec::new(); // (country, admin1)
+        // Y: up to 4 linked words; also US state abbreviations. (container, country, admin1)
+        let mut containers: Vec<(PlaceIdx, String, Option<String>)> = Vec::new();
         let mut key = String::new();
         let mut t = start;
+        let mut last = start;
         loop {
             if t > start {
                 key.push(' ');
             }
             key.push_str(self.norm(t));
+            let before = containers.len();
             if let Some(&a) = self.gp.us_states.get(key.as_str()) {
                 let ap = gaz.place(a);
-                containers.push((ap.country.clone().unwrap_or_default(), ap.admin1.clone()));
+                containers.push((a, ap.country.clone().unwrap_or_default(), ap.admin1.clone()));
             }
             for (p, _) in gaz.matches(&key) {
                 let pl = gaz.place(p);
                 match pl.kind {
-                    Kind::Country => containers.push((pl.country.clone().unwrap_or_default(), None)),
+                    Kind::Country => containers.push((p, pl.country.clone().unwrap_or_default(), None)),
                     Kind::Admin1 | Kind::Admin2 => {
-                        containers.push((pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
+                        containers.push((p, pl.country.clone().unwrap_or_default(), pl.admin1.clone()))
                     }
                     _ => {}
                 }
             }
+            if containers.len() > before {
+                last = t;
+            }
+            // (a demonym says which country only for the positive cue: "Aleppo in Turkish" is the
+            // language, so it is never a container to fall back to)
             if let Some(cc) = gaz.demonym_country(&key) {
-                containers.push((gaz.place(cc).country.clone().unwrap_or_default(), None));
+                containers.push((cc, gaz.place(cc).country.clone().unwrap_or_default(), None));
             }
             if t + 1 >= n || !self.link[t] || t + 1 - start >= 4 {
                 break;
             }
             t += 1;
         }
-        // "Sotk in Gegharkunik": also a bare province word after the name ("Gegharkunik Province").
         if containers.is_empty() {
             return None;
         }
         let CandKind::Places(ps) = &c.what else {
             return None;
         };
-        let set: HashSet<PlaceIdx> = ps
+        let inside: HashSet<PlaceIdx> = ps
             .iter()
             .map(|x| x.0)
             .filter(|p| {
                 let pl = gaz.place(*p);
-                containers.iter().any(|(cc, a1)| lies_in(pl, cc, a1.as_deref()))
+                containers.iter().any(|(_, cc, a1)| lies_in(pl, cc, a1.as_deref()))
             })
             .collect();
-        (!set.is_empty()).then_some(set)
+        // The container stands for a reading outside it only when the words say it contains the
+        // name: a parenthesis, "in", "region of", a division word after it ("Kamianka,
+        // Zaporizhzhia region"), or a country after a comma. "Kharkiv, Donetsk and Luhansk" is a
+        // list, not a hierarchy.
+        let division_after = (start..(last + 2).min(n)).any(|t| {
+            self.sents.of_token[t] == c.sentence
+                && (is_division_word(self.norm(t)) || matches!(self.norm(t), "department" | "district"))
+        });
+        let strong = gap != "," || worded || division_after;
+        // The container must be the whole capitalised name that follows: "Bulacan in Central
+        // Luzon" names no container called "Central".
+        let whole = last + 1 >= n || !(self.link[last] && self.cap[last + 1]);
+        let fallback = containers
+            .iter()
+            .filter(|(p, _, _)| whole && gaz.demonym_country(&key).is_none_or(|d| d != *p))
+            .filter(|(p, _, _)| strong || gaz.place(*p).kind == Kind::Country)
+            .max_by_key(|(p, _, _)| match gaz.place(*p).kind {
+                Kind::Admin2 => 3,
+                Kind::Admin1 => 2,
+                _ => 1,
+            })
+            .map(|x| x.0);
+        let via_in = gap.is_empty() && !worded;
+        (!inside.is_empty() || fallback.is_some()).then_some(Cue { inside, fallback, strong, via_in })
     }
 
     /// How likely a reading is before looking at the document.

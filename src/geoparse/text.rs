@@ -14,7 +14,7 @@ pub struct Sentences {
 impl Sentences {
     /// Splits at `.`, `!`, `?` followed by white space (unless the word before is an abbreviation
     /// or a single letter, "U.S."), and at line breaks.
-    pub fn split(text: &str, toks: &[Token], abbrev: &HashSet<&'static str>) -> Sentences {
+    pub fn split(text: &str, toks: &[Token], abbrev: &HashSet<String>) -> Sentences {
         let mut of_token = Vec::with_capacity(toks.len());
         let mut spans = Vec::new();
         let mut cur = 0usize;
@@ -51,7 +51,7 @@ impl Sentences {
     }
 }
 
-fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static str>, next: &str) -> bool {
+fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<String>, next: &str) -> bool {
     if gap.contains('\n') {
         return true;
     }
@@ -80,7 +80,7 @@ fn ends_sentence(gap: &str, surface: &str, norm: &str, abbrev: &HashSet<&'static
 
 /// Whether the characters between two words may sit inside one name ("St. Louis", "Nagorno-Karabakh",
 /// "Rio de Janeiro"), as opposed to punctuation that separates names ("Goris, Armenia").
-pub fn joinable_gap(gap: &str, prev_surface: &str, prev_norm: &str, abbrev: &HashSet<&'static str>) -> bool {
+pub fn joinable_gap(gap: &str, prev_surface: &str, prev_norm: &str, abbrev: &HashSet<String>) -> bool {
     if gap.is_empty() {
         return false;
     }
