@@ -194,6 +194,11 @@ fn is_division_word(w: &str) -> bool {
     matches!(w, "state" | "province" | "region" | "governorate" | "oblast")
 }
 
+/// A lower-case word naming a unit of any level after its proper name ("Masisi territory").
+fn is_generic_unit_word(w: &str) -> bool {
+    is_division_word(w) || matches!(w, "department" | "district" | "territory" | "circle" | "locality" | "county")
+}
+
 /// "North", "Western", "Central": words that orient a place name ("Northern Syria").
 fn is_compass_word(w: &str) -> bool {
     matches!(
@@ -1287,7 +1292,10 @@ impl<'a> Doc<'a> {
         } else {
             0.6
         };
-        Some(self.make_cand(i, e, CandKind::Places(places), rec))
+        // "Zaporizhzhia region" (a name of the oblast): the readings are the whole name's, the span
+        // is the proper name without the lower-case generic word, as the corpora annotate it.
+        let generic_tail = len >= 2 && !self.cap[e - 1] && is_generic_unit_word(self.norm(e - 1));
+        Some(self.make_cand(i, if generic_tail { e - 1 } else { e }, CandKind::Places(places), rec))
     }
 
     /// Whether the words i..e open a line and are followed by a comma or a dash: the place of a
