@@ -39,7 +39,6 @@ pub const US_STATES: &str = include_str!("../../data/lexicon/us_states.tsv");
 /// Demonyms of macro-regions and continents, to curated ids or names.
 pub const REGION_DEMONYMS: &str = include_str!("../../data/lexicon/region_demonyms.tsv");
 
-
 /// Points GeoNames gives countries and continents (see `scripts/fetch_reference_points.sh`):
 /// `key lat lon demonyms`, key = ISO alpha-2 or curated id.
 pub const REFERENCE_POINTS: &str = include_str!("../../data/lexicon/reference_points.tsv");
@@ -86,6 +85,9 @@ pub const CONFLICT_TERMS: &str = include_str!("../../data/lexicon/conflict_terms
 /// ("the Salah al-Din road"): a road named after a province is no reference to it.
 pub const ROAD_HEADS: &str = include_str!("../../data/lexicon/road_heads.txt");
 
+/// Countries of the conflicts the project covers, as lower-case ISO alpha-2 codes: a tie-breaker prior.
+pub const THEATRES: &str = include_str!("../../data/lexicon/theatres.txt");
+
 /// The entries of a list: trimmed, comments and blank lines left out (not normalised).
 fn entries(list: &'static str) -> impl Iterator<Item = &'static str> {
     list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -104,7 +106,6 @@ pub fn pairs(list: &'static str) -> Vec<(String, &'static str)> {
         .filter(|(k, _)| !k.is_empty())
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -127,6 +128,7 @@ mod tests {
         ("org_heads", ORG_HEADS),
         ("conflict_terms", CONFLICT_TERMS),
         ("road_heads", ROAD_HEADS),
+        ("theatres", THEATRES),
         ("us_states", US_STATES),
         ("region_demonyms", REGION_DEMONYMS),
         ("extra_names", EXTRA_NAMES),

@@ -103,6 +103,11 @@ pub struct Geoparser {
     /// Bounding boxes of countries small enough that "near the country" means something (under
     /// about 1,500 km across), by ISO alpha-2 code.
     small_country_boxes: HashMap<String, geo_types::Rect<f64>>,
+    /// Countries of the conflicts covered (upper-case ISO alpha-2), `data/lexicon/theatres.txt`.
+    theatres: HashSet<String>,
+    /// Division capitals that bear their division's name (Kherson, Donetsk, Idlib, Kidal): "in
+    /// Kherson" names the city unless a division word says otherwise.
+    eponymous_capitals: HashSet<PlaceIdx>,
     /// Conflict actors, weapons and operations named like places (`data/lexicon/conflict_terms.txt`).
     conflict_terms: HashSet<String>,
     /// Heads of road and square names (`data/lexicon/road_heads.txt`).
@@ -252,6 +257,24 @@ fn small_country_boxes(gaz: &Gazetteer) -> HashMap<String, geo_types::Rect<f64>>
     out
 }
 
+/// Settlements seat of a first-level division of the same name (see [`Geoparser`]).
+fn eponymous_capitals(gaz: &Gazetteer) -> HashSet<PlaceIdx> {
+    let mut out = HashSet::new();
+    for (i, p) in gaz.places().iter().enumerate() {
+        if p.kind != Kind::Settlement || !matches!(p.feature_code.as_deref(), Some("PPLA")) {
+            continue;
+        }
+        let (Some(cc), Some(a1)) = (&p.country, &p.admin1) else { continue };
+        let Some(d) = gaz.admin1(cc, a1) else { continue };
+        let dn = crate::gazetteer::normalize(&gaz.place(d).name);
+        let own = crate::gazetteer::normalize(&p.name);
+        if dn == own || gaz.matches(&dn).any(|(q, _)| q == i as PlaceIdx) {
+            out.insert(i as PlaceIdx);
+        }
+    }
+    out
+}
+
 /// ACLED geo_precision from the UCDP scale.
 fn acled_precision(p: u8) -> u8 {
     match p {
@@ -336,6 +359,8 @@ impl Geoparser {
             disease_modifiers: lexicon::set(lexicon::DISEASE_MODIFIERS),
             first_names,
             small_country_boxes: small_country_boxes(&gaz),
+            theatres: lexicon::set(lexicon::THEATRES).into_iter().map(|c| c.to_uppercase()).collect(),
+            eponymous_capitals: eponymous_capitals(&gaz),
             conflict_terms: lexicon::set(lexicon::CONFLICT_TERMS),
             road_heads: lexicon::set(lexicon::ROAD_HEADS),
             us_states,
@@ -1724,6 +1749,17 @@ impl<'a> Doc<'a> {
                             }
                             s += near;
                         }
+                        // "in Kherson": the city before the oblast it names, when both are readings.
+                        if self.gp.eponymous_capitals.contains(&p)
+                            && pl
+                                .country
+                                .as_deref()
+                                .zip(pl.admin1.as_deref())
+                                .and_then(|(cc, a1)| gaz.admin1(cc, a1))
+                                .is_some_and(|d| ps.iter().any(|q| q.0 == d))
+                        {
+                            s += 2.0;
+                        }
                         if hier.as_ref().is_some_and(|h| h.inside.contains(&p)) {
                             s += 12.0;
                         }
@@ -2019,6 +2055,11 @@ impl<'a> Doc<'a> {
             | Kind::Natural => 16.5,
             Kind::Corridor | Kind::LineOfContact | Kind::BorderSegment | Kind::Crossing => 16.0,
         };
+        if matches!(pl.kind, Kind::Settlement | Kind::Admin1)
+            && pl.country.as_ref().is_some_and(|c| self.gp.theatres.contains(c))
+        {
+            s += 0.5;
+        }
         if alt {
             s -= match pl.kind {
                 // a town known by this name only as an alternate needs clearer support
