@@ -9,13 +9,20 @@
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
+mod cors;
 mod error;
 mod events;
+pub mod metrics;
+pub mod negotiate;
 mod ogc;
+pub mod origin;
 mod pages;
+mod params;
 mod tiles;
 
+pub use cors::parse_origins;
 pub use error::ApiError;
+pub use origin::{HttpOptions, Origins};
 
 use crate::features;
 use crate::gazetteer::{Gazetteer, Kind};
@@ -85,6 +92,11 @@ pub struct ServeConfig {
     /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
     pub tile_cache_mb: usize,
     pub limits: Limits,
+    /// Links from `Forwarded` / `X-Forwarded-*` ([`HttpOptions::trust_forwarded`]).
+    pub trust_forwarded: bool,
+    /// CORS origins of reads and of writes ([`HttpOptions`]).
+    pub read_origins: Origins,
+    pub write_origins: Origins,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -290,13 +302,7 @@ impl AppState {
     }
 }
 
-/// Whether the client takes `Content-Encoding: gzip` (tiles and items pages are kept gzipped).
-fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
-}
+use negotiate::accepts_gzip;
 
 /// Refuses a request whose declared body is over the limit before reading any of it, so the
 /// client gets its 413 (JSON) instead of a connection closed mid-upload.
@@ -311,9 +317,19 @@ async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::N
     next.run(req).await
 }
 
-/// Every route of the server.
+/// Every route of the server, with the default [`HttpOptions`] over `static_dir`.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
+    router_with(state, HttpOptions::new(static_dir))
+}
+
+/// Every route of the server.
+pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
     let request_timeout = state.limits.request_timeout;
+    let metrics = Arc::new(metrics::Metrics::new());
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(metrics::count_ingests(metrics.clone(), state.events.subscribe()));
+    }
+    let static_dir = options.static_dir.clone();
     let cache_static =
         SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     let static_files = ServeDir::new(&static_dir).precompressed_gzip();
@@ -323,7 +339,9 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .nest_service("/static", static_files)
         .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
         .layer(cache_static);
-    Router::new()
+    // reads (and the public geoparse, which stores nothing) from any allowed origin; writes
+    // from the write origins only, and with the token
+    let reads: Router<Arc<AppState>> = Router::new()
         .route("/", get(ogc::landing))
         .route("/conformance", get(ogc::conformance))
         .route("/api", get(ogc::openapi))
@@ -336,13 +354,25 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
         .route("/tiles.json", get(tiles::tilejson))
         .route("/api/geoparse", post(articles::geoparse))
-        .route("/api/articles", post(articles::create))
         .route("/health", get(ogc::health))
+        .route("/metrics", get(metrics::scrape))
         .merge(assets)
+        .layer(cors::reads(&options.read_origins));
+    let writes: Router<Arc<AppState>> =
+        Router::new().route("/api/articles", post(articles::create)).layer(cors::writes(&options.write_origins));
+    Router::new()
+        .merge(reads)
+        .merge(writes)
         .fallback(ogc::not_found)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         // the event stream is long-lived by design: outside the request timeout
-        .route("/api/events", get(events::stream))
+        .route("/api/events", get(events::stream).layer(cors::reads(&options.read_origins)))
+        .layer(axum::middleware::from_fn(negotiate::json_etags))
+        .layer(axum::middleware::from_fn(params::check_params))
+        // outside the two above, so their 304s and 400s are counted
+        .layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
+        .layer(axum::Extension(metrics))
+        .layer(axum::Extension(Arc::new(options)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
         // Dynamic JSON is compressed at the fastest level: a 200 KB feature page costs ~1 ms
@@ -520,7 +550,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         gazetteer_s,
         if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
     );
-    let app = router(state, config.static_dir.clone());
+    let options = HttpOptions {
+        static_dir: config.static_dir.clone(),
+        trust_forwarded: config.trust_forwarded,
+        read_origins: config.read_origins.clone(),
+        write_origins: config.write_origins.clone(),
+    };
+    let app = router_with(state, options);
     serve_connections(listener, app, config.limits.header_timeout).await
 }
 

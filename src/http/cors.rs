@@ -1,0 +1,66 @@
+//! Cross-origin access (CORS) for browser pages on other origins (MapLibre, Leaflet, OpenLayers).
+//!
+//! Contract: [`reads`] lets pages of the read origins (any by default, as Martin does;
+//! `--cors-origin` to restrict) GET every resource and POST to the public `/api/geoparse`, and
+//! answers their preflight; the ETag and Content-Encoding of answers are readable by them.
+//! [`writes`] lets pages of the write origins (none by default; `--cors-write-origin`) send
+//! `POST /api/articles` with `Authorization` — the token is still required: CORS only decides
+//! whether a browser lets the page make the request. No credentials (cookies) are ever allowed.
+//! Not for: authentication (that is the bearer token in `articles`).
+
+use super::origin::Origins;
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+fn allow_origin(origins: &Origins) -> AllowOrigin {
+    match origins {
+        Origins::Any => AllowOrigin::any(),
+        Origins::List(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+    }
+}
+
+fn exposed() -> [HeaderName; 5] {
+    [header::ETAG, header::CONTENT_ENCODING, header::CONTENT_LENGTH, header::RETRY_AFTER, header::LINK]
+}
+
+/// CORS of the public resources.
+pub fn reads(origins: &Origins) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(allow_origin(origins))
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH, header::CACHE_CONTROL])
+        .expose_headers(exposed())
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// CORS of the token-protected writes.
+pub fn writes(origins: &Origins) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(allow_origin(origins))
+        .allow_methods([Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers(exposed())
+        .max_age(Duration::from_secs(600))
+}
+
+/// Parses `--cors-origin` values: `*` is any origin, otherwise each must be `scheme://host[:port]`.
+pub fn parse_origins(values: &[String], default: Origins) -> Result<Origins, String> {
+    if values.is_empty() {
+        return Ok(default);
+    }
+    if values.iter().any(|v| v == "*") {
+        return Ok(Origins::Any);
+    }
+    let mut out = Vec::new();
+    for v in values.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()) {
+        let ok = (v.starts_with("http://") || v.starts_with("https://"))
+            && !v.trim_start_matches("http://").trim_start_matches("https://").contains('/')
+            && HeaderValue::from_str(v).is_ok();
+        if !ok {
+            return Err(format!("{v:?} is not an origin: give scheme://host[:port] (no path), or * for any"));
+        }
+        out.push(v.to_string());
+    }
+    Ok(Origins::List(out))
+}
