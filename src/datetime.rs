@@ -42,7 +42,7 @@ pub struct Interval {
 impl Interval {
     /// Whether the UTC day starting at `day_start` (an incident's date) meets the interval.
     pub fn contains_day(&self, day_start: i64) -> bool {
-        self.start.is_none_or(|s| day_start + DAY - 1 >= s) && self.end.is_none_or(|e| day_start <= e)
+        self.start.is_none_or(|s| day_start + DAY > s) && self.end.is_none_or(|e| day_start <= e)
     }
 }
 

@@ -201,9 +201,7 @@ impl ItemsQuery {
         for (k, v) in pairs {
             match k {
                 "bbox" => q.bbox = Some(parse_bbox(v)?),
-                "datetime" => {
-                    q.datetime = Some(crate::datetime::parse_interval(v).map_err(|m| qerr("datetime", m))?)
-                }
+                "datetime" => q.datetime = Some(crate::datetime::parse_interval(v).map_err(|m| qerr("datetime", m))?),
                 "limit" => {
                     let n: usize = v.parse().map_err(|_| qerr("limit", format!("{v:?} is not a positive integer")))?;
                     if n == 0 {
@@ -226,12 +224,10 @@ impl ItemsQuery {
                 }
                 "q" => q.q = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
                 "zoom" => {
-                    q.zoom = Some(
-                        v.parse::<u8>()
-                            .ok()
-                            .filter(|z| *z <= 22)
-                            .ok_or_else(|| qerr("zoom", format!("{v:?} is not a zoom 0..22 (22 keeps every vertex)")))?,
-                    )
+                    q.zoom =
+                        Some(v.parse::<u8>().ok().filter(|z| *z <= 22).ok_or_else(|| {
+                            qerr("zoom", format!("{v:?} is not a zoom 0..22 (22 keeps every vertex)"))
+                        })?)
                 }
                 "f" => {
                     if !matches!(v, "json" | "geojson") {

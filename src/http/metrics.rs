@@ -74,7 +74,11 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("sitrep");
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register("http_requests", "HTTP requests answered, by route template, method and status", requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route template, method and status",
+            requests.clone(),
+        );
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         registry.register_with_unit(
             "http_request_duration",
@@ -85,7 +89,11 @@ impl Metrics {
         let ingested_articles = Counter::default();
         registry.register("ingested_articles", "Articles stored by ingest since start", ingested_articles.clone());
         let ingested_mentions = Counter::default();
-        registry.register("ingested_mentions", "Place mentions stored by ingest since start", ingested_mentions.clone());
+        registry.register(
+            "ingested_mentions",
+            "Place mentions stored by ingest since start",
+            ingested_mentions.clone(),
+        );
         // read from the caches at scrape time (monotonic, so exposed as counters would need a
         // collector; gauges carry the same numbers)
         let cache_hits = Family::default();
@@ -150,7 +158,7 @@ impl Metrics {
         self.incidents.set(snap.len() as i64);
         self.places.set(snap.shape_entries() as i64);
         if let Ok(n) = state.store.article_count() {
-            self.articles.set(n as i64);
+            self.articles.set(n);
         }
         let internal = self.internal_receivers.load(std::sync::atomic::Ordering::Relaxed);
         self.sse_clients.set(state.events.receiver_count().saturating_sub(internal) as i64);

@@ -130,11 +130,8 @@ pub async fn json_etags(req: axum::extract::Request, next: axum::middleware::Nex
     let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
     let inm = req.headers().get(header::IF_NONE_MATCH).cloned();
     let resp = next.run(req).await;
-    let json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json"));
+    let json =
+        resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.contains("json"));
     if !is_get || resp.status() != StatusCode::OK || !json || resp.headers().contains_key(header::ETAG) {
         return resp;
     }
@@ -179,7 +176,10 @@ mod tests {
         // a browser
         let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
         assert_eq!(negotiate(&h(header::ACCEPT, browser), &offers), Some("text/html"));
-        assert_eq!(negotiate(&h(header::ACCEPT, "text/html;q=0.5, application/json"), &offers), Some("application/json"));
+        assert_eq!(
+            negotiate(&h(header::ACCEPT, "text/html;q=0.5, application/json"), &offers),
+            Some("application/json")
+        );
         assert_eq!(negotiate(&h(header::ACCEPT, "application/json;q=0.1, text/*"), &offers), Some("text/html"));
         // the most specific range wins: */* would allow JSON, but application/json;q=0 refuses it
         assert_eq!(negotiate(&h(header::ACCEPT, "application/json;q=0, */*"), &offers), Some("text/html"));

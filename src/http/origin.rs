@@ -132,7 +132,11 @@ mod tests {
 
     #[test]
     fn forwarded_headers_only_when_trusted() {
-        let h = headers(&[("host", "127.0.0.1:9000"), ("x-forwarded-proto", "https"), ("x-forwarded-host", "maps.example.org")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:9000"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "maps.example.org"),
+        ]);
         assert_eq!(base_url(&h, false), "http://127.0.0.1:9000");
         assert_eq!(base_url(&h, true), "https://maps.example.org");
         let h = headers(&[
