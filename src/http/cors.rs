@@ -8,7 +8,7 @@
 //! whether a browser lets the page make the request. No credentials (cookies) are ever allowed.
 //! Not for: authentication (that is the bearer token in `articles`).
 
-use super::origin::Origins;
+use super::origin::{HttpOptions, Origins};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -42,6 +42,34 @@ pub fn writes(origins: &Origins) -> CorsLayer {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .expose_headers(exposed())
         .max_age(Duration::from_secs(600))
+}
+
+/// The two CORS policies of the server.
+pub struct Cors {
+    reads: CorsLayer,
+    writes: CorsLayer,
+}
+
+impl Cors {
+    pub fn new(options: &HttpOptions) -> Cors {
+        Cors { reads: reads(&options.read_origins), writes: writes(&options.write_origins) }
+    }
+}
+
+/// The paths that write (the token-protected ones).
+fn is_write(path: &str) -> bool {
+    path == "/api/articles"
+}
+
+impl Cors {
+    /// The policy of `path`: the write policy for the writes, the read policy for the rest.
+    pub fn policy(&self, path: &str) -> &CorsLayer {
+        if is_write(path) {
+            &self.writes
+        } else {
+            &self.reads
+        }
+    }
 }
 
 /// Parses `--cors-origin` values: `*` is any origin, otherwise each must be `scheme://host[:port]`.

@@ -1,16 +1,17 @@
 //! `GET /metrics`: Prometheus / OpenMetrics text exposition (prometheus-client).
 //!
-//! Contract: [`track`] (middleware) counts every request by route template (`/tiles/{z}/{x}/{y}`,
+//! Contract: [`record`] (from the middleware around the routes) counts every request by route template (`/tiles/{z}/{x}/{y}`,
 //! not each tile), method and status, and observes its latency in a histogram by route (the
 //! latencies of `/api/geoparse` and `/api/articles` are the geoparse and ingest times);
 //! [`count_ingests`] counts the articles and mentions each ingest announces; [`scrape`] adds what
 //! is read at scrape time — tile cache hits, misses, entries and bytes (incident and basemap
 //! caches), index size, stored articles, connected event-stream clients — and answers the text
-//! format. Route labels are bounded: a request that matched no route is `unmatched`.
+//! format. Route labels are bounded ([`super::params::route_template`]): a request for no
+//! route is `unmatched`; CORS preflights are counted too.
 //! Not for: logs or traces (tracing).
 
 use super::AppState;
-use axum::extract::{MatchedPath, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -23,14 +24,14 @@ use std::sync::Arc;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
+    route: &'static str,
     method: String,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -139,9 +140,9 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { route: route.into(), method: method.into(), status }).inc();
-        self.latency.get_or_create(&RouteLabels { route: route.into() }).observe(seconds);
+    fn observe(&self, route: &'static str, method: &str, status: u16, seconds: f64) {
+        self.requests.get_or_create(&RequestLabels { route, method: method.into(), status }).inc();
+        self.latency.get_or_create(&RouteLabels { route }).observe(seconds);
     }
 
     /// The text exposition, with the scrape-time values read from `state`.
@@ -170,23 +171,9 @@ impl Metrics {
     }
 }
 
-/// Middleware: counts the request and observes its latency (to the response headers).
-pub async fn track(
-    State(metrics): State<Arc<Metrics>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let started = std::time::Instant::now();
-    let route = match req.extensions().get::<MatchedPath>() {
-        Some(p) if p.as_str().starts_with("/static/") => "/static/*".to_string(),
-        Some(p) if p.as_str().starts_with("/fonts/") => "/fonts/*".to_string(),
-        Some(p) => p.as_str().to_string(),
-        None => "unmatched".to_string(),
-    };
-    let method = req.method().as_str().to_string();
-    let resp = next.run(req).await;
-    metrics.observe(&route, &method, resp.status().as_u16(), started.elapsed().as_secs_f64());
-    resp
+/// Counts a request and observes its latency (see [`super::around`]).
+pub fn record(metrics: &Metrics, route: &'static str, method: &str, status: u16, started: std::time::Instant) {
+    metrics.observe(route, method, status, started.elapsed().as_secs_f64());
 }
 
 /// Counts what each ingest announces on the event channel, until the server stops.

@@ -339,8 +339,6 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .nest_service("/static", static_files)
         .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
         .layer(cache_static);
-    // reads (and the public geoparse, which stores nothing) from any allowed origin; writes
-    // from the write origins only, and with the token
     let reads: Router<Arc<AppState>> = Router::new()
         .route("/", get(ogc::landing))
         .route("/conformance", get(ogc::conformance))
@@ -356,30 +354,70 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/api/geoparse", post(articles::geoparse))
         .route("/health", get(ogc::health))
         .route("/metrics", get(metrics::scrape))
-        .merge(assets)
-        .layer(cors::reads(&options.read_origins));
-    let writes: Router<Arc<AppState>> =
-        Router::new().route("/api/articles", post(articles::create)).layer(cors::writes(&options.write_origins));
-    Router::new()
+        .route("/api/articles", post(articles::create))
+        .merge(assets);
+    let routes = Router::new()
         .merge(reads)
-        .merge(writes)
         .fallback(ogc::not_found)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         // the event stream is long-lived by design: outside the request timeout
-        .route("/api/events", get(events::stream).layer(cors::reads(&options.read_origins)))
-        .layer(axum::middleware::from_fn(negotiate::json_etags))
-        .layer(axum::middleware::from_fn(params::check_params))
-        // outside the two above, so their 304s and 400s are counted
-        .layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
-        .layer(axum::Extension(metrics))
-        .layer(axum::Extension(Arc::new(options)))
+        .route("/api/events", get(events::stream))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
         // Dynamic JSON is compressed at the fastest level: a 200 KB feature page costs ~1 ms
         // instead of ~4 ms at the default level, for a few percent more bytes. Tiles come
         // pre-compressed from the tile cache and pass through untouched.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
-        .with_state(state)
+        .with_state(state);
+    // What every request goes through once, around the routing (a `Router::layer` is applied per
+    // route and cloned per request with every layer inside it): CORS (reads and writes apart),
+    // metrics (so the 304s and 400s below are counted), the options for the handlers, unknown
+    // parameters, ETags of JSON.
+    let shared = Arc::new(Around { cors: cors::Cors::new(&options), metrics, options: Arc::new(options) });
+    let around = tower::ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(shared, around)).service(routes);
+    Router::new().fallback_service(around)
+}
+
+/// What [`around`] holds.
+struct Around {
+    cors: cors::Cors,
+    metrics: Arc<metrics::Metrics>,
+    options: Arc<HttpOptions>,
+}
+
+/// The one middleware around the routes (one layer, so one boxed clone a request): the request's
+/// CORS policy (a preflight is answered here), the options and metrics for the handlers,
+/// unknown parameters refused, ETags on JSON, and the request counted with its final status.
+async fn around(
+    axum::extract::State(a): axum::extract::State<Arc<Around>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::{Layer, ServiceExt};
+    let started = std::time::Instant::now();
+    let route = params::route_template(req.uri().path());
+    let method = req.method().clone();
+    req.extensions_mut().insert(a.options.clone());
+    req.extensions_mut().insert(a.metrics.clone());
+    let inner = tower::service_fn(move |req: axum::extract::Request| {
+        let next = next.clone();
+        async move {
+            if let Some(refused) = params::refusal(req.uri()) {
+                return Ok::<_, std::convert::Infallible>(refused);
+            }
+            let cond = negotiate::Conditional::of(&req);
+            let resp = next.run(req).await;
+            Ok(negotiate::tag_json(cond, resp).await)
+        }
+    });
+    let policy = a.cors.policy(req.uri().path());
+    let resp = match policy.layer(inner).oneshot(req).await {
+        Ok(r) => r.into_response(),
+        Err(never) => match never {},
+    };
+    metrics::record(&a.metrics, route, method.as_str(), resp.status().as_u16(), started);
+    resp
 }
 
 /// Loads the sample articles shipped in `data/articles/` into the store.

@@ -5,8 +5,8 @@
 //! `q=0` refuses; no `Accept` or a tie takes the server's first offer). [`accepts_gzip`] reads
 //! `Accept-Encoding` the same way (`gzip;q=0` refuses gzip, `*` covers it). [`etag_matches`]
 //! compares an `If-None-Match` list with an entity tag weakly (`W/"x"` matches `"x"`), as a GET
-//! must. [`json_etags`] is the middleware that gives every 200 JSON answer that has none a weak
-//! ETag over its bytes and answers a matching `If-None-Match` with 304.
+//! must. Every 200 JSON answer that has none gets a weak
+//! ETag over its bytes and answers a matching `If-None-Match` with 304 ([`tag_json`]).
 //! Not for: choosing what a resource offers (the handlers do).
 
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -122,14 +122,27 @@ pub fn not_modified(etag: &str, resp_headers: &HeaderMap) -> Response {
 /// Largest JSON answer the middleware reads to tag (items pages are at most a few MiB).
 const MAX_TAGGED: usize = 64 << 20;
 
-/// Middleware: a 200 JSON answer to a GET (or HEAD) without an ETag gets a weak one, the SHA-256
-/// of its bytes (as sent: an answer kept gzipped is tagged over its gzip); a request whose
-/// `If-None-Match` names it gets a 304 without the body.
-pub async fn json_etags(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// What [`tag_json`] needs of the request.
+pub struct Conditional {
+    is_get: bool,
+    if_none_match: Option<HeaderValue>,
+}
+
+impl Conditional {
+    pub fn of(req: &axum::extract::Request) -> Conditional {
+        Conditional {
+            is_get: matches!(*req.method(), Method::GET | Method::HEAD),
+            if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
+        }
+    }
+}
+
+/// A 200 JSON answer to a GET (or HEAD) without an ETag gets a weak one, the SHA-256 of its bytes
+/// (as sent: an answer kept gzipped is tagged over its gzip); a request whose `If-None-Match`
+/// names it gets a 304 without the body.
+pub async fn tag_json(cond: Conditional, resp: Response) -> Response {
     use sha2::Digest;
-    let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
-    let inm = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let resp = next.run(req).await;
+    let Conditional { is_get, if_none_match: inm } = cond;
     let json =
         resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.contains("json"));
     if !is_get || resp.status() != StatusCode::OK || !json || resp.headers().contains_key(header::ETAG) {

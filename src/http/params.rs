@@ -1,7 +1,7 @@
 //! Unknown query parameters are refused (400 naming the parameter) on every resource, not only
 //! the items, so a typo never silently changes an answer.
 //!
-//! Contract: [`check_params`] (middleware) looks up the parameters the requested path takes
+//! Contract: [`refusal`] looks up the parameters the requested path takes
 //! ([`known_params`]) and answers a request carrying any other with a 400 whose message names the
 //! parameter and lists those the resource takes. Resources that parse their own parameters (the
 //! items, `/api/geoparse`) and those that take any (static files, where `?v=` busts caches; tiles,
@@ -24,23 +24,53 @@ pub fn known_params(path: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Middleware: a query parameter the resource does not take is a 400 naming it.
-pub async fn check_params(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    if let (Some(known), Some(q)) = (known_params(req.uri().path()), req.uri().query()) {
-        let landing = req.uri().path() == "/";
+/// The 400 for a query parameter the resource does not take (or an `f` it does not offer).
+pub fn refusal(uri: &axum::http::Uri) -> Option<axum::response::Response> {
+    let req = uri;
+    if let (Some(known), Some(q)) = (known_params(req.path()), req.query()) {
+        let landing = req.path() == "/";
         for (k, v) in form_urlencoded::parse(q.as_bytes()) {
             if !known.contains(&k.as_ref()) {
-                return ApiError::from(crate::features::unknown_param(&k, known)).into_response();
+                return Some(ApiError::from(crate::features::unknown_param(&k, known)).into_response());
             }
             let offered = if landing { matches!(&*v, "json" | "html") } else { v == "json" };
             if k == "f" && !offered {
                 let offers = if landing { "f=json or f=html" } else { "f=json" };
-                return ApiError::BadRequest(format!("invalid parameter `f`: {v:?} is not offered here; use {offers}"))
-                    .into_response();
+                return Some(
+                    ApiError::BadRequest(format!("invalid parameter `f`: {v:?} is not offered here; use {offers}"))
+                        .into_response(),
+                );
             }
         }
     }
-    next.run(req).await
+    None
+}
+
+/// The route template of `path`, for metrics labels (bounded: `unmatched` for anything else).
+pub fn route_template(path: &str) -> &'static str {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segs.as_slice() {
+        [""] => "/",
+        ["conformance"] => "/conformance",
+        ["api"] => "/api",
+        ["collections"] => "/collections",
+        ["collections", _] => "/collections/{collection}",
+        ["collections", _, "items"] => "/collections/{collection}/items",
+        ["collections", _, "items", _] => "/collections/{collection}/items/{id}",
+        ["api", "incidents"] => "/api/incidents",
+        ["api", "geoparse"] => "/api/geoparse",
+        ["api", "articles"] => "/api/articles",
+        ["api", "events"] => "/api/events",
+        ["tiles", _, _, _] => "/tiles/{z}/{x}/{y}",
+        ["basemap", _, _, _] => "/basemap/{z}/{x}/{y}",
+        ["tiles.json"] => "/tiles.json",
+        ["health"] => "/health",
+        ["metrics"] => "/metrics",
+        ["style.json"] => "/style.json",
+        ["static", ..] => "/static/*",
+        ["fonts", ..] => "/fonts/*",
+        _ => "unmatched",
+    }
 }
 
 #[cfg(test)]
@@ -56,5 +86,9 @@ mod tests {
         assert_eq!(known_params("/collections/incidents/items"), None);
         assert_eq!(known_params("/static/app.js"), None);
         assert_eq!(known_params("/tiles/1/2/3.mvt"), None);
+        assert_eq!(route_template("/tiles/1/2/3.mvt"), "/tiles/{z}/{x}/{y}");
+        assert_eq!(route_template("/collections/incidents/items"), "/collections/{collection}/items");
+        assert_eq!(route_template("/static/vendor/maplibre-gl/maplibre-gl.mjs"), "/static/*");
+        assert_eq!(route_template("/wp-login.php"), "unmatched");
     }
 }
