@@ -48,11 +48,33 @@ pub fn writes(origins: &Origins) -> CorsLayer {
 pub struct Cors {
     reads: CorsLayer,
     writes: CorsLayer,
+    /// With reads from any origin, what a read that is not a preflight gets (the same for every
+    /// request: `Access-Control-Allow-Origin: *` and the exposed headers).
+    any_read: Option<[(HeaderName, HeaderValue); 2]>,
 }
 
 impl Cors {
     pub fn new(options: &HttpOptions) -> Cors {
-        Cors { reads: reads(&options.read_origins), writes: writes(&options.write_origins) }
+        let exposed = exposed().iter().map(|h| h.as_str()).collect::<Vec<_>>().join(",");
+        let any_read = (options.read_origins == Origins::Any).then(|| {
+            [
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+                (
+                    header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                    HeaderValue::from_str(&exposed).unwrap_or(HeaderValue::from_static("etag")),
+                ),
+            ]
+        });
+        Cors { reads: reads(&options.read_origins), writes: writes(&options.write_origins), any_read }
+    }
+
+    /// The constant headers of `req`'s answer when it needs no more (a read, not a preflight,
+    /// with reads open to any origin); `None` when the CORS layer must decide.
+    pub fn constant_headers(&self, req: &axum::extract::Request) -> Option<&[(HeaderName, HeaderValue); 2]> {
+        if *req.method() == Method::OPTIONS || is_write(req.uri().path()) {
+            return None;
+        }
+        self.any_read.as_ref()
     }
 }
 

@@ -25,7 +25,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: &'static str,
-    method: String,
+    method: &'static str,
     status: u16,
 }
 
@@ -140,8 +140,19 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, route: &'static str, method: &str, status: u16, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { route, method: method.into(), status }).inc();
+    fn observe(&self, route: &'static str, method: &axum::http::Method, status: u16, seconds: f64) {
+        use axum::http::Method;
+        let method = match *method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::OPTIONS => "OPTIONS",
+            Method::PUT => "PUT",
+            Method::DELETE => "DELETE",
+            Method::PATCH => "PATCH",
+            _ => "other",
+        };
+        self.requests.get_or_create(&RequestLabels { route, method, status }).inc();
         self.latency.get_or_create(&RouteLabels { route }).observe(seconds);
     }
 
@@ -172,7 +183,13 @@ impl Metrics {
 }
 
 /// Counts a request and observes its latency (see [`super::around`]).
-pub fn record(metrics: &Metrics, route: &'static str, method: &str, status: u16, started: std::time::Instant) {
+pub fn record(
+    metrics: &Metrics,
+    route: &'static str,
+    method: &axum::http::Method,
+    status: u16,
+    started: std::time::Instant,
+) {
     metrics.observe(route, method, status, started.elapsed().as_secs_f64());
 }
 

@@ -374,7 +374,8 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
     // metrics (so the 304s and 400s below are counted), the options for the handlers, unknown
     // parameters, ETags of JSON.
     let shared = Arc::new(Around { cors: cors::Cors::new(&options), metrics, options: Arc::new(options) });
-    let around = tower::ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(shared, around)).service(routes);
+    let around =
+        tower::ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(shared, around)).service(routes);
     Router::new().fallback_service(around)
 }
 
@@ -411,12 +412,23 @@ async fn around(
             Ok(negotiate::tag_json(cond, resp).await)
         }
     });
-    let policy = a.cors.policy(req.uri().path());
-    let resp = match policy.layer(inner).oneshot(req).await {
-        Ok(r) => r.into_response(),
-        Err(never) => match never {},
+    let resp = if let Some(headers) = a.cors.constant_headers(&req) {
+        // any origin, not a preflight: the same two headers on every answer, no CORS machinery
+        let mut resp = match inner.oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        for (k, v) in headers {
+            resp.headers_mut().insert(k.clone(), v.clone());
+        }
+        resp
+    } else {
+        match a.cors.policy(req.uri().path()).layer(inner).oneshot(req).await {
+            Ok(r) => r.into_response(),
+            Err(never) => match never {},
+        }
     };
-    metrics::record(&a.metrics, route, method.as_str(), resp.status().as_u16(), started);
+    metrics::record(&a.metrics, route, &method, resp.status().as_u16(), started);
     resp
 }
 

@@ -79,6 +79,14 @@ pub fn negotiate<'a>(headers: &HeaderMap, offers: &[&'a str]) -> Option<&'a str>
 
 /// Whether the client takes `Content-Encoding: gzip` (tiles and items pages are kept gzipped).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    // the common answers without parsing: what browsers and tile clients send
+    if let (Some(v), 1) =
+        (headers.get(header::ACCEPT_ENCODING), headers.get_all(header::ACCEPT_ENCODING).iter().count())
+    {
+        if matches!(v.as_bytes(), b"gzip" | b"gzip, deflate" | b"gzip, deflate, br" | b"gzip, deflate, br, zstd") {
+            return true;
+        }
+    }
     let Some(v) = header_str(headers, &header::ACCEPT_ENCODING) else {
         return false;
     };
