@@ -5,7 +5,10 @@
 //! builds the index and listens (127.0.0.1:8080 by default). Reads are public; writes need the token.
 //! Every request is bounded ([`Limits`]): body size, batch size, CPU slots and a deadline for
 //! geoparse and ingest (cancelled when the client goes away), a header read timeout and a request
-//! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`.
+//! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`. One middleware
+//! around the routes ([`router_with`]) applies CORS (`cors`), counts requests (`metrics`), refuses
+//! unknown query parameters (`params`) and tags JSON answers with ETags (`negotiate`); links are
+//! built from [`origin::BaseUrl`] (forwarded headers only with `--trust-forwarded`).
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
