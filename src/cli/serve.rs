@@ -53,6 +53,18 @@ pub struct ServeArgs {
     /// Seconds any other request may take (body included) before a 408.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub request_timeout: f64,
+    /// Behind a reverse proxy: build links and tile URLs from its `Forwarded` or
+    /// `X-Forwarded-Proto`/`X-Forwarded-Host` headers (only set this when the proxy sets them).
+    #[arg(long)]
+    pub trust_forwarded: bool,
+    /// Origin whose web pages may read (tiles, features, geoparse) across origins; repeatable or
+    /// comma-separated; `*` (the default) is any origin.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
+    /// Origin whose web pages may POST /api/articles (the token is still required); repeatable;
+    /// none by default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_write_origin: Vec<String>,
 }
 
 /// Seconds from a flag as a duration; a negative or non-finite value is the flag's mistake.
@@ -89,6 +101,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             header_timeout: seconds("header-timeout", args.header_timeout)?,
             request_timeout: seconds("request-timeout", args.request_timeout)?,
         },
+        trust_forwarded: args.trust_forwarded,
+        read_origins: crate::http::parse_origins(&args.cors_origin, crate::http::Origins::Any)
+            .map_err(|e| anyhow::anyhow!("--cors-origin {e}"))?,
+        write_origins: crate::http::parse_origins(&args.cors_write_origin, crate::http::Origins::List(vec![]))
+            .map_err(|e| anyhow::anyhow!("--cors-write-origin {e}"))?,
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG").unwrap_or_else(|_| "warn".into()))

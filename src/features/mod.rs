@@ -7,7 +7,7 @@
 //! for display ([`simplified`]: at most 500 vertices by default, `zoom=N` for a map zoom, `zoom=22`
 //! for every vertex) and the properties of the incident schema. [`incident`] turns a stored mention
 //! into an index incident over its shared place and article; [`places_dictionary`] gives each place
-//! of a geoparse answer once. [`date_to_unix`] is the one reader of dates.
+//! of a geoparse answer once. Dates are read by [`crate::datetime`].
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 
 use crate::geoparse::Mention;
@@ -25,28 +25,38 @@ pub const COLLECTION: &str = "incidents";
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 
-/// A query parameter the client got wrong.
+/// A query parameter the client got wrong (`param` is its name as the client sent it).
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("invalid parameter `{param}`: {message}")]
+#[error("{} parameter `{param}`: {message}", if *.unknown { "unknown" } else { "invalid" })]
 pub struct QueryError {
-    pub param: &'static str,
+    pub param: String,
     pub message: String,
+    /// The parameter is not one the resource takes (rather than a bad value).
+    pub unknown: bool,
 }
 
-fn qerr(param: &'static str, message: impl Into<String>) -> QueryError {
-    QueryError { param, message: message.into() }
+fn qerr(param: &str, message: impl Into<String>) -> QueryError {
+    QueryError { param: param.to_string(), message: message.into(), unknown: false }
 }
 
-/// Unix seconds at 00:00 UTC of a `YYYY-MM-DD` date (a longer RFC 3339 string is cut to its
-/// date); `None` for anything that is not a real calendar date (`2021-02-31`). The one place
-/// dates are read, through jiff.
-pub fn date_to_unix(s: &str) -> Option<i64> {
-    let d: jiff::civil::Date = s.get(..10)?.parse().ok()?;
-    if s.as_bytes().get(4) != Some(&b'-') {
-        return None;
+/// A parameter the resource does not take; `known` lists those it does.
+pub fn unknown_param(param: &str, known: &[&str]) -> QueryError {
+    QueryError {
+        param: param.to_string(),
+        message: if known.is_empty() {
+            "this resource takes no query parameters".into()
+        } else {
+            format!("this resource takes {}", known.join(", "))
+        },
+        unknown: true,
     }
-    Some(d.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
 }
+
+/// The parameters of the items resource.
+pub const ITEMS_PARAMS: &[&str] =
+    &["bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "kind", "precision", "q", "zoom", "f"];
+
+pub use crate::datetime::date_to_unix;
 
 /// The map incident of a stored mention over its shared place and article.
 pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>) -> Incident {
@@ -124,9 +134,12 @@ pub fn places_dictionary(
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemsQuery {
     pub bbox: Option<[f64; 4]>,
-    /// Inclusive range in unix seconds; an open end is `None`.
-    pub datetime: Option<(Option<i64>, Option<i64>)>,
+    /// Incidents whose day meets this interval ([`crate::datetime::parse_interval`]).
+    pub datetime: Option<crate::datetime::Interval>,
     pub limit: usize,
+    /// The `limit` asked for when it was above [`MAX_LIMIT`] and so lowered to it (OGC API
+    /// Features 17-069r4 §7.15.3: not an error).
+    pub limit_asked: Option<usize>,
     pub offset: usize,
     pub kinds: Vec<String>,
     pub precisions: Vec<u8>,
@@ -136,20 +149,28 @@ pub struct ItemsQuery {
     pub zoom: Option<u8>,
 }
 
+/// `minLon,minLat,maxLon,maxLat`, or with heights `minLon,minLat,minZ,maxLon,maxLat,maxZ` (the
+/// heights are ignored: incidents have none). `minLon > maxLon` is a box across the antimeridian
+/// (OGC API Features 17-069r4 §7.15.3: `160.6,-55.95,-170,-25.89`).
 fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
     let parts: Vec<&str> = s.split(',').collect();
-    if parts.len() != 4 {
-        return Err(qerr("bbox", "expected four numbers minLon,minLat,maxLon,maxLat"));
+    if parts.len() != 4 && parts.len() != 6 {
+        return Err(qerr(
+            "bbox",
+            format!("expected four numbers minLon,minLat,maxLon,maxLat (or six with heights), got {}", parts.len()),
+        ));
     }
-    let mut b = [0.0; 4];
-    for (i, p) in parts.iter().enumerate() {
-        b[i] = p
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| qerr("bbox", format!("{p:?} is not a number")))?;
+    let mut v = Vec::with_capacity(6);
+    for p in &parts {
+        v.push(
+            p.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| qerr("bbox", format!("{p:?} is not a number")))?,
+        );
     }
+    let b = if v.len() == 6 { [v[0], v[1], v[3], v[4]] } else { [v[0], v[1], v[2], v[3]] };
     if !(-180.0..=180.0).contains(&b[0]) || !(-180.0..=180.0).contains(&b[2]) {
         return Err(qerr("bbox", "longitudes must lie in -180..180"));
     }
@@ -159,38 +180,7 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
     if b[1] > b[3] {
         return Err(qerr("bbox", "minLat is greater than maxLat"));
     }
-    if b[0] > b[2] {
-        return Err(qerr(
-            "bbox",
-            "minLon is greater than maxLon (boxes across the antimeridian are not supported; send two queries)",
-        ));
-    }
     Ok(b)
-}
-
-fn parse_instant(s: &str, param: &'static str) -> Result<Option<i64>, QueryError> {
-    if s.is_empty() || s == ".." {
-        return Ok(None);
-    }
-    date_to_unix(s).map(Some).ok_or_else(|| qerr(param, format!("{s:?} is not a date (YYYY-MM-DD or RFC 3339)")))
-}
-
-fn parse_datetime(s: &str) -> Result<(Option<i64>, Option<i64>), QueryError> {
-    match s.split_once('/') {
-        Some((a, b)) => {
-            let (a, b) = (parse_instant(a, "datetime")?, parse_instant(b, "datetime")?);
-            if let (Some(a), Some(b)) = (a, b) {
-                if a > b {
-                    return Err(qerr("datetime", "the interval ends before it starts"));
-                }
-            }
-            Ok((a, b))
-        }
-        None => {
-            let t = parse_instant(s, "datetime")?.ok_or_else(|| qerr("datetime", "empty"))?;
-            Ok((Some(t), Some(t)))
-        }
-    }
 }
 
 impl ItemsQuery {
@@ -201,6 +191,7 @@ impl ItemsQuery {
             bbox: None,
             datetime: None,
             limit: DEFAULT_LIMIT,
+            limit_asked: None,
             offset: 0,
             kinds: vec![],
             precisions: vec![],
@@ -210,13 +201,15 @@ impl ItemsQuery {
         for (k, v) in pairs {
             match k {
                 "bbox" => q.bbox = Some(parse_bbox(v)?),
-                "datetime" => q.datetime = Some(parse_datetime(v)?),
+                "datetime" => q.datetime = Some(crate::datetime::parse_interval(v).map_err(|m| qerr("datetime", m))?),
                 "limit" => {
                     let n: usize = v.parse().map_err(|_| qerr("limit", format!("{v:?} is not a positive integer")))?;
-                    if n == 0 || n > MAX_LIMIT {
-                        return Err(qerr("limit", format!("must be between 1 and {MAX_LIMIT}; page with the `next` link")));
+                    if n == 0 {
+                        return Err(qerr("limit", format!("must be between 1 and {MAX_LIMIT}")));
                     }
-                    q.limit = n;
+                    // above the maximum is not an error: the page is the maximum (the self link says so)
+                    q.limit = n.min(MAX_LIMIT);
+                    q.limit_asked = (n > MAX_LIMIT).then_some(n);
                 }
                 "offset" => {
                     q.offset = v.parse().map_err(|_| qerr("offset", format!("{v:?} is not a non-negative integer")))?
@@ -231,12 +224,10 @@ impl ItemsQuery {
                 }
                 "q" => q.q = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
                 "zoom" => {
-                    q.zoom = Some(
-                        v.parse::<u8>()
-                            .ok()
-                            .filter(|z| *z <= 22)
-                            .ok_or_else(|| qerr("zoom", format!("{v:?} is not a zoom 0..22 (22 keeps every vertex)")))?,
-                    )
+                    q.zoom =
+                        Some(v.parse::<u8>().ok().filter(|z| *z <= 22).ok_or_else(|| {
+                            qerr("zoom", format!("{v:?} is not a zoom 0..22 (22 keeps every vertex)"))
+                        })?)
                 }
                 "f" => {
                     if !matches!(v, "json" | "geojson") {
@@ -245,15 +236,10 @@ impl ItemsQuery {
                 }
                 "bbox-crs" | "crs" => {
                     if !v.ends_with("CRS84") {
-                        return Err(qerr("crs", "only http://www.opengis.net/def/crs/OGC/1.3/CRS84 is offered"));
+                        return Err(qerr(k, "only http://www.opengis.net/def/crs/OGC/1.3/CRS84 is offered"));
                     }
                 }
-                other => {
-                    return Err(QueryError {
-                        param: "query",
-                        message: format!("unknown parameter `{other}`; known: bbox, datetime, limit, offset, kind, precision, q, zoom, f"),
-                    })
-                }
+                other => return Err(unknown_param(other, ITEMS_PARAMS)),
             }
         }
         Ok(q)
@@ -261,14 +247,9 @@ impl ItemsQuery {
 
     /// Whether an incident passes the non-spatial filters.
     pub fn accepts(&self, i: &Incident) -> bool {
-        if let Some((from, to)) = self.datetime {
-            match i.time {
-                None => return false,
-                Some(t) => {
-                    if from.is_some_and(|f| t < f) || to.is_some_and(|e| t > e) {
-                        return false;
-                    }
-                }
+        if let Some(iv) = self.datetime {
+            if !i.time.is_some_and(|t| iv.contains_day(t)) {
+                return false;
             }
         }
         if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == i.kind()) {
@@ -523,22 +504,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates() {
-        assert_eq!(date_to_unix("1970-01-01"), Some(0));
-        assert_eq!(date_to_unix("2021-05-14"), Some(1_620_950_400));
-        assert_eq!(date_to_unix("2021-05-14T10:00:00Z"), Some(1_620_950_400));
-        assert_eq!(date_to_unix("2021-13-01"), None);
-        assert_eq!(date_to_unix("2021-02-31"), None);
-        assert_eq!(date_to_unix("2024-02-29"), Some(1_709_164_800));
-        assert_eq!(date_to_unix("yesterday"), None);
-    }
-
-    #[test]
     fn bbox_errors_name_the_problem() {
         let e = ItemsQuery::parse([("bbox", "1,2,3")]).unwrap_err();
         assert_eq!(e.param, "bbox");
-        let e = ItemsQuery::parse([("bbox", "10,50,5,60")]).unwrap_err();
-        assert!(e.message.contains("minLon"), "{e}");
+        // across the antimeridian (the standard's own example) and with heights
+        assert_eq!(
+            ItemsQuery::parse([("bbox", "160.6,-55.95,-170,-25.89")]).unwrap().bbox,
+            Some([160.6, -55.95, -170.0, -25.89])
+        );
+        assert_eq!(ItemsQuery::parse([("bbox", "44,38,-10,47,41,100")]).unwrap().bbox, Some([44.0, 38.0, 47.0, 41.0]));
+        assert!(ItemsQuery::parse([("bbox", "1,2,3,4,5")]).is_err());
         let e = ItemsQuery::parse([("bbox", "0,60,5,50")]).unwrap_err();
         assert!(e.message.contains("minLat"), "{e}");
         assert!(ItemsQuery::parse([("bbox", "0,NaN,5,50")]).is_err());
@@ -547,11 +522,17 @@ mod tests {
 
     #[test]
     fn limits_and_datetime() {
-        assert_eq!(ItemsQuery::parse([("limit", "100000")]).unwrap_err().param, "limit");
+        let q = ItemsQuery::parse([("limit", "100000")]).unwrap();
+        assert_eq!((q.limit, q.limit_asked), (MAX_LIMIT, Some(100_000)));
         assert_eq!(ItemsQuery::parse([("limit", "-1")]).unwrap_err().param, "limit");
+        assert_eq!(ItemsQuery::parse([("limit", "0")]).unwrap_err().param, "limit");
         let q = ItemsQuery::parse([("datetime", "2021-05-01/..")]).unwrap();
-        assert_eq!(q.datetime, Some((date_to_unix("2021-05-01"), None)));
+        assert_eq!(q.datetime.map(|d| (d.start, d.end)), Some((date_to_unix("2021-05-01"), None)));
         assert!(ItemsQuery::parse([("datetime", "2021-06-01/2021-05-01")]).is_err());
-        assert_eq!(ItemsQuery::parse([("colour", "red")]).unwrap_err().param, "query");
+        assert_eq!(ItemsQuery::parse([("datetime", "2021-02-31")]).unwrap_err().param, "datetime");
+        let e = ItemsQuery::parse([("colour", "red")]).unwrap_err();
+        assert_eq!(e.param, "colour");
+        assert!(e.to_string().contains("unknown parameter `colour`"), "{e}");
+        assert_eq!(ItemsQuery::parse([("bbox-crs", "EPSG:3857")]).unwrap_err().param, "bbox-crs");
     }
 }

@@ -5,17 +5,27 @@
 //! builds the index and listens (127.0.0.1:8080 by default). Reads are public; writes need the token.
 //! Every request is bounded ([`Limits`]): body size, batch size, CPU slots and a deadline for
 //! geoparse and ingest (cancelled when the client goes away), a header read timeout and a request
-//! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`.
+//! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`. One middleware
+//! around the routes ([`router_with`]) applies CORS (`cors`), counts requests (`metrics`), refuses
+//! unknown query parameters (`params`) and tags JSON answers with ETags (`negotiate`); links are
+//! built from [`origin::BaseUrl`] (forwarded headers only with `--trust-forwarded`).
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
+mod cors;
 mod error;
 mod events;
+pub mod metrics;
+pub mod negotiate;
 mod ogc;
+pub mod origin;
 mod pages;
+mod params;
 mod tiles;
 
+pub use cors::parse_origins;
 pub use error::ApiError;
+pub use origin::{HttpOptions, Origins};
 
 use crate::features;
 use crate::gazetteer::{Gazetteer, Kind};
@@ -85,6 +95,11 @@ pub struct ServeConfig {
     /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
     pub tile_cache_mb: usize,
     pub limits: Limits,
+    /// Links from `Forwarded` / `X-Forwarded-*` ([`HttpOptions::trust_forwarded`]).
+    pub trust_forwarded: bool,
+    /// CORS origins of reads and of writes ([`HttpOptions`]).
+    pub read_origins: Origins,
+    pub write_origins: Origins,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -290,13 +305,7 @@ impl AppState {
     }
 }
 
-/// Whether the client takes `Content-Encoding: gzip` (tiles and items pages are kept gzipped).
-fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
-}
+use negotiate::accepts_gzip;
 
 /// Refuses a request whose declared body is over the limit before reading any of it, so the
 /// client gets its 413 (JSON) instead of a connection closed mid-upload.
@@ -311,9 +320,19 @@ async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::N
     next.run(req).await
 }
 
-/// Every route of the server.
+/// Every route of the server, with the default [`HttpOptions`] over `static_dir`.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
+    router_with(state, HttpOptions::new(static_dir))
+}
+
+/// Every route of the server.
+pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
     let request_timeout = state.limits.request_timeout;
+    let metrics = Arc::new(metrics::Metrics::new());
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(metrics::count_ingests(metrics.clone(), state.events.subscribe()));
+    }
+    let static_dir = options.static_dir.clone();
     let cache_static =
         SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     let static_files = ServeDir::new(&static_dir).precompressed_gzip();
@@ -323,7 +342,7 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .nest_service("/static", static_files)
         .nest_service("/fonts", ServeDir::new(static_dir.join("fonts")))
         .layer(cache_static);
-    Router::new()
+    let reads: Router<Arc<AppState>> = Router::new()
         .route("/", get(ogc::landing))
         .route("/conformance", get(ogc::conformance))
         .route("/api", get(ogc::openapi))
@@ -336,9 +355,12 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
         .route("/tiles.json", get(tiles::tilejson))
         .route("/api/geoparse", post(articles::geoparse))
-        .route("/api/articles", post(articles::create))
         .route("/health", get(ogc::health))
-        .merge(assets)
+        .route("/metrics", get(metrics::scrape))
+        .route("/api/articles", post(articles::create))
+        .merge(assets);
+    let routes = Router::new()
+        .merge(reads)
         .fallback(ogc::not_found)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         // the event stream is long-lived by design: outside the request timeout
@@ -349,7 +371,68 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         // instead of ~4 ms at the default level, for a few percent more bytes. Tiles come
         // pre-compressed from the tile cache and pass through untouched.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
-        .with_state(state)
+        .with_state(state);
+    // What every request goes through once, around the routing (a `Router::layer` is applied per
+    // route and cloned per request with every layer inside it): CORS (reads and writes apart),
+    // metrics (so the 304s and 400s below are counted), the options for the handlers, unknown
+    // parameters, ETags of JSON.
+    let shared = Arc::new(Around { cors: cors::Cors::new(&options), metrics, options: Arc::new(options) });
+    let around =
+        tower::ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(shared, around)).service(routes);
+    Router::new().fallback_service(around)
+}
+
+/// What [`around`] holds.
+struct Around {
+    cors: cors::Cors,
+    metrics: Arc<metrics::Metrics>,
+    options: Arc<HttpOptions>,
+}
+
+/// The one middleware around the routes (one layer, so one boxed clone a request): the request's
+/// CORS policy (a preflight is answered here), the options and metrics for the handlers,
+/// unknown parameters refused, ETags on JSON, and the request counted with its final status.
+async fn around(
+    axum::extract::State(a): axum::extract::State<Arc<Around>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::{Layer, ServiceExt};
+    let started = std::time::Instant::now();
+    let route = params::route_template(req.uri().path());
+    let method = req.method().clone();
+    req.extensions_mut().insert(a.options.clone());
+    req.extensions_mut().insert(a.metrics.clone());
+    let inner = tower::service_fn(move |req: axum::extract::Request| {
+        let next = next.clone();
+        async move {
+            if let Some(refused) = params::refusal(req.uri()) {
+                return Ok::<_, std::convert::Infallible>(refused);
+            }
+            let cond = negotiate::Conditional::of(&req);
+            let resp = next.run(req).await;
+            Ok(negotiate::tag_json(cond, resp).await)
+        }
+    });
+    let resp = if let Some(headers) = a.cors.constant_headers(&req) {
+        // any origin, not a preflight: the same two headers on every answer, no CORS machinery
+        let mut resp = match inner.oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        for (k, v) in headers {
+            resp.headers_mut().insert(k.clone(), v.clone());
+        }
+        resp
+    } else {
+        match a.cors.policy(req.uri().path()).layer(inner).oneshot(req).await {
+            Ok(r) => r.into_response(),
+            Err(never) => match never {},
+        }
+    };
+    metrics::record(&a.metrics, route, &method, resp.status().as_u16(), started);
+    resp
 }
 
 /// Loads the sample articles shipped in `data/articles/` into the store.
@@ -520,7 +603,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         gazetteer_s,
         if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
     );
-    let app = router(state, config.static_dir.clone());
+    let options = HttpOptions {
+        static_dir: config.static_dir.clone(),
+        trust_forwarded: config.trust_forwarded,
+        read_origins: config.read_origins.clone(),
+        write_origins: config.write_origins.clone(),
+    };
+    let app = router_with(state, options);
     serve_connections(listener, app, config.limits.header_timeout).await
 }
 

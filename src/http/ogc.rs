@@ -1,43 +1,50 @@
 //! OGC API Features (Part 1 Core) resources, `/health` and the JSON 404.
 
+use super::negotiate::{etag_matches, negotiate, not_modified};
+use super::origin::{BaseUrl, HttpOptions};
 use super::{ApiError, AppState};
 use crate::features::{self, ItemsQuery, COLLECTION};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 const GEOJSON: &str = "application/geo+json";
 
-/// `http://host` of the request, for absolute links.
-fn base(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
-}
-
-fn wants_json(headers: &HeaderMap, query: &Option<String>) -> bool {
-    if let Some(q) = query {
-        if q.split('&').any(|p| p == "f=json") {
-            return true;
-        }
-        if q.split('&').any(|p| p == "f=html") {
-            return false;
-        }
-    }
-    let accept = headers.get(header::ACCEPT).and_then(|h| h.to_str().ok()).unwrap_or("");
-    accept.contains("json") && !accept.contains("text/html")
-}
-
 fn pairs(query: &Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
 }
 
-pub async fn landing(headers: HeaderMap, RawQuery(query): RawQuery, State(_s): State<Arc<AppState>>) -> Response {
-    if wants_json(&headers, &query) {
-        let b = base(&headers);
-        return Json(json!({
+/// `GET /`: the landing page as JSON (OGC API) or the web map (HTML). `f=json|html` decides;
+/// otherwise `Accept` with its q-values, JSON for clients that state no preference (`*/*`, none):
+/// a browser asks for `text/html` first.
+pub async fn landing(
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    BaseUrl(b): BaseUrl,
+    Extension(options): Extension<Arc<HttpOptions>>,
+) -> Response {
+    let f = pairs(&query).into_iter().find(|(k, _)| k == "f").map(|(_, v)| v);
+    let html = match f.as_deref() {
+        Some("html") => true,
+        Some(_) => false,
+        None => match negotiate(&headers, &["application/json", "text/html"]) {
+            Some(t) => t == "text/html",
+            None => {
+                return (
+                    StatusCode::NOT_ACCEPTABLE,
+                    [(header::VARY, "Accept")],
+                    Json(json!({"error": "not_acceptable", "message": "the landing page is offered as application/json or text/html (or send f=json / f=html)"})),
+                )
+                    .into_response();
+            }
+        },
+    };
+    let mut resp = if !html {
+        Json(json!({
             "title": "sitrep",
             "description": "Places named in news articles, geoparsed and served as incidents (OGC API Features, vector tiles, web map).",
             "links": [
@@ -46,27 +53,22 @@ pub async fn landing(headers: HeaderMap, RawQuery(query): RawQuery, State(_s): S
                 {"href": format!("{b}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
                 {"href": format!("{b}/collections"), "rel": "data", "type": "application/json", "title": "collections"},
                 {"href": format!("{b}/tiles.json"), "rel": "tiles", "type": "application/json", "title": "TileJSON of the incident tiles"},
-                {"href": format!("{b}/"), "rel": "alternate", "type": "text/html", "title": "the web map"}
+                {"href": format!("{b}/?f=html"), "rel": "alternate", "type": "text/html", "title": "the web map"}
             ]
         }))
-        .into_response();
-    }
-    match tokio::fs::read_to_string(static_index()).await {
-        Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
-        Err(_) => {
-            ApiError::NotFound("the web map (static/index.html) is not installed; the JSON API is at /?f=json".into())
-                .into_response()
-        }
-    }
-}
-
-fn static_index() -> std::path::PathBuf {
-    let local = std::path::PathBuf::from("static/index.html");
-    if local.exists() {
-        local
+        .into_response()
     } else {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static/index.html")
-    }
+        match tokio::fs::read_to_string(options.static_dir.join("index.html")).await {
+            Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
+            Err(_) => ApiError::NotFound(format!(
+                "the web map ({}) is not installed; the JSON API is at /?f=json",
+                options.static_dir.join("index.html").display()
+            ))
+            .into_response(),
+        }
+    };
+    resp.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    resp
 }
 
 pub async fn conformance() -> Json<Value> {
@@ -81,20 +83,7 @@ fn collection_doc(b: &str, state: &AppState) -> Value {
     let snap = state.index.snapshot();
     let bbox = snap.bounds().unwrap_or([-180.0, -90.0, 180.0, 90.0]);
     let (t0, t1) = snap.time_range().unwrap_or((1, 0));
-    let day = |t: i64| {
-        let d = t.div_euclid(86_400);
-        // civil_from_days
-        let z = d + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let dd = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-        format!("{y:04}-{m:02}-{dd:02}T00:00:00Z")
-    };
+    let day = crate::datetime::rfc3339_day;
     let interval = if t0 <= t1 { json!([[day(t0), day(t1)]]) } else { json!([[null, null]]) };
     json!({
         "id": COLLECTION,
@@ -113,8 +102,7 @@ fn collection_doc(b: &str, state: &AppState) -> Value {
     })
 }
 
-pub async fn collections(headers: HeaderMap, State(state): State<Arc<AppState>>) -> Json<Value> {
-    let b = base(&headers);
+pub async fn collections(BaseUrl(b): BaseUrl, State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({
         "links": [{"href": format!("{b}/collections"), "rel": "self", "type": "application/json"}],
         "collections": [collection_doc(&b, &state)]
@@ -129,15 +117,21 @@ fn check_collection(c: &str) -> Result<(), ApiError> {
 }
 
 pub async fn collection(
-    headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     Path(c): Path<String>,
     State(state): State<Arc<AppState>>,
 ) -> Result<Json<Value>, ApiError> {
     check_collection(&c)?;
-    Ok(Json(collection_doc(&base(&headers), &state)))
+    Ok(Json(collection_doc(&b, &state)))
 }
 
-fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &str) -> Result<Response, ApiError> {
+fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    base: &str,
+    query: &Option<String>,
+    path: &str,
+) -> Result<Response, ApiError> {
     let raw = pairs(query);
     let q = ItemsQuery::parse(raw.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let extra: Vec<String> = query
@@ -148,7 +142,6 @@ fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &
         .map(str::to_string)
         .collect();
     let gzip_ok = super::accepts_gzip(headers);
-    let base = base(headers);
     let key = format!("{base}{path}?{}", query.as_deref().unwrap_or(""));
     let page = match state.item_pages.get(&key) {
         Some(p) => p,
@@ -162,6 +155,12 @@ fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &
             page
         }
     };
+    let etag = if gzip_ok { &page.etag_gzip } else { &page.etag };
+    let mut vary = HeaderMap::new();
+    vary.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if etag_matches(headers, etag) {
+        return Ok(not_modified(etag, &vary));
+    }
     let mut resp = if gzip_ok {
         let mut r = page.gzip.clone().into_response();
         r.headers_mut().insert(header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
@@ -172,29 +171,44 @@ fn answer(state: &AppState, headers: &HeaderMap, query: &Option<String>, path: &
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static(GEOJSON));
     h.insert(header::VARY, axum::http::HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(asked) = q.limit_asked {
+        // OGC API Features 17-069r4 §7.15.3: a limit above the maximum is not an error; say so
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "limit={asked} is above the maximum {}; this page holds at most {} (see the self link)",
+            features::MAX_LIMIT,
+            q.limit
+        )) {
+            h.insert(header::HeaderName::from_static("sitrep-limit-clamped"), v);
+        }
+    }
     Ok(resp)
 }
 
 pub async fn items(
     headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     Path(c): Path<String>,
     RawQuery(query): RawQuery,
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
     check_collection(&c)?;
-    answer(&state, &headers, &query, &format!("/collections/{COLLECTION}/items"))
+    answer(&state, &headers, &b, &query, &format!("/collections/{COLLECTION}/items"))
 }
 
 pub async fn incidents_alias(
     headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     RawQuery(query): RawQuery,
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
-    answer(&state, &headers, &query, "/api/incidents")
+    answer(&state, &headers, &b, &query, "/api/incidents")
 }
 
 pub async fn item(
-    headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     Path((c, id)): Path<(String, String)>,
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
@@ -203,7 +217,6 @@ pub async fn item(
     let snap = state.index.snapshot();
     let inc = snap.get(n).ok_or_else(|| ApiError::NotFound(format!("no incident {n}")))?;
     let mut f = features::feature(inc);
-    let b = base(&headers);
     f["links"] = json!([
         {"href": format!("{b}/collections/{COLLECTION}/items/{n}"), "rel": "self", "type": GEOJSON},
         {"href": format!("{b}/collections/{COLLECTION}"), "rel": "collection", "type": "application/json"}
@@ -228,8 +241,7 @@ pub async fn not_found(uri: Uri) -> (StatusCode, Json<Value>) {
     )
 }
 
-pub async fn openapi(headers: HeaderMap) -> Response {
-    let b = base(&headers);
+pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
     let param = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
     let items_params = vec![
         param(

@@ -21,6 +21,9 @@ pub struct Page {
     pub bbox: [f64; 4],
     /// The JSON, gzipped (a client that does not take gzip gets it inflated).
     pub gzip: bytes::Bytes,
+    /// Weak entity tags of the JSON and of its gzip (SHA-256 of the JSON).
+    pub etag: String,
+    pub etag_gzip: String,
 }
 
 impl Page {
@@ -30,7 +33,9 @@ impl Page {
         use std::io::Write;
         let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 4), flate2::Compression::fast());
         let gzip = enc.write_all(raw).and_then(|_| enc.finish()).unwrap_or_default();
-        Page { generation, bbox, gzip: gzip.into() }
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(raw);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Page { generation, bbox, gzip: gzip.into(), etag: format!("W/\"{hex}\""), etag_gzip: format!("W/\"{hex}-gz\"") }
     }
 
     /// The JSON itself.

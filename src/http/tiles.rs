@@ -4,6 +4,7 @@
 //! strong ETag (304 on If-None-Match), Cache-Control, and gzip when the client accepts it.
 //! An empty tile is 204. Bad coordinates are 400 with a JSON body.
 
+use super::origin::BaseUrl;
 use super::{ApiError, AppState};
 use crate::tiles::cache::{CachedTile, TileCache};
 use crate::tiles::{self, TileError};
@@ -44,11 +45,7 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
     }
     let gzip_ok = super::accepts_gzip(headers);
     let etag = if gzip_ok { tile.etag_gzip.as_str() } else { tile.etag.as_str() };
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
+    if super::negotiate::etag_matches(headers, etag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.to_string()), (header::CACHE_CONTROL, cache_control)])
             .into_response();
     }
@@ -115,8 +112,7 @@ pub async fn basemap_tile(
     Ok(respond(&tile, &headers, 86_400))
 }
 
-pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) -> Json<Value> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+pub async fn tilejson(BaseUrl(base): BaseUrl, State(state): State<Arc<AppState>>) -> Json<Value> {
     // every attribute a tile carries, from the one schema (crate::schema)
     use crate::schema::{tilejson_fields, AGGREGATE_FIELDS, CLUSTER_FIELDS, MENTION_FIELDS};
     let point_fields = tilejson_fields(&[MENTION_FIELDS, CLUSTER_FIELDS]);
@@ -133,7 +129,7 @@ pub async fn tilejson(headers: HeaderMap, State(state): State<Arc<AppState>>) ->
         "description": "Places named in ingested news articles.",
         "version": env!("CARGO_PKG_VERSION"),
         "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt")],
         "minzoom": 0,
         "maxzoom": 22,
         "bounds": bounds,

@@ -67,6 +67,8 @@ pub struct TileCache {
     max_entries: usize,
     max_bytes: usize,
     clock: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 const LOG_LEN: usize = 4096;
@@ -78,6 +80,8 @@ impl TileCache {
             max_entries: max_entries.max(1),
             max_bytes,
             clock: AtomicU64::new(1),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -86,9 +90,18 @@ impl TileCache {
     }
 
     pub fn get(&self, z: u8, x: u32, y: u32) -> Option<Arc<CachedTile>> {
-        let t = self.lock().map.get(&(z, x, y)).cloned()?;
+        let Some(t) = self.lock().map.get(&(z, x, y)).cloned() else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        self.hits.fetch_add(1, Ordering::Relaxed);
         t.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         Some(t)
+    }
+
+    /// Lookups answered from the cache and lookups that missed, since start.
+    pub fn hits_misses(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     pub fn len(&self) -> usize {

@@ -5,8 +5,10 @@
 //! the global tile grid. All points of a cell form one cluster placed at their centroid (equal
 //! weights); a cell with a single point yields that point itself. A cell's result depends only
 //! on the points inside it, so neighbouring tiles agree on every cluster (same id, same
-//! position, same count) and the output is independent of input order. Cluster ids are
-//! `2^62 | z << 50 | cy << 25 | cx`, disjoint from mention ids below 2^62. The cells come from the
+//! position, same count) and the output is independent of input order. Cluster ids number the
+//! cells of every level in turn from [`CLUSTER_ID_BASE`] = 2^52 (level by level, row-major:
+//! [`cluster_id`]), so they are unique across zooms, disjoint from mention ids below 2^52, and
+//! at most 2^53 — exact as a JavaScript number (a decoder reads ids as doubles). The cells come from the
 //! snapshot's point grid ([`crate::index::IndexSnapshot::point_grid`], computed once per snapshot
 //! and zoom), so a tile reads its cells instead of clustering its points.
 //! Not for: choosing zooms (the caller clusters for z ≤ `CLUSTER_MAX_ZOOM`) or encoding.
@@ -54,9 +56,19 @@ pub fn abbreviate(count: usize) -> String {
     }
 }
 
-/// The cluster id of cell (cx, cy) at zoom z.
+/// First cluster id; mention ids stay below it.
+pub const CLUSTER_ID_BASE: u64 = 1 << 52;
+
+/// Cell levels below a tile's zoom: 2^3 = 8 cells per tile axis.
+const LEVELS_PER_TILE: u32 = (EXTENT / CELL_UNITS).trailing_zeros();
+
+/// The cluster id of cell (cx, cy) of zoom z's grid (2^(z+3) cells an axis): the cells of the
+/// coarser levels, (4^level - 1) / 3 of them, come first. For z ≤ 22 (level ≤ 25) every id lies
+/// in 2^52 .. 2^52 + 4^26 / 3 < 2^53.
 pub fn cluster_id(z: u8, cx: u64, cy: u64) -> u64 {
-    (1u64 << 62) | (u64::from(z) << 50) | (cy << 25) | cx
+    let level = u32::from(z) + LEVELS_PER_TILE;
+    let before = ((1u64 << (2 * level)) - 1) / 3;
+    CLUSTER_ID_BASE + before + (cy << level) + cx
 }
 
 /// Cluster the snapshot's points for `tile`, from the snapshot's precomputed point grid at
@@ -135,6 +147,22 @@ mod tests {
                 })
                 .collect(),
         )
+    }
+
+    #[test]
+    fn cluster_ids_are_unique_and_exact_in_javascript() {
+        let max = |z: u8| (1u64 << (u32::from(z) + LEVELS_PER_TILE)) - 1;
+        // the last cell of a level and the first of the next are neighbours, never equal
+        for z in 0..22u8 {
+            assert_eq!(cluster_id(z, max(z), max(z)) + 1, cluster_id(z + 1, 0, 0));
+            assert!(cluster_id(z, 1, 0) > cluster_id(z, 0, 0) && cluster_id(z, 0, 1) > cluster_id(z, max(z), 0));
+        }
+        assert_eq!(cluster_id(0, 0, 0), CLUSTER_ID_BASE + (1 + 4 + 16));
+        assert!(cluster_id(22, max(22), max(22)) < 1 << 53);
+        // the ids of z0's cells are distinct as doubles (they were not when they were ~2^62)
+        let ids: std::collections::HashSet<u64> =
+            (0..8).flat_map(|y| (0..8).map(move |x| cluster_id(0, x, y) as f64 as u64)).collect();
+        assert_eq!(ids.len(), 64);
     }
 
     #[test]
