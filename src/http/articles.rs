@@ -161,19 +161,7 @@ pub async fn create(
             }
             let n = incidents.len();
             // what changed: each new mention's place (a batch's union would be most of the world)
-            let mut seen = std::collections::HashSet::new();
-            let boxes: Vec<[f64; 4]> = incidents
-                .iter()
-                .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
-                .map(|i| i.place.bbox())
-                .collect();
-            let boxes = crate::tiles::cache::outermost(&boxes);
-            let bbox = st.index.insert(incidents);
-            if bbox.is_some() {
-                let generation = st.index.snapshot().generation();
-                st.incident_tiles.invalidate_bboxes(&boxes, generation);
-                st.item_pages.note_write(generation, &boxes);
-            }
+            let bbox = super::live::publish(&st, incidents);
             let mut out = Vec::with_capacity(done.len());
             for d in &done {
                 if d.created {

@@ -11,6 +11,7 @@
 mod articles;
 mod error;
 mod events;
+pub mod live;
 mod ogc;
 mod pages;
 mod tiles;
@@ -85,6 +86,8 @@ pub struct ServeConfig {
     /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
     pub tile_cache_mb: usize,
     pub limits: Limits,
+    /// How often to look for writes by other processes into the database (zero: never).
+    pub refresh: std::time::Duration,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -508,6 +511,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     let state = Arc::new(state);
+    if !config.refresh.is_zero() {
+        live::spawn_refresh(state.clone(), config.refresh);
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (pick another with --addr HOST:PORT)", config.addr))?;

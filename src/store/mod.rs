@@ -10,6 +10,8 @@
 //! [`Store::for_each_mention`] read them back for the index, each thing once.
 //! Not for: geoparsing (the caller passes mentions in) or spatial queries (that is `index`).
 
+mod changes;
+
 use crate::geoparse::{Mention, Role};
 use crate::schema::ArticleMeta;
 use rusqlite::{params, Connection, OptionalExtension};
