@@ -83,7 +83,11 @@ fn find(
         None => candidates(what),
     };
     match tried.iter().find(|d| ok(d)) {
-        Some(d) => Ok(d.clone()),
+        Some(d) => {
+            let shown = d.canonicalize().unwrap_or_else(|_| d.clone());
+            tracing::debug!(target: "sitrep::paths", "{what} directory: {}", shown.display());
+            Ok(d.clone())
+        }
         None => Err(NotFound { what, marker, hint, tried }),
     }
 }

@@ -57,7 +57,9 @@ pub fn args_with_config(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
             if !known {
                 anyhow::bail!("{}: unknown key `{key}` (not a flag of any subcommand)", path.display());
             }
-            push_flag(&path, &sub_cmd, key, key, value, false, &args, &mut extra)?;
+            // a global flag (log, log-format) is taken after the subcommand too
+            let owner = if find_arg(&sub_cmd, key).is_none() && find_arg(&cmd, key).is_some() { &cmd } else { &sub_cmd };
+            push_flag(&path, owner, key, key, value, false, &args, &mut extra)?;
         }
     }
     let mut out = args;
