@@ -158,7 +158,7 @@ fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
     // the XDG directories point nowhere, so only the install beside the binary can be found
     // (the build's checkout is the last fallback: the test checks which one was used)
     cmd.env("XDG_DATA_HOME", work.path().join("xdg")).env("XDG_DATA_DIRS", work.path().join("xdg2"));
-    cmd.env("SITREP_LOG", "sitrep::paths=debug,warn");
+    cmd.env("SITREP_LOG", "sitrep::paths=debug,sitrep::request=info,warn");
     let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     struct Kill(std::process::Child);
     impl Drop for Kill {
@@ -196,7 +196,20 @@ fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
     assert!(style.status().is_success());
     // the database was created in the working directory, the data read from the install
     assert!(work.path().join("sitrep.db").exists());
+    std::thread::sleep(std::time::Duration::from_millis(200));
     let log = lines.lock().unwrap().clone();
+    // the request log: method, path, status, bytes, ms
+    let logged = log.lines().any(|l| {
+        l.contains("sitrep::request")
+            && l.contains("method=GET")
+            && l.contains("path=/style.json")
+            && l.contains("status=200")
+            && l.contains("bytes=")
+            && l.contains("ms=")
+            && l.contains("complete=true")
+    });
+    assert!(logged, "no request log line for /style.json: {log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log");
     let share = prefix.path().canonicalize().unwrap().join("share/sitrep");
     assert!(log.contains(&share.join("data").display().to_string()), "data not from the install: {log}");
     assert!(log.contains(&share.join("static").display().to_string()), "static not from the install: {log}");

@@ -12,6 +12,7 @@ mod articles;
 mod error;
 mod events;
 pub mod live;
+mod log;
 mod ogc;
 mod pages;
 mod tiles;
@@ -352,6 +353,7 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         // instead of ~4 ms at the default level, for a few percent more bytes. Tiles come
         // pre-compressed from the tile cache and pass through untouched.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        .layer(axum::middleware::from_fn(log::request_log))
         .with_state(state)
 }
 
