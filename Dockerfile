@@ -24,6 +24,5 @@ ENV SITREP_DB=/var/lib/sitrep/sitrep.db \
     SITREP_LOG=info \
     SITREP_LOG_FORMAT=json
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD ["/usr/local/bin/sitrep", "--help"]
 ENTRYPOINT ["/usr/local/bin/sitrep"]
 CMD ["serve"]

@@ -119,7 +119,7 @@ fn looks_like_jsonl(text: &str) -> bool {
 }
 
 /// A serde error on one JSONL line, without serde's "at line 1 column N" (the line is the file's).
-fn jsonl_message(e: &serde_json::Error) -> String {
+pub fn jsonl_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     match full.strip_suffix(&suffix) {

@@ -9,6 +9,7 @@
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
+mod articles_api;
 mod error;
 mod events;
 pub mod live;
@@ -340,7 +341,8 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
         .route("/tiles.json", get(tiles::tilejson))
         .route("/api/geoparse", post(articles::geoparse))
-        .route("/api/articles", post(articles::create))
+        .route("/api/articles", post(articles::create).get(articles_api::list))
+        .route("/api/articles/{id}", get(articles_api::get_one).delete(articles_api::delete))
         .route("/health", get(ogc::health))
         .merge(assets)
         .fallback(ogc::not_found)

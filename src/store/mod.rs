@@ -10,7 +10,10 @@
 //! [`Store::for_each_mention`] read them back for the index, each thing once.
 //! Not for: geoparsing (the caller passes mentions in) or spatial queries (that is `index`).
 
+mod articles;
 mod changes;
+
+pub use articles::{ArticleFilter, ArticleRow};
 
 use crate::geoparse::{Mention, Role};
 use crate::schema::ArticleMeta;
