@@ -51,7 +51,10 @@ pub fn read(path: &Path, overrides: &Overrides) -> Result<Vec<Item>, InputError>
     let name = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
     let bytes = if path == Path::new("-") {
         let mut buf = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut buf).map_err(|source| InputError::Io { path: name.clone(), source })?;
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|source| InputError::Io { path: name.clone(), source })?;
         buf
     } else {
         std::fs::read(path).map_err(|source| InputError::Io { path: name.clone(), source })?
@@ -155,22 +158,21 @@ struct FrontMatter {
 pub fn text_article(text: &str) -> Result<NewArticle, FrontMatterError> {
     let (front, body) = split_front_matter(text);
     let meta: FrontMatter = match front {
-        Some(yaml) if !yaml.trim().is_empty() => serde_norway::from_str(yaml).map_err(|e| FrontMatterError {
-            line: e.location().map_or(1, |l| l.line() + 1),
-            message: e.to_string(),
-        })?,
+        Some(yaml) if !yaml.trim().is_empty() => serde_norway::from_str(yaml)
+            .map_err(|e| FrontMatterError { line: e.location().map_or(1, |l| l.line() + 1), message: e.to_string() })?,
         _ => FrontMatter::default(),
     };
     let first = body.lines().find(|l| !l.trim().is_empty());
-    let title = meta
-        .title
-        .or_else(|| first.map(|l| l.trim_start_matches('#').trim().to_string()))
-        .filter(|t| !t.is_empty());
+    let title =
+        meta.title.or_else(|| first.map(|l| l.trim_start_matches('#').trim().to_string())).filter(|t| !t.is_empty());
     let date = match meta.date {
         None | Some(serde_norway::Value::Null) => None,
         Some(serde_norway::Value::String(s)) => Some(s),
         Some(other) => {
-            return Err(FrontMatterError { line: 1, message: format!("`date` {other:?} is not a date: use YYYY-MM-DD") })
+            return Err(FrontMatterError {
+                line: 1,
+                message: format!("`date` {other:?} is not a date: use YYYY-MM-DD"),
+            })
         }
     };
     Ok(NewArticle { title, url: meta.url, published: date, source: meta.source, text: body.to_string() })

@@ -34,7 +34,10 @@ fn ingest_names_every_skipped_input_and_goes_on() {
     std::fs::write(d.join("a.jsonl"), "{\"text\": \"Shelling hit Kharkiv overnight.\"}\n\n{\"text\": 3}\n").unwrap();
     std::fs::write(d.join("b.md"), "---\ntitle: Refugees in Goris\ndate: 2023-09-25\nsource: Wire\nurl: https://example.org/goris\n---\nThousands of refugees arrived in Goris, Armenia.\n").unwrap();
     std::fs::write(d.join("feed.bin"), "x").unwrap();
-    let o = sitrep(d).args(["ingest", "--db", "s.db", "empty.txt", "missing.txt", "a.jsonl", "b.md", "feed.bin"]).output().unwrap();
+    let o = sitrep(d)
+        .args(["ingest", "--db", "s.db", "empty.txt", "missing.txt", "a.jsonl", "b.md", "feed.bin"])
+        .output()
+        .unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(err.contains("empty.txt: `text` is empty"), "{err}");
@@ -112,7 +115,10 @@ fn a_failed_ingest_leaves_no_empty_database() {
     assert!(!dir.path().join("new.db").exists());
     drop(o);
     std::fs::write(dir.path().join("ok.txt"), "Fighting near Kapan, Armenia.").unwrap();
-    let o = sitrep(dir.path()).args(["ingest", "--db", "new.db", "--data", "/nonexistent/sitrep-data", "ok.txt"]).output().unwrap();
+    let o = sitrep(dir.path())
+        .args(["ingest", "--db", "new.db", "--data", "/nonexistent/sitrep-data", "ok.txt"])
+        .output()
+        .unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("cannot find the data directory") && err.contains("/nonexistent/sitrep-data"), "{err}");
@@ -221,7 +227,10 @@ fn a_missing_data_directory_lists_where_it_looked() {
     let o = sitrep(work.path()).env_remove("SITREP_DATA").args(["serve", "--data", "nowhere"]).output().unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err.contains("cannot find the data directory") && err.contains("nowhere") && err.contains("--data"), "{err}");
+    assert!(
+        err.contains("cannot find the data directory") && err.contains("nowhere") && err.contains("--data"),
+        "{err}"
+    );
     assert!(!work.path().join("sitrep.db").exists());
 }
 

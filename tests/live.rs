@@ -22,7 +22,8 @@ fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {
     let server = common::start(None, &["--no-samples", "--refresh-ms", "200"]);
     let base = server.base.clone();
     let c = common::client();
-    let health = |c: &reqwest::blocking::Client| -> Value { c.get(format!("{base}/health")).send().unwrap().json().unwrap() };
+    let health =
+        |c: &reqwest::blocking::Client| -> Value { c.get(format!("{base}/health")).send().unwrap().json().unwrap() };
     let before = health(&c);
     assert_eq!(before["articles"], 0);
     assert_eq!(before["incidents"], 0);
@@ -47,7 +48,8 @@ fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {
 
     let dir = tempfile::tempdir().unwrap();
     let article = dir.path().join("goris.txt");
-    std::fs::write(&article, "Refugees reach Goris\nThousands of refugees arrived in Goris, Armenia, on Monday.\n").unwrap();
+    std::fs::write(&article, "Refugees reach Goris\nThousands of refugees arrived in Goris, Armenia, on Monday.\n")
+        .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
         .args(["ingest", "--date", "2023-09-25", "--db"])
         .arg(&server.db)

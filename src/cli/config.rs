@@ -18,12 +18,7 @@ pub fn args_with_config(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
     let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e.span().map(|s| text[..s.start].lines().count().max(1));
-        anyhow::anyhow!(
-            "{}{}: {}",
-            path.display(),
-            line.map(|l| format!(":{l}")).unwrap_or_default(),
-            e.message()
-        )
+        anyhow::anyhow!("{}{}: {}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), e.message())
     })?;
     let cmd = super::Cli::command();
     let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
@@ -41,6 +36,7 @@ pub fn args_with_config(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
         }
     }
     let mut extra: Vec<OsString> = Vec::new();
+    let src = Source { path: &path, given: &args };
     for (key, value) in &table {
         if let toml::Value::Table(t) = value {
             if !names.contains(key) {
@@ -48,18 +44,21 @@ pub fn args_with_config(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
             }
             if *key == sub {
                 for (k, v) in t {
-                    push_flag(&path, &sub_cmd, &format!("[{key}] {k}"), k, v, true, &args, &mut extra)?;
+                    push_flag(&src, &sub_cmd, &format!("[{key}] {k}"), k, v, true, &mut extra)?;
                 }
             }
         } else {
-            let known = cmd.get_subcommands().any(|c| find_arg(c, key).is_some() || c.get_subcommands().any(|n| find_arg(n, key).is_some()))
+            let known = cmd
+                .get_subcommands()
+                .any(|c| find_arg(c, key).is_some() || c.get_subcommands().any(|n| find_arg(n, key).is_some()))
                 || find_arg(&cmd, key).is_some();
             if !known {
                 anyhow::bail!("{}: unknown key `{key}` (not a flag of any subcommand)", path.display());
             }
             // a global flag (log, log-format) is taken after the subcommand too
-            let owner = if find_arg(&sub_cmd, key).is_none() && find_arg(&cmd, key).is_some() { &cmd } else { &sub_cmd };
-            push_flag(&path, owner, key, key, value, false, &args, &mut extra)?;
+            let owner =
+                if find_arg(&sub_cmd, key).is_none() && find_arg(&cmd, key).is_some() { &cmd } else { &sub_cmd };
+            push_flag(&src, owner, key, key, value, false, &mut extra)?;
         }
     }
     let mut out = args;
@@ -110,16 +109,22 @@ fn find_arg<'a>(cmd: &'a clap::Command, key: &str) -> Option<&'a clap::Arg> {
     cmd.get_arguments().find(|a| a.get_long() == Some(long.as_str()) || (a.get_long().is_none() && a.get_id() == key))
 }
 
+/// The file being applied and the command line it is applied to.
+struct Source<'a> {
+    path: &'a Path,
+    given: &'a [OsString],
+}
+
 fn push_flag(
-    path: &Path,
+    src: &Source<'_>,
     cmd: &clap::Command,
     label: &str,
     key: &str,
     value: &toml::Value,
     required: bool,
-    given: &[OsString],
     out: &mut Vec<OsString>,
 ) -> anyhow::Result<()> {
+    let (path, given) = (src.path, src.given);
     let Some(arg) = find_arg(cmd, key) else {
         if required {
             let known: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();

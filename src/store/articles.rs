@@ -57,10 +57,7 @@ impl Store {
         let args = rusqlite::params![f.source, f.from, f.to];
         let total: i64 = conn.query_row(&format!("SELECT count(*) FROM articles a {cond}"), args, |r| r.get(0))?;
         let mut stmt = conn.prepare(&format!("{ROW} {cond} ORDER BY a.id DESC LIMIT ?4 OFFSET ?5"))?;
-        let rows = stmt.query_map(
-            rusqlite::params![f.source, f.from, f.to, f.limit as i64, f.offset as i64],
-            row,
-        )?;
+        let rows = stmt.query_map(rusqlite::params![f.source, f.from, f.to, f.limit as i64, f.offset as i64], row)?;
         Ok((rows.collect::<Result<_, _>>()?, total))
     }
 

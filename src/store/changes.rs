@@ -42,11 +42,11 @@ impl Store {
         let mut rows = stmt.query(rusqlite::params![after, limit as i64])?;
         while let Some(r) = rows.next()? {
             let article_id: i64 = r.get(1)?;
-            if !texts.contains_key(&article_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = texts.entry(article_id) {
                 let t: Option<String> = rusqlite::OptionalExtension::optional(
                     text_stmt.query_row([article_id], |row| row.get::<_, String>(0)),
                 )?;
-                texts.insert(article_id, t.map(CodePoints::new));
+                e.insert(t.map(CodePoints::new));
             }
             let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
             let quote = texts[&article_id].as_ref().map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
