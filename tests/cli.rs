@@ -154,6 +154,10 @@ fn install(prefix: &Path) -> PathBuf {
 fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
     let prefix = tempfile::tempdir().unwrap();
     let bin = install(prefix.path());
+    // a marker in the installed page shows that the install's copy is the one served
+    let index = prefix.path().join("share/sitrep/static/index.html");
+    let page = std::fs::read_to_string(&index).unwrap() + "\n<!-- installed copy -->\n";
+    std::fs::write(&index, page).unwrap();
     let work = tempfile::tempdir().unwrap();
     let port = common::free_port();
     let mut cmd = Command::new(&bin);
@@ -197,7 +201,8 @@ fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
     }
     let page = c.get(format!("{base}/")).header("Accept", "text/html").send().unwrap();
     assert!(page.status().is_success());
-    assert!(page.text().unwrap().contains("<html"), "the web map is served");
+    let page = page.text().unwrap();
+    assert!(page.contains("<html") && page.contains("<!-- installed copy -->"), "the installed web map is served");
     let style = c.get(format!("{base}/style.json")).send().unwrap();
     assert!(style.status().is_success());
     // the database was created in the working directory, the data read from the install

@@ -316,8 +316,12 @@ async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::N
     next.run(req).await
 }
 
+/// The web map's directory of the running server (the landing page reads its `index.html`).
+static STATIC_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 /// Every route of the server.
 pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
+    let _ = STATIC_DIR.set(static_dir.clone());
     let request_timeout = state.limits.request_timeout;
     let cache_static =
         SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));

@@ -61,6 +61,9 @@ pub async fn landing(headers: HeaderMap, RawQuery(query): RawQuery, State(_s): S
 }
 
 fn static_index() -> std::path::PathBuf {
+    if let Some(dir) = super::STATIC_DIR.get() {
+        return dir.join("index.html");
+    }
     let local = std::path::PathBuf::from("static/index.html");
     if local.exists() {
         local
