@@ -4,8 +4,10 @@
 //! with the place it came from (`file`, `file:line`, `file item N`) so that a skipped record can
 //! be named. Formats: `.txt` / `.md` (title = first line; YAML front matter between `---` lines
 //! may set `title`, `date`/`published`, `source`, `url`), `.json` (one article or an array),
-//! `.jsonl` / `.ndjson` (one article a line); standard input is read as JSON or JSONL when it
-//! starts with `{` or `[`, as text otherwise. [`Overrides`] (the `--title --date --source --url`
+//! `.jsonl` / `.ndjson` (one article a line), `.html` (the page's article, see [`crate::page`]),
+//! `.xml` / `.rss` / `.atom` and JSON Feed `.json` (one article per item); standard input is read
+//! as a feed or a page when it starts with `<`, as JSON or JSONL when it starts with `{` or `[`,
+//! as text otherwise. [`Overrides`] (the `--title --date --source --url`
 //! flags) replace what a text file says and fill what a JSON record leaves out. A file that cannot
 //! be read at all is an [`InputError`]; a malformed record inside a readable file is one `Err`
 //! item, the other records still come through.
@@ -32,7 +34,7 @@ pub enum InputError {
     Io { path: String, source: std::io::Error },
     #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 { path: String, offset: usize },
-    #[error("{path}: unknown file type; use .txt, .md, .json, .jsonl (or - for standard input)")]
+    #[error("{path}: unknown file type; use .txt, .md, .json, .jsonl, .html, .xml/.rss/.atom (feeds) or - for standard input")]
     UnknownType { path: String },
     #[error("{path}: {message}")]
     Malformed { path: String, message: String },
@@ -59,6 +61,39 @@ pub fn read(path: &Path, overrides: &Overrides) -> Result<Vec<Item>, InputError>
     } else {
         std::fs::read(path).map_err(|source| InputError::Io { path: name.clone(), source })?
     };
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let start = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).trim_start().to_ascii_lowercase();
+    let is_feed = start.contains("<rss") || start.contains("<feed") || start.contains("<rdf:rdf");
+    let html = match ext.as_str() {
+        "html" | "htm" | "xhtml" => Some(false),
+        "xml" | "rss" | "atom" | "feed" => Some(true),
+        "json" if start.starts_with('{') && start.contains("jsonfeed.org") => Some(true),
+        _ if path == Path::new("-") && start.starts_with('<') => Some(is_feed),
+        _ => None,
+    };
+    if let Some(feed) = html {
+        return if feed {
+            let items = crate::page::feed_articles(&bytes)
+                .map_err(|e| InputError::Malformed { path: name.clone(), message: e.to_string() })?;
+            let mut out: Vec<Item> = items
+                .into_iter()
+                .map(|i| Item { origin: format!("{name} {}", i.origin), article: i.article })
+                .collect();
+            for item in &mut out {
+                if let Ok(a) = &mut item.article {
+                    apply(a, overrides, false);
+                }
+            }
+            Ok(out)
+        } else {
+            let text = crate::page::decode_html(&bytes);
+            let mut article = crate::page::html_article(&text, None).map_err(|e| e.to_string());
+            if let Ok(a) = &mut article {
+                apply(a, overrides, true);
+            }
+            Ok(vec![Item { origin: name, article }])
+        };
+    }
     let text = String::from_utf8(bytes)
         .map_err(|e| InputError::NotUtf8 { path: name.clone(), offset: e.utf8_error().valid_up_to() })?;
     let kind = if path == Path::new("-") {
@@ -69,7 +104,7 @@ pub fn read(path: &Path, overrides: &Overrides) -> Result<Vec<Item>, InputError>
             _ => Kind::Text,
         }
     } else {
-        match path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase().as_str() {
+        match ext.as_str() {
             "txt" | "md" | "markdown" => Kind::Text,
             "json" => Kind::Json,
             "jsonl" | "ndjson" => Kind::Jsonl,

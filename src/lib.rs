@@ -12,6 +12,7 @@ pub mod index;
 pub mod ingest;
 pub mod input;
 pub mod mem;
+pub mod page;
 pub mod paths;
 pub mod schema;
 pub mod store;

@@ -18,7 +18,9 @@ use std::sync::Arc;
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Files to ingest, `-` for standard input: .txt/.md (title on the first line, optional YAML
-    /// front matter with title, date, source, url), .json (an article or an array), .jsonl.
+    /// front matter with title, date, source, url), .json (an article or an array), .jsonl,
+    /// .html (the page's article), .xml/.rss/.atom and JSON Feed .json (each item). An article
+    /// whose URL or text is stored already is not stored again.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// SQLite database file (created if missing).
@@ -99,7 +101,20 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         );
         let never = std::sync::atomic::AtomicBool::new(false);
         let mut result = Ok(());
-        for chunk in articles.chunks(CHUNK) {
+        // an article whose URL is stored already (or seen earlier in this run) is a duplicate
+        let mut seen_urls = std::collections::HashSet::new();
+        let mut fresh = Vec::with_capacity(articles.len());
+        for (origin, a) in articles {
+            if let Some(url) = a.url.clone() {
+                if !seen_urls.insert(url.clone()) || store.article_by_url(&url)?.is_some() {
+                    duplicates += 1;
+                    bar.inc(1);
+                    continue;
+                }
+            }
+            fresh.push((origin, a));
+        }
+        for chunk in fresh.chunks(CHUNK) {
             let batch: Vec<crate::store::NewArticle> = chunk.iter().map(|(_, a)| a.clone()).collect();
             match crate::ingest::ingest_batch(&geoparser, &store, &batch, &never) {
                 Ok(done) => {

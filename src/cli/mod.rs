@@ -59,7 +59,7 @@ pub enum Command {
     Geoparse(geoparse::GeoparseArgs),
     /// Serve the web map, vector tiles, OGC API Features and the ingest API.
     Serve(serve::ServeArgs),
-    /// Geoparse and store articles (.txt/.md with the title on the first line, .json, .jsonl).
+    /// Geoparse and store articles: .txt/.md, .json, .jsonl, .html pages, RSS/Atom/JSON feeds, - (stdin).
     Ingest(ingest::IngestArgs),
     /// Score the geoparser on a gold corpus (the JSONL format of the evaluation corpora).
     Eval(geoparse::EvalArgs),

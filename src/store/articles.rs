@@ -61,6 +61,11 @@ impl Store {
         Ok((rows.collect::<Result<_, _>>()?, total))
     }
 
+    /// The id of a stored article with this URL.
+    pub fn article_by_url(&self, url: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn().query_row("SELECT id FROM articles WHERE url = ?1 LIMIT 1", [url], |r| r.get(0)).optional()?)
+    }
+
     /// One article's metadata.
     pub fn article_row(&self, id: i64) -> Result<Option<ArticleRow>, StoreError> {
         Ok(self.conn().query_row(&format!("{ROW} WHERE a.id = ?1"), [id], row).optional()?)

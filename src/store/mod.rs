@@ -134,6 +134,10 @@ ALTER TABLE mentions ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
 UPDATE mentions SET sentence_end = sentence_start + length(sentence);
 ALTER TABLE mentions DROP COLUMN sentence;
 "#,
+    // v3: articles are also de-duplicated by their (canonical) URL.
+    r#"
+CREATE INDEX articles_url ON articles(url);
+"#,
 ];
 
 /// SHA-256 of an article's text, hex: the key that makes ingest idempotent.
