@@ -28,7 +28,7 @@ pub fn decode_html(bytes: &[u8]) -> String {
         let rest = head[i + "charset".len()..].trim_start().strip_prefix('=')?.trim_start();
         let rest = rest.trim_start_matches(['"', '\'']);
         let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
-        encoding_rs::Encoding::for_label(rest[..end].as_bytes())
+        encoding_rs::Encoding::for_label(&rest.as_bytes()[..end])
     });
     declared.unwrap_or(encoding_rs::UTF_8).decode_without_bom_handling(bytes).0.into_owned()
 }
