@@ -118,7 +118,11 @@ fn a_database_of_the_previous_release_migrates_and_keeps_every_mention() {
     assert!(before.len() >= 50);
     let store = Store::open(&db).unwrap();
     let c = rusqlite::Connection::open(&db).unwrap();
-    assert_eq!(c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+    assert_eq!(
+        c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(),
+        3,
+        "v1 -> v2 (sentence spans) -> v3 (url index)"
+    );
     assert_eq!(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
     let has_sentence: i64 = c
         .query_row("SELECT count(*) FROM pragma_table_info('mentions') WHERE name = 'sentence'", [], |r| r.get(0))

@@ -61,8 +61,8 @@ pub struct RunOptions {
     /// Output demonyms and adjectives ("Armenian") as mentions, or leave them out.
     #[arg(long, value_enum, default_value_t = Demonyms::Include)]
     pub demonyms: Demonyms,
-    /// Data directory (default: $SITREP_DATA, else ./data).
-    #[arg(long)]
+    /// Data directory (see `sitrep serve --help` for where it is looked for).
+    #[arg(long, env = "SITREP_DATA")]
     pub data: Option<PathBuf>,
 }
 

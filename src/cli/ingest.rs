@@ -1,83 +1,161 @@
-//! `sitrep ingest PATH...`: geoparse and store articles from files, with a progress bar and a summary.
+//! `sitrep ingest PATH...`: geoparse and store articles from files or standard input.
+//!
+//! Every input is read (one unreadable path is reported and the others go on), every record
+//! validated, then the valid articles are stored in transactions of [`CHUNK`]. Each skipped input
+//! or record is named on stderr (`file:line: why`), a summary line goes to stdout, and the exit
+//! status is non-zero when anything was skipped. A progress bar is drawn only when stderr is a
+//! terminal. A database this run created is removed again when the run stored nothing in it.
 
 use crate::geoparse::Geoparser;
+use crate::input::{Item, Overrides};
 use crate::store::Store;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Files to ingest: .txt/.md (title on the first line), .json (an article or an array), .jsonl.
+    /// Files to ingest, `-` for standard input: .txt/.md (title on the first line, optional YAML
+    /// front matter with title, date, source, url), .json (an article or an array), .jsonl,
+    /// .html (the page's article), .xml/.rss/.atom and JSON Feed .json (each item). An article
+    /// whose URL or text is stored already is not stored again.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// SQLite database file (created if missing).
-    #[arg(long, default_value = "sitrep.db")]
+    #[arg(long, default_value = "sitrep.db", env = "SITREP_DB")]
     pub db: PathBuf,
-    /// Data directory (default: $SITREP_DATA, else ./data).
-    #[arg(long)]
+    /// Data directory (see `sitrep serve --help` for where it is looked for).
+    #[arg(long, env = "SITREP_DATA")]
     pub data: Option<PathBuf>,
+    /// Publication date (YYYY-MM-DD) of the articles read: replaces a text file's own, fills a
+    /// JSON record's when it has none.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Source (publisher) of the articles read (same precedence as --date).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// URL of the article read (same precedence as --date).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Title of the article read, instead of its first line (same precedence as --date).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Never draw a progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
+/// Valid articles are stored in transactions of this many (far fewer commits than one each).
+const CHUNK: usize = 64;
+
 pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
-    // Read every input first, so a missing file stops the run before anything is written.
-    let mut records = Vec::new();
-    for p in &args.paths {
-        records.extend(crate::ingest::read_path(p).map_err(anyhow::Error::msg)?);
-    }
-    let gaz = Arc::new(super::load_gazetteer(args.data)?);
-    let geoparser = Geoparser::new(gaz);
-    let store = Store::open(&args.db)?;
-    let bar = if records.len() >= 20 { ProgressBar::new(records.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let (mut stored, mut duplicates, mut mentions) = (0usize, 0usize, 0usize);
-    let mut skipped: Vec<String> = Vec::new();
-    // Valid articles are stored in transactions of CHUNK: far fewer commits than one per article.
-    const CHUNK: usize = 256;
-    let mut pending: Vec<crate::store::NewArticle> = Vec::with_capacity(CHUNK);
-    let never = std::sync::atomic::AtomicBool::new(false);
-    let mut flush = |pending: &mut Vec<crate::store::NewArticle>| -> anyhow::Result<()> {
-        for done in crate::ingest::ingest_batch(&geoparser, &store, pending, &never)? {
-            if done.created {
-                stored += 1;
-                mentions += done.stored.len();
-            } else {
-                duplicates += 1;
-            }
+    if let Some(d) = &args.date {
+        if crate::features::date_to_unix(d).is_none() {
+            anyhow::bail!("--date {d:?} is not a date: use YYYY-MM-DD");
         }
-        bar.inc(pending.len() as u64);
-        pending.clear();
-        Ok(())
-    };
-    for rec in records {
-        let article = match rec {
-            Ok(a) => a,
-            Err(e) => {
-                skipped.push(e);
+    }
+    let overrides = Overrides { title: args.title, date: args.date, source: args.source, url: args.url };
+    let mut skipped: Vec<String> = Vec::new();
+    let mut articles = Vec::new();
+    let mut stdin_read = false;
+    for p in &args.paths {
+        if p == Path::new("-") {
+            if stdin_read {
                 continue;
             }
-        };
-        if let Err(e) = crate::ingest::validate(&article) {
-            skipped.push(format!("{}: {e}", article.title.as_deref().unwrap_or("untitled article")));
-            continue;
+            stdin_read = true;
         }
-        pending.push(article);
-        if pending.len() == CHUNK {
-            flush(&mut pending)?;
+        match crate::input::read(p, &overrides) {
+            Ok(items) => {
+                for Item { origin, article } in items {
+                    match article.and_then(|a| crate::ingest::validate(&a).map(|()| a)) {
+                        Ok(a) => articles.push((origin, a)),
+                        Err(e) => skipped.push(format!("{origin}: {e}")),
+                    }
+                }
+            }
+            Err(e) => skipped.push(e.to_string()),
         }
     }
-    flush(&mut pending)?;
-    bar.finish_and_clear();
+    // Report what was skipped as it is known, before the long part.
+    for s in &skipped {
+        eprintln!("sitrep: skipped {s}");
+    }
+    let (mut stored, mut duplicates, mut mentions) = (0usize, 0usize, 0usize);
+    if !articles.is_empty() {
+        let data = super::resolve_data_dir(args.data)?;
+        let gaz = Arc::new(crate::gazetteer::Gazetteer::load(&data)?);
+        let geoparser = Geoparser::new(gaz);
+        let existed = args.db.exists();
+        let store = Store::open(&args.db)?;
+        let bar = if args.quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(articles.len() as u64), ProgressDrawTarget::stderr())
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} articles {elapsed} ({eta} left)")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let mut result = Ok(());
+        // an article whose URL is stored already (or seen earlier in this run) is a duplicate
+        let mut seen_urls = std::collections::HashSet::new();
+        let mut fresh = Vec::with_capacity(articles.len());
+        for (origin, a) in articles {
+            if let Some(url) = a.url.clone() {
+                if !seen_urls.insert(url.clone()) || store.article_by_url(&url)?.is_some() {
+                    duplicates += 1;
+                    bar.inc(1);
+                    continue;
+                }
+            }
+            fresh.push((origin, a));
+        }
+        for chunk in fresh.chunks(CHUNK) {
+            let batch: Vec<crate::store::NewArticle> = chunk.iter().map(|(_, a)| a.clone()).collect();
+            match crate::ingest::ingest_batch(&geoparser, &store, &batch, &never) {
+                Ok(done) => {
+                    for d in done {
+                        if d.created {
+                            stored += 1;
+                            mentions += d.stored.len();
+                        } else {
+                            duplicates += 1;
+                        }
+                    }
+                }
+                Err(e) => {
+                    result = Err(anyhow::anyhow!("{}: {e}", chunk[0].0));
+                    break;
+                }
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        drop(store);
+        if !existed && stored == 0 && duplicates == 0 {
+            remove_database(&args.db);
+        }
+        result?;
+    }
     println!(
         "articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}",
         skipped.len()
     );
-    for s in &skipped {
-        println!("  skipped: {s}");
+    if !skipped.is_empty() {
+        anyhow::bail!("{} input(s) skipped (named above)", skipped.len());
     }
     Ok(())
+}
+
+/// Removes a database file this run created and left empty, with its WAL side files.
+fn remove_database(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
 }

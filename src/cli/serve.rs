@@ -8,10 +8,10 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// SQLite database file (created if missing).
-    #[arg(long, default_value = "sitrep.db")]
+    #[arg(long, default_value = "sitrep.db", env = "SITREP_DB")]
     pub db: PathBuf,
     /// Address to listen on. Keep the loopback default unless the machine is meant to be reachable.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SITREP_ADDR")]
     pub addr: SocketAddr,
     /// Bearer token that enables writes (POST /api/articles). Without one, writes are refused.
     #[arg(long, env = "SITREP_TOKEN", hide_env_values = true)]
@@ -19,12 +19,19 @@ pub struct ServeArgs {
     /// Start with an empty store instead of loading the sample articles.
     #[arg(long)]
     pub no_samples: bool,
-    /// Data directory (default: $SITREP_DATA, else ./data).
-    #[arg(long)]
+    /// Data directory (gazetteer, conflict layer, sample articles). Without it: the first of
+    /// <bin>/data, <bin>/../share/sitrep/data, $XDG_DATA_HOME/sitrep/data (~/.local/share),
+    /// $XDG_DATA_DIRS/sitrep/data (/usr/local/share, /usr/share), ./data, the build's checkout.
+    #[arg(long, env = "SITREP_DATA")]
     pub data: Option<PathBuf>,
-    /// Directory of the web map's files (default: ./static).
-    #[arg(long)]
+    /// Directory of the web map's files. Without it: the same search order as --data, for a
+    /// directory named `static`.
+    #[arg(long, env = "SITREP_STATIC")]
     pub static_dir: Option<PathBuf>,
+    /// Milliseconds between looks for articles written into the database by other processes
+    /// (`sitrep ingest`, another server); they reach the index, tiles and events. 0 turns it off.
+    #[arg(long, value_name = "MS", default_value_t = 500, env = "SITREP_REFRESH_MS")]
+    pub refresh_ms: u64,
     /// Benchmarks: bulk-load this GeoJSON FeatureCollection into the in-memory index at start-up
     /// (not the store): points → incidents layer, lines → lines, polygons → areas; properties and
     /// numeric ids kept (ids may replace stored mentions with the same id; use --no-samples).
@@ -73,15 +80,6 @@ fn seconds(flag: &str, v: f64) -> anyhow::Result<std::time::Duration> {
         .map_err(|_| anyhow::anyhow!("--{flag} {v}: expected a number of seconds ≥ 0"))
 }
 
-fn default_static_dir() -> PathBuf {
-    let local = PathBuf::from("static");
-    if local.join("index.html").exists() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
-    }
-}
-
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let token = args.token.filter(|t| !t.trim().is_empty());
     let config = ServeConfig {
@@ -89,8 +87,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         addr: args.addr,
         token,
         samples: !args.no_samples,
-        data_dir: args.data.unwrap_or_else(crate::gazetteer::default_data_dir),
-        static_dir: args.static_dir.unwrap_or_else(default_static_dir),
+        data_dir: crate::paths::data_dir(args.data.as_deref())?,
+        static_dir: crate::paths::static_dir(args.static_dir.as_deref())?,
+        refresh: std::time::Duration::from_millis(args.refresh_ms),
         load_geojson: args.load_geojson,
         tile_cache_mb: args.tile_cache_mb,
         limits: crate::http::Limits {
@@ -107,10 +106,6 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         write_origins: crate::http::parse_origins(&args.cors_write_origin, crate::http::Origins::List(vec![]))
             .map_err(|e| anyhow::anyhow!("--cors-write-origin {e}"))?,
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(run_server(config))
 }

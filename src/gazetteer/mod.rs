@@ -274,16 +274,11 @@ fn key_hash(key: &str) -> u64 {
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Where the shipped data lives: `$SITREP_DATA`, else `./data`, else the source checkout's `data/`.
+/// Where the shipped data lives: `$SITREP_DATA`, else the search order of [`crate::paths`].
 pub fn default_data_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("SITREP_DATA") {
-        return PathBuf::from(dir);
-    }
-    let local = PathBuf::from("data");
-    if local.join("gazetteer").is_dir() {
-        return local;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+    let explicit = std::env::var_os("SITREP_DATA").map(PathBuf::from);
+    crate::paths::data_dir(explicit.as_deref())
+        .unwrap_or_else(|_| explicit.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")))
 }
 
 impl Gazetteer {

@@ -86,7 +86,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = &state.token else {
         return Err(ApiError::Forbidden(
             "writes are disabled on this server: start it with --token TOKEN or SITREP_TOKEN=TOKEN, then send `Authorization: Bearer TOKEN`".into(),
@@ -106,16 +106,20 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 pub async fn create(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Json<Value>, JsonRejection>,
+    RawQuery(query): RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&state, &headers)?;
-    let Json(body) = body?;
-    let items = match body {
-        Value::Array(items) if items.is_empty() => return Err(ApiError::BadRequest("the batch is empty".into())),
-        Value::Array(items) => items,
-        v @ Value::Object(_) => vec![v],
-        _ => return Err(ApiError::BadRequest("send one article object or an array of them".into())),
-    };
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
+            "the request body is larger than the limit of {} bytes; split the batch",
+            super::MAX_BODY_BYTES
+        )),
+        _ => ApiError::BadRequest(format!("the body could not be read: {}", e.body_text())),
+    })?;
+    // JSON, JSONL or text/plain, by Content-Type
+    let items = super::articles_api::articles_of_body(&headers, query.as_deref(), &body)?;
+    drop(body);
     let max = state.limits.max_batch;
     if items.len() > max {
         return Err(ApiError::PayloadTooLarge(format!(
@@ -161,19 +165,7 @@ pub async fn create(
             }
             let n = incidents.len();
             // what changed: each new mention's place (a batch's union would be most of the world)
-            let mut seen = std::collections::HashSet::new();
-            let boxes: Vec<[f64; 4]> = incidents
-                .iter()
-                .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
-                .map(|i| i.place.bbox())
-                .collect();
-            let boxes = crate::tiles::cache::outermost(&boxes);
-            let bbox = st.index.insert(incidents);
-            if bbox.is_some() {
-                let generation = st.index.snapshot().generation();
-                st.incident_tiles.invalidate_bboxes(&boxes, generation);
-                st.item_pages.note_write(generation, &boxes);
-            }
+            let bbox = super::live::publish(&st, incidents);
             let mut out = Vec::with_capacity(done.len());
             for d in &done {
                 if d.created {

@@ -12,9 +12,12 @@
 //! Not for: geoparsing, storage or tile logic — handlers call those modules and translate errors.
 
 mod articles;
+mod articles_api;
 mod cors;
 mod error;
 mod events;
+pub mod live;
+mod log;
 pub mod metrics;
 pub mod negotiate;
 mod ogc;
@@ -100,6 +103,8 @@ pub struct ServeConfig {
     /// CORS origins of reads and of writes ([`HttpOptions`]).
     pub read_origins: Origins,
     pub write_origins: Origins,
+    /// How often to look for writes by other processes into the database (zero: never).
+    pub refresh: std::time::Duration,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -357,7 +362,8 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/api/geoparse", post(articles::geoparse))
         .route("/health", get(ogc::health))
         .route("/metrics", get(metrics::scrape))
-        .route("/api/articles", post(articles::create))
+        .route("/api/articles", post(articles::create).get(articles_api::list))
+        .route("/api/articles/{id}", get(articles_api::get_one).delete(articles_api::delete))
         .merge(assets);
     let routes = Router::new()
         .merge(reads)
@@ -371,6 +377,7 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         // instead of ~4 ms at the default level, for a few percent more bytes. Tiles come
         // pre-compressed from the tile cache and pass through untouched.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        .layer(axum::middleware::from_fn(log::request_log))
         .with_state(state);
     // What every request goes through once, around the routing (a `Router::layer` is applied per
     // route and cloned per request with every layer inside it): CORS (reads and writes apart),
@@ -591,6 +598,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     let state = Arc::new(state);
+    if !config.refresh.is_zero() {
+        live::spawn_refresh(state.clone(), config.refresh);
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (pick another with --addr HOST:PORT)", config.addr))?;

@@ -1251,6 +1251,11 @@ impl SpatialIndex {
         p
     }
 
+    /// The shared place with gazetteer id `id`, if one was built.
+    pub fn known_place(&self, id: &str) -> Option<Arc<Place>> {
+        self.places.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
+
     /// Registers places built elsewhere (e.g. in parallel at start-up) under their ids.
     pub fn add_places(&self, built: impl IntoIterator<Item = Arc<Place>>) {
         let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());

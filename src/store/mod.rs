@@ -10,6 +10,11 @@
 //! [`Store::for_each_mention`] read them back for the index, each thing once.
 //! Not for: geoparsing (the caller passes mentions in) or spatial queries (that is `index`).
 
+mod articles;
+mod changes;
+
+pub use articles::{ArticleFilter, ArticleRow};
+
 use crate::geoparse::{Mention, Role};
 use crate::schema::ArticleMeta;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -128,6 +133,10 @@ CREATE INDEX mentions_place ON mentions(place_id);
 ALTER TABLE mentions ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
 UPDATE mentions SET sentence_end = sentence_start + length(sentence);
 ALTER TABLE mentions DROP COLUMN sentence;
+"#,
+    // v3: articles are also de-duplicated by their (canonical) URL.
+    r#"
+CREATE INDEX articles_url ON articles(url);
 "#,
 ];
 

@@ -1,0 +1,147 @@
+//! Keeping the running map in step with the store: one path for every change to the index.
+//!
+//! Contract: [`publish`] adds incidents to the index and invalidates the cached tiles and items
+//! pages their places touch (each new mention's place bbox, outermost boxes only); [`withdraw`]
+//! removes incidents the same way. Both the HTTP ingest and [`spawn_refresh`] go through them.
+//! [`spawn_refresh`] watches the store for commits by other connections (`PRAGMA data_version`:
+//! `sitrep ingest` or another server writing into the same file), reads the mentions above the
+//! highest id it knows, builds their incidents (places and articles read once) and publishes
+//! them, announcing each new article on `/api/events`. Rows deleted by another process are not
+//! seen until a restart.
+
+use super::{AppState, IngestEvent};
+use crate::features;
+use crate::index::Incident;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Inserts `incidents` and invalidates what they touch; returns the touched lon/lat bbox.
+pub fn publish(st: &AppState, incidents: Vec<Incident>) -> Option<[f64; 4]> {
+    let mut seen = HashSet::new();
+    let boxes: Vec<[f64; 4]> =
+        incidents.iter().filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize)).map(|i| i.place.bbox()).collect();
+    let boxes = crate::tiles::cache::outermost(&boxes);
+    let bbox = st.index.insert(incidents);
+    if bbox.is_some() {
+        invalidate(st, &boxes);
+    }
+    bbox
+}
+
+/// Removes the incidents with these ids and invalidates what they covered.
+pub fn withdraw(st: &AppState, ids: &[u64]) -> Option<[f64; 4]> {
+    let snap = st.index.snapshot();
+    let mut seen = HashSet::new();
+    let boxes: Vec<[f64; 4]> = ids
+        .iter()
+        .filter_map(|id| snap.get(*id))
+        .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
+        .map(|i| i.place.bbox())
+        .collect();
+    drop(snap);
+    let boxes = crate::tiles::cache::outermost(&boxes);
+    let bbox = st.index.remove(ids);
+    if bbox.is_some() {
+        invalidate(st, &boxes);
+    }
+    bbox
+}
+
+fn invalidate(st: &AppState, boxes: &[[f64; 4]]) {
+    let generation = st.index.snapshot().generation();
+    st.incident_tiles.invalidate_bboxes(boxes, generation);
+    st.item_pages.note_write(generation, boxes);
+}
+
+/// Polls the store every `every` for other writers' commits (see the module contract).
+pub fn spawn_refresh(state: Arc<AppState>, every: std::time::Duration) {
+    let mut watermark = state
+        .index
+        .snapshot()
+        .iter()
+        .filter(|i| matches!(i.incident().props, crate::schema::Props::Mention(_)))
+        .map(|i| i.incident().id as i64)
+        .max()
+        .unwrap_or(0);
+    std::thread::Builder::new()
+        .name("sitrep-refresh".into())
+        .spawn(move || {
+            let mut version = None;
+            loop {
+                std::thread::sleep(every);
+                if Arc::strong_count(&state) == 1 {
+                    return; // the server is gone
+                }
+                match state.store.data_version() {
+                    Ok(v) if Some(v) == version => continue,
+                    Ok(v) => version = Some(v),
+                    Err(e) => {
+                        tracing::warn!("refresh: cannot read the store's change counter: {e}");
+                        continue;
+                    }
+                }
+                match refresh(&state, &mut watermark) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("refresh: {n} mentions written by another process added to the map"),
+                    Err(e) => tracing::warn!("refresh: reading new rows failed: {e}"),
+                }
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::warn!("refresh: cannot start its thread: {e}"));
+}
+
+/// Publishes every stored mention above `watermark` that the index does not hold yet.
+fn refresh(st: &AppState, watermark: &mut i64) -> Result<usize, crate::store::StoreError> {
+    const PAGE: usize = 20_000;
+    let mut added = 0;
+    loop {
+        let rows = st.store.mentions_after(*watermark, PAGE)?;
+        let Some(last) = rows.last() else { return Ok(added) };
+        *watermark = last.id;
+        let full = rows.len() == PAGE;
+        let snap = st.index.snapshot();
+        let rows: Vec<_> = rows.into_iter().filter(|m| snap.get(m.id as u64).is_none()).collect();
+        drop(snap);
+        if !rows.is_empty() {
+            added += rows.len();
+            publish_rows(st, rows)?;
+        }
+        if !full {
+            return Ok(added);
+        }
+    }
+}
+
+fn publish_rows(st: &AppState, rows: Vec<crate::store::StoredMention>) -> Result<(), crate::store::StoreError> {
+    let mut article_ids: Vec<i64> = rows.iter().map(|m| m.article_id).collect();
+    article_ids.sort_unstable();
+    article_ids.dedup();
+    let articles: HashMap<i64, Arc<crate::schema::ArticleMeta>> =
+        st.store.article_metas_in(&article_ids)?.into_iter().map(|a| (a.id, Arc::new(a))).collect();
+    let mut unknown: Vec<&str> =
+        rows.iter().map(|m| m.place_id.as_str()).filter(|id| st.index.known_place(id).is_none()).collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    let fresh: Vec<Arc<crate::index::Place>> =
+        st.store.places_in(&unknown)?.into_iter().map(|p| Arc::new(features::stored_place(p))).collect();
+    st.index.add_places(fresh);
+    let mut per_article: Vec<(i64, usize)> = Vec::new();
+    let mut incidents = Vec::with_capacity(rows.len());
+    for m in &rows {
+        let (Some(place), Some(article)) = (st.index.known_place(&m.place_id), articles.get(&m.article_id)) else {
+            tracing::warn!("mention {} refers to a missing place or article; left out of the map", m.id);
+            continue;
+        };
+        match per_article.last_mut() {
+            Some((a, n)) if *a == m.article_id => *n += 1,
+            _ => per_article.push((m.article_id, 1)),
+        }
+        incidents.push(features::incident(m, place, article));
+    }
+    let bbox = publish(st, incidents);
+    for (article_id, mentions) in per_article {
+        let _ = st.events.send(IngestEvent { article_id, mentions, bbox });
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Reading what other writers added: the store's change counter and the rows after a known id.
+//!
+//! Contract: [`Store::data_version`] changes whenever another connection (another process, or
+//! another `Store` on the same file) commits, and not for this store's own writes;
+//! [`Store::mentions_after`] returns the stored mentions with an id above a watermark, in id
+//! order, each quote cut from its article; [`Store::article_metas_in`] and [`Store::places_in`]
+//! read the articles and places those mentions refer to. Together they let a running server pick
+//! up a `sitrep ingest` into its database without reloading everything.
+
+use super::{CodePoints, Store, StoreError, StoredMention, StoredPlace};
+use crate::schema::ArticleMeta;
+use rusqlite::params_from_iter;
+use std::collections::HashMap;
+
+impl Store {
+    /// `PRAGMA data_version`: differs between two calls when another connection committed.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// The largest mention id stored (0 when none).
+    pub fn max_mention_id(&self) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row("SELECT coalesce(max(id), 0) FROM mentions", [], |r| r.get(0))?)
+    }
+
+    /// The largest article id stored (0 when none).
+    pub fn max_article_id(&self) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| r.get(0))?)
+    }
+
+    /// Up to `limit` stored mentions with `id > after`, in id order.
+    pub fn mentions_after(&self, after: i64, limit: usize) -> Result<Vec<StoredMention>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, article_id, place_id, surface, start, end, sentence_start, sentence_end,
+                    precision, geo_precision, confidence, relation
+             FROM mentions WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let mut text_stmt = conn.prepare_cached("SELECT text FROM articles WHERE id = ?1")?;
+        let mut texts: HashMap<i64, Option<CodePoints>> = HashMap::new();
+        let mut out = Vec::new();
+        let mut rows = stmt.query(rusqlite::params![after, limit as i64])?;
+        while let Some(r) = rows.next()? {
+            let article_id: i64 = r.get(1)?;
+            if let std::collections::hash_map::Entry::Vacant(e) = texts.entry(article_id) {
+                let t: Option<String> = rusqlite::OptionalExtension::optional(
+                    text_stmt.query_row([article_id], |row| row.get::<_, String>(0)),
+                )?;
+                e.insert(t.map(CodePoints::new));
+            }
+            let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+            let quote = texts[&article_id].as_ref().map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
+            let quote_start = (start - ss).max(0);
+            out.push(StoredMention {
+                id: r.get(0)?,
+                article_id,
+                place_id: r.get(2)?,
+                surface: r.get(3)?,
+                start,
+                end,
+                quote,
+                quote_start,
+                quote_end: (end - ss).max(quote_start),
+                precision: r.get(8)?,
+                geo_precision: r.get(9)?,
+                confidence: r.get(10)?,
+                relation: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The metadata of the articles with these ids (those that exist).
+    pub fn article_metas_in(&self, ids: &[i64]) -> Result<Vec<ArticleMeta>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let conn = self.conn();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt =
+                conn.prepare(&format!("SELECT id, title, url, source, published FROM articles WHERE id IN ({marks})"))?;
+            let rows = stmt.query_map(params_from_iter(chunk), |r| {
+                Ok(ArticleMeta {
+                    id: r.get(0)?,
+                    title: r.get::<_, Option<String>>(1)?.map(Into::into),
+                    url: r.get::<_, Option<String>>(2)?.map(Into::into),
+                    source: r.get::<_, Option<String>>(3)?.map(Into::into),
+                    published: r.get::<_, Option<String>>(4)?.map(Into::into),
+                })
+            })?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The places with these ids (those that exist), geometries parsed.
+    pub fn places_in(&self, ids: &[&str]) -> Result<Vec<StoredPlace>, StoreError> {
+        let mut raw = Vec::with_capacity(ids.len());
+        {
+            let conn = self.conn();
+            for chunk in ids.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(",");
+                let mut stmt = conn
+                    .prepare(&format!("SELECT id, name, kind, lon, lat, geometry FROM places WHERE id IN ({marks})"))?;
+                let rows = stmt.query_map(params_from_iter(chunk), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, f64>(3)?,
+                        r.get::<_, f64>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?;
+                for r in rows {
+                    raw.push(r?);
+                }
+            }
+        }
+        raw.into_iter()
+            .map(|(id, name, kind, lon, lat, geom)| {
+                let g: geojson::Geometry = serde_json::from_str(&geom).map_err(|_| StoreError::Geometry(id.clone()))?;
+                let geometry =
+                    geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
+                Ok(StoredPlace { id, name, kind, point: geo_types::Point::new(lon, lat), geometry })
+            })
+            .collect()
+    }
+}
