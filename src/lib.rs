@@ -4,6 +4,7 @@
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
 pub mod cli;
+pub mod export;
 pub mod features;
 pub mod gazetteer;
 pub mod geoparse;

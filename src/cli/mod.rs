@@ -3,6 +3,7 @@
 //! Contract: every handler returns `anyhow::Result`; `main` prints the error on one line and exits
 //! non-zero. Handlers hold no logic of their own beyond reading input and printing output.
 
+mod export;
 mod gazetteer;
 mod geoparse;
 mod ingest;
@@ -35,6 +36,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Geoparse and store articles (.txt/.md with the title on the first line, .json, .jsonl).
     Ingest(ingest::IngestArgs),
+    /// Write the stored incidents to a file: GeoJSON, CSV, GeoPackage, or MBTiles / PMTiles with
+    /// the tiles the server serves.
+    Export(export::ExportArgs),
     /// Score the geoparser on a gold corpus (the JSONL format of the evaluation corpora).
     Eval(geoparse::EvalArgs),
 }
@@ -64,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::ingest(args),
         Command::Geoparse(args) => geoparse::geoparse(args),
         Command::Eval(args) => geoparse::eval(args),
+        Command::Export(args) => export::export(args),
     }
 }
 

@@ -11,6 +11,7 @@
 mod articles;
 mod error;
 mod events;
+mod export;
 mod ogc;
 mod pages;
 mod tiles;
@@ -335,6 +336,7 @@ pub fn router(state: Arc<AppState>, static_dir: PathBuf) -> Router {
         .route("/tiles/{z}/{x}/{y}", get(tiles::incident_tile))
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
         .route("/tiles.json", get(tiles::tilejson))
+        .route("/export/{file}", get(export::download))
         .route("/api/geoparse", post(articles::geoparse))
         .route("/api/articles", post(articles::create))
         .route("/health", get(ogc::health))
