@@ -48,6 +48,19 @@ pub struct ExportArgs {
     /// Tiles: highest zoom.
     #[arg(long, default_value_t = 12)]
     pub maxzoom: u8,
+    /// What to export: the incidents, or the basemap's tiles (pmtiles/mbtiles; from the
+    /// gazetteer, no database needed; --maxzoom 6 is a good default for it).
+    #[arg(long, value_enum, default_value_t = LayerArg::Incidents)]
+    pub layer: LayerArg,
+    /// Data directory, for --layer basemap (default: $SITREP_DATA, else ./data).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LayerArg {
+    Incidents,
+    Basemap,
 }
 
 /// A progress bar on stderr (drawn only on a terminal), one stage at a time.
@@ -105,20 +118,32 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
     let query = ItemsQuery::parse(pairs).map_err(|e| {
         anyhow::anyhow!("--{}", e.to_string().replace("invalid parameter `", "").replacen("`:", ":", 1))
     })?;
-    if !args.db.is_file() {
-        anyhow::bail!("{}: no such database", args.db.display());
-    }
     let started = std::time::Instant::now();
-    let store = Store::open(&args.db).map_err(|e| anyhow::anyhow!("{}: {e}", args.db.display()))?;
-    let selection = Selection::from_store(&store, &query)?;
-    drop(store);
+    let (selection, basemap) = if args.layer == LayerArg::Basemap {
+        if !matches!(format, Format::MbTiles | Format::PmTiles) {
+            anyhow::bail!("{}: the basemap exports only as mbtiles or pmtiles", out.display());
+        }
+        let gaz = super::load_gazetteer(args.data)?;
+        (None, Some(crate::tiles::Basemap::new(crate::http::basemap_features(&gaz))))
+    } else {
+        if !args.db.is_file() {
+            anyhow::bail!("{}: no such database", args.db.display());
+        }
+        let store = Store::open(&args.db).map_err(|e| anyhow::anyhow!("{}: {e}", args.db.display()))?;
+        (Some(Selection::from_store(&store, &query)?), None)
+    };
+    let content = match (&selection, &basemap) {
+        (Some(sel), _) => export::Content::Incidents(sel),
+        (None, Some(map)) => export::Content::Basemap(map, query.bbox),
+        (None, None) => unreachable!("one of the two is set above"),
+    };
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg:>10} {bar:40} {pos}/{len} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let bar = Bar(bar);
-    let summary = export::export_file(&selection, format, zooms, out, &bar)?;
+    let summary = export::export_file(&content, format, zooms, out, &bar)?;
     bar.0.finish_and_clear();
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     let what = match format {

@@ -22,6 +22,9 @@
 //! - GeoPackage 1.3 ([`write_gpkg`]) through rusqlite: feature table `incidents` (one row per
 //!   mention, its place's representative point, the schema's properties) and `places` (each
 //!   place of those incidents once, its full geometry), joined on `place_id`.
+//! - The basemap (`Content::Basemap`: [`crate::tiles::basemap_tile`], the tiles of
+//!   `GET /basemap/{z}/{x}/{y}.mvt`) exports to PMTiles and MBTiles the same way, for a web map
+//!   served from archives alone.
 //! - [`export_file`] writes OUT through a temporary file beside it, renamed at the end: a failed
 //!   export leaves no OUT and no temporary file. Every [`ExportError`] names the file it concerns.
 //! - Progress goes to a [`Progress`]; nothing is printed.
@@ -35,7 +38,7 @@ mod tiles;
 
 pub use gpkg::write_gpkg;
 pub use table::{write_csv, write_geojson};
-pub use tiles::{write_mbtiles, write_pmtiles, TileRange};
+pub use tiles::{write_mbtiles, write_pmtiles, TileRange, TileSet};
 
 use crate::features::ItemsQuery;
 use crate::index::{Incident, IndexSnapshot, SpatialIndex};
@@ -152,10 +155,18 @@ pub enum Format {
     PmTiles,
 }
 
-/// Writes `selection` as `format` to `out`, through a temporary file beside it that is renamed
+/// What an export writes.
+pub enum Content<'a> {
+    /// Incidents (every format).
+    Incidents(&'a Selection),
+    /// The basemap's tiles (MBTiles, PMTiles), over a bbox when given.
+    Basemap(&'a crate::tiles::Basemap, Option<[f64; 4]>),
+}
+
+/// Writes `content` as `format` to `out`, through a temporary file beside it that is renamed
 /// to `out` once complete (removed on failure).
 pub fn export_file(
-    selection: &Selection,
+    content: &Content<'_>,
     format: Format,
     zooms: TileRange,
     out: &Path,
@@ -170,12 +181,21 @@ pub fn export_file(
         return Err(ExportError::write(out, "the directory does not exist"));
     }
     let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let set = match *content {
+        Content::Incidents(sel) => TileSet::incidents(sel),
+        Content::Basemap(map, bbox) => TileSet::basemap(map, bbox),
+    };
+    let selection = match *content {
+        Content::Incidents(sel) => Some(sel),
+        Content::Basemap(..) => None,
+    };
+    let need_incidents = || selection.ok_or_else(|| ExportError::write(out, "the basemap exports only as tiles (mbtiles, pmtiles)"));
     let result = (|| -> Result<Summary, ExportError> {
         let summary = match format {
             Format::GeoJson | Format::Csv => {
                 let file = std::fs::File::create(&tmp).map_err(ExportError::io(out))?;
                 let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-                let incidents = selection.incidents();
+                let incidents = need_incidents()?.incidents();
                 progress.stage("incidents", incidents.len() as u64);
                 let n = if format == Format::GeoJson {
                     write_geojson(incidents.into_iter(), &mut w, progress)
@@ -187,11 +207,9 @@ pub fn export_file(
                 file.sync_all().map_err(ExportError::io(out))?;
                 Summary { incidents: n, ..Summary::default() }
             }
-            Format::Gpkg => write_gpkg(selection, &tmp, progress).map_err(|e| e.renamed(&tmp, out))?,
-            Format::MbTiles => write_mbtiles(selection, zooms, &tmp, progress).map_err(|e| e.renamed(&tmp, out))?,
-            Format::PmTiles => {
-                write_pmtiles(selection, zooms, &tmp, &name, progress).map_err(|e| e.renamed(&tmp, out))?
-            }
+            Format::Gpkg => write_gpkg(need_incidents()?, &tmp, progress).map_err(|e| e.renamed(&tmp, out))?,
+            Format::MbTiles => write_mbtiles(&set, zooms, &tmp, progress).map_err(|e| e.renamed(&tmp, out))?,
+            Format::PmTiles => write_pmtiles(&set, zooms, &tmp, &name, progress).map_err(|e| e.renamed(&tmp, out))?,
         };
         std::fs::rename(&tmp, out).map_err(ExportError::io(out))?;
         Ok(summary)

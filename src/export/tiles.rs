@@ -59,6 +59,69 @@ fn box_range(z: u8, bbox: [f64; 4]) -> ([u32; 2], [u32; 2]) {
     ([nw.x.min(se.x), nw.x.max(se.x)], [nw.y.min(se.y), nw.y.max(se.y)])
 }
 
+/// What a tile pyramid is rendered from.
+enum Source<'a> {
+    Incidents(&'a IndexSnapshot),
+    Basemap(&'a tiles::Basemap),
+}
+
+impl Source<'_> {
+    fn render(&self, z: u8, x: u32, y: u32) -> Result<CoveredTile, ExportError> {
+        Ok(match self {
+            Source::Incidents(snap) => tiles::incidents_tile_cover(snap, z, x, y)?,
+            Source::Basemap(map) => CoveredTile { bytes: tiles::basemap_tile(map, z, x, y)?, same_below: false },
+        })
+    }
+
+    fn near(&self, tile: &TileId) -> bool {
+        match self {
+            Source::Incidents(snap) => near(snap, tile),
+            Source::Basemap(map) => map.has_features_near(tile, f64::from(EXTENT)),
+        }
+    }
+}
+
+/// A tile set to export: the incident tiles of a selection, or the basemap.
+pub struct TileSet<'a> {
+    source: Source<'a>,
+    bbox: Option<[f64; 4]>,
+    incidents: usize,
+}
+
+impl<'a> TileSet<'a> {
+    /// The incident tiles of `sel` (only tiles over its bbox, when it has one).
+    pub fn incidents(sel: &'a Selection) -> TileSet<'a> {
+        TileSet { source: Source::Incidents(&sel.snapshot), bbox: sel.query.bbox, incidents: sel.snapshot.len() }
+    }
+
+    /// The basemap tiles (only tiles over `bbox`, when given).
+    pub fn basemap(map: &'a tiles::Basemap, bbox: Option<[f64; 4]>) -> TileSet<'a> {
+        TileSet { source: Source::Basemap(map), bbox, incidents: 0 }
+    }
+
+    /// The TileJSON of the export: the one `/tiles.json` is made from (incidents), with the
+    /// export's zooms and bounds (the bbox, when given, within the data's).
+    fn metadata(&self, zooms: TileRange, tiles_url: &str) -> (serde_json::Value, [f64; 4]) {
+        let (meta, data) = match &self.source {
+            Source::Incidents(snap) => {
+                let b = tiles::tilejson::bounds(snap);
+                (tiles::tilejson::tilejson(tiles_url, zooms.min, zooms.max, b), b)
+            }
+            Source::Basemap(_) => {
+                (tiles::tilejson::basemap_tilejson(tiles_url, zooms.min, zooms.max), [-180.0, -85.0511, 180.0, 85.0511])
+            }
+        };
+        let Some(q) = self.bbox else { return (meta, data) };
+        let mut b = [data[0].max(q[0]), data[1].max(q[1]), data[2].min(q[2]), data[3].min(q[3])];
+        if b[0] > b[2] || b[1] > b[3] {
+            b = [q[0], q[1].max(-85.0511), q[2], q[3].min(85.0511)];
+        }
+        let mut meta = meta;
+        meta["bounds"] = serde_json::json!(b);
+        (meta, b)
+    }
+}
+
 struct Rendered {
     x: u32,
     y: u32,
@@ -68,20 +131,14 @@ struct Rendered {
     same_below: bool,
 }
 
-/// Walks the pyramid of `sel` over `zooms`, calling `emit(z, x, y, gzip_bytes, copy_of)` for every
+/// Walks the pyramid of `set` over `zooms`, calling `emit(z, x, y, gzip_bytes, copy_of)` for every
 /// tile with features, in tile id order within each zoom; `copy_of` is `Some(root)` for a tile
 /// copied from the covering tile `root` (an index into the roots seen so far, stable).
-fn walk<E>(
-    sel: &Selection,
-    zooms: super::TileRange,
-    progress: &dyn Progress,
-    mut emit: E,
-) -> Result<(u64, u64), ExportError>
+fn walk<E>(set: &TileSet<'_>, zooms: TileRange, progress: &dyn Progress, mut emit: E) -> Result<(u64, u64), ExportError>
 where
     E: FnMut(u8, u32, u32, &[u8], Option<usize>) -> Result<(), ExportError>,
 {
-    let snap = &*sel.snapshot;
-    let bbox = sel.query.bbox;
+    let bbox = set.bbox;
     let in_box = |z: u8, x: u32, y: u32| match bbox {
         None => true,
         Some(b) => {
@@ -133,8 +190,8 @@ where
             let rendered: Vec<Result<Rendered, ExportError>> = chunk
                 .par_iter()
                 .map(|&(x, y)| {
-                    let CoveredTile { bytes, same_below } = tiles::incidents_tile_cover(snap, z, x, y)?;
-                    let descend = !same_below && (!bytes.is_empty() || near(snap, &TileId::new(z, x, y)?));
+                    let CoveredTile { bytes, same_below } = set.source.render(z, x, y)?;
+                    let descend = !same_below && (!bytes.is_empty() || set.source.near(&TileId::new(z, x, y)?));
                     let gzip = if bytes.is_empty() { Vec::new() } else { tiles::gzip(&bytes) };
                     Ok(Rendered { x, y, gzip, descend, same_below })
                 })
@@ -165,30 +222,17 @@ where
     Ok((tiles_out, contents))
 }
 
-/// The TileJSON of an export: the one `/tiles.json` is made from, with the export's zooms and
-/// bounds (the bbox, when given, within the data's).
-fn metadata(sel: &Selection, zooms: super::TileRange, tiles_url: &str) -> (serde_json::Value, [f64; 4]) {
-    let mut b = tiles::tilejson::bounds(&sel.snapshot);
-    if let Some(q) = sel.query.bbox {
-        b = [b[0].max(q[0]), b[1].max(q[1]), b[2].min(q[2]), b[3].min(q[3])];
-        if b[0] > b[2] || b[1] > b[3] {
-            b = [q[0], q[1].max(-85.0511), q[2], q[3].min(85.0511)];
-        }
-    }
-    (tiles::tilejson::tilejson(tiles_url, zooms.min, zooms.max, b), b)
-}
-
 /// A PMTiles v3 archive of the selection's incident tiles over `zooms` (gzip tiles, TileJSON
 /// metadata whose `tiles` is `pmtiles://NAME/{z}/{x}/{y}`, NAME the archive's file name).
 pub fn write_pmtiles(
-    sel: &Selection,
-    zooms: super::TileRange,
+    set: &TileSet<'_>,
+    zooms: TileRange,
     path: &Path,
     name: &str,
     progress: &dyn Progress,
 ) -> Result<Summary, ExportError> {
     use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
-    let (meta, b) = metadata(sel, zooms, &format!("pmtiles://{name}/{{z}}/{{x}}/{{y}}"));
+    let (meta, b) = set.metadata(zooms, &format!("pmtiles://{name}/{{z}}/{{x}}/{{y}}"));
     let file = std::fs::File::create(path).map_err(ExportError::io(path))?;
     let perr = |e: pmtiles::PmtError| ExportError::write(path, e);
     let mut writer = PmTilesWriter::new(TileType::Mvt)
@@ -202,24 +246,24 @@ pub fn write_pmtiles(
         .metadata(meta.to_string())
         .create(file)
         .map_err(perr)?;
-    let (tiles, contents) = walk(sel, zooms, progress, |z, x, y, gz, _| {
+    let (tiles, contents) = walk(set, zooms, progress, |z, x, y, gz, _| {
         writer.add_tile(TileCoord::new(z, x, y).map_err(perr)?, gz).map_err(perr)
     })?;
     writer.finalize().map_err(perr)?;
-    Ok(Summary { incidents: sel.snapshot.len(), places: 0, tiles, tiles_rendered: contents })
+    Ok(Summary { incidents: set.incidents, places: 0, tiles, tiles_rendered: contents })
 }
 
 /// An MBTiles 1.3 file of the selection's incident tiles over `zooms`: `format` pbf, gzip tiles,
 /// TMS rows, each distinct tile stored once (`images`, `map`, and the `tiles` view readers use),
 /// `json` metadata with the TileJSON's `vector_layers`.
 pub fn write_mbtiles(
-    sel: &Selection,
-    zooms: super::TileRange,
+    set: &TileSet<'_>,
+    zooms: TileRange,
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<Summary, ExportError> {
     use sha2::{Digest, Sha256};
-    let (meta, b) = metadata(sel, zooms, "");
+    let (meta, b) = set.metadata(zooms, "");
     let sq = ExportError::sqlite(path);
     let mut db = rusqlite::Connection::open(path).map_err(sq)?;
     db.execute_batch(
@@ -260,7 +304,7 @@ pub fn write_mbtiles(
             .prepare("INSERT OR IGNORE INTO images (tile_data, tile_id) VALUES (?1, ?2)")
             .map_err(ExportError::sqlite(path))?;
         let mut root_ids: Vec<Option<String>> = Vec::new();
-        walk(sel, zooms, progress, |z, x, y, gz, copy_of| {
+        walk(set, zooms, progress, |z, x, y, gz, copy_of| {
             let key = |gz: &[u8]| -> String {
                 Sha256::digest(gz).iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
             };
@@ -281,5 +325,5 @@ pub fn write_mbtiles(
     };
     tx.commit().map_err(ExportError::sqlite(path))?;
     db.close().map_err(|(_, e)| ExportError::sqlite(path)(e))?;
-    Ok(Summary { incidents: sel.snapshot.len(), places: 0, tiles, tiles_rendered: contents })
+    Ok(Summary { incidents: set.incidents, places: 0, tiles, tiles_rendered: contents })
 }

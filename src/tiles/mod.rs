@@ -403,6 +403,19 @@ impl Basemap {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// Whether any feature's box comes within `margin` tile units of `tile` (x wrapping around).
+    pub fn has_features_near(&self, tile: &TileId, margin: f64) -> bool {
+        let [x0, y0, x1, y1] = tile.world_bounds(margin);
+        let mut envs = vec![AABB::from_corners([x0.max(0.0), y0], [x1.min(1.0), y1])];
+        if x0 < 0.0 {
+            envs.push(AABB::from_corners([x0 + 1.0, y0], [1.0, y1]));
+        }
+        if x1 > 1.0 {
+            envs.push(AABB::from_corners([0.0, y0], [x1 - 1.0, y1]));
+        }
+        envs.iter().any(|e| self.tree.locate_in_envelope_intersecting(*e).next().is_some())
+    }
 }
 
 /// Zoom bands with a pre-simplified basemap geometry (RDP, half a tile unit at the band's zoom,

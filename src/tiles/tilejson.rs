@@ -42,3 +42,29 @@ pub fn tilejson(tiles: &str, minzoom: u8, maxzoom: u8, bounds: [f64; 4]) -> Valu
         ]
     })
 }
+
+/// The TileJSON document of basemap tiles at `tiles` (layers `countries`, `admin1`, `places`,
+/// `country_labels`).
+pub fn basemap_tilejson(tiles: &str, minzoom: u8, maxzoom: u8) -> Value {
+    let layer = |id: &str, description: &str, fields: Value| {
+        json!({"id": id, "description": description, "minzoom": minzoom, "maxzoom": maxzoom, "fields": fields})
+    };
+    json!({
+        "tilejson": "3.0.0",
+        "name": "sitrep basemap",
+        "description": "Countries, first-level divisions and cities of the shipped gazetteer.",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scheme": "xyz",
+        "tiles": [tiles],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": [-180.0, -85.0511, 180.0, 85.0511],
+        "attribution": ATTRIBUTION,
+        "vector_layers": [
+            layer("countries", "country polygons", json!({"name": "String", "iso_a2": "String", "population": "Number"})),
+            layer("admin1", "first-level divisions", json!({"name": "String", "country": "String"})),
+            layer("places", "capitals and large cities", json!({"name": "String", "population": "Number", "capital": "Boolean", "rank": "Number"})),
+            layer("country_labels", "one point per country for its label", json!({"name": "String", "iso_a2": "String", "population": "Number"}))
+        ]
+    })
+}
