@@ -148,8 +148,16 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     let what = match format {
         Format::MbTiles | Format::PmTiles => format!(
-            "{} tiles ({} rendered, the rest copied from covering tiles) of {} incidents, z{}-z{}",
-            summary.tiles, summary.tiles_rendered, summary.incidents, zooms.min, zooms.max
+            "{} tiles ({} rendered, the rest copied from covering tiles) of {}, z{}-z{}",
+            summary.tiles,
+            summary.tiles_rendered,
+            if args.layer == LayerArg::Basemap {
+                "the basemap".to_string()
+            } else {
+                format!("{} incidents", summary.incidents)
+            },
+            zooms.min,
+            zooms.max
         ),
         Format::Gpkg => format!("{} incidents, {} places", summary.incidents, summary.places),
         _ => format!("{} incidents", summary.incidents),

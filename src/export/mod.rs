@@ -189,7 +189,8 @@ pub fn export_file(
         Content::Incidents(sel) => Some(sel),
         Content::Basemap(..) => None,
     };
-    let need_incidents = || selection.ok_or_else(|| ExportError::write(out, "the basemap exports only as tiles (mbtiles, pmtiles)"));
+    let need_incidents =
+        || selection.ok_or_else(|| ExportError::write(out, "the basemap exports only as tiles (mbtiles, pmtiles)"));
     let result = (|| -> Result<Summary, ExportError> {
         let summary = match format {
             Format::GeoJson | Format::Csv => {

@@ -22,7 +22,7 @@ pub fn write_geojson<'a>(
         w.write_all(if n == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *w, &FeatureRef { incident, zoom: Some(22) })?;
         n += 1;
-        if n % STEP == 0 {
+        if n.is_multiple_of(STEP) {
             progress.advance(STEP as u64);
         }
     }
@@ -64,7 +64,7 @@ pub fn write_csv<'a>(
         row[MENTION_FIELDS.len()].push_str(geometry_type(incident.geometry()));
         out.write_record(&row).map_err(csv_io)?;
         n += 1;
-        if n % STEP == 0 {
+        if n.is_multiple_of(STEP) {
             progress.advance(STEP as u64);
         }
     }

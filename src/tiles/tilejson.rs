@@ -46,9 +46,7 @@ pub fn tilejson(tiles: &str, minzoom: u8, maxzoom: u8, bounds: [f64; 4]) -> Valu
 /// The TileJSON document of basemap tiles at `tiles` (layers `countries`, `admin1`, `places`,
 /// `country_labels`).
 pub fn basemap_tilejson(tiles: &str, minzoom: u8, maxzoom: u8) -> Value {
-    let layer = |id: &str, description: &str, fields: Value| {
-        json!({"id": id, "description": description, "minzoom": minzoom, "maxzoom": maxzoom, "fields": fields})
-    };
+    let layer = |id: &str, description: &str, fields: Value| json!({"id": id, "description": description, "minzoom": minzoom, "maxzoom": maxzoom, "fields": fields});
     json!({
         "tilejson": "3.0.0",
         "name": "sitrep basemap",
