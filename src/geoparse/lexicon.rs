@@ -39,7 +39,6 @@ pub const US_STATES: &str = include_str!("../../data/lexicon/us_states.tsv");
 /// Demonyms of macro-regions and continents, to curated ids or names.
 pub const REGION_DEMONYMS: &str = include_str!("../../data/lexicon/region_demonyms.tsv");
 
-
 /// Points GeoNames gives countries and continents (see `scripts/fetch_reference_points.sh`):
 /// `key lat lon demonyms`, key = ISO alpha-2 or curated id.
 pub const REFERENCE_POINTS: &str = include_str!("../../data/lexicon/reference_points.tsv");
@@ -104,7 +103,6 @@ pub fn pairs(list: &'static str) -> Vec<(String, &'static str)> {
         .filter(|(k, _)| !k.is_empty())
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {
