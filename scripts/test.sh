@@ -26,5 +26,5 @@ cargo test --release --locked
 
 if [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --silent \
-    && SITREP_BIN="$OLDPWD/target/release/sitrep" node --test map.test.mjs)
+    && SITREP_BIN="$OLDPWD/target/release/sitrep" node --test map.test.mjs archive.test.mjs)
 fi

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod datetime;
+pub mod export;
 pub mod features;
 pub mod gazetteer;
 pub mod geoparse;

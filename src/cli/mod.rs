@@ -4,6 +4,7 @@
 //! non-zero. Handlers hold no logic of their own beyond reading input and printing output.
 
 pub mod config;
+mod export;
 mod gazetteer;
 mod geoparse;
 mod ingest;
@@ -61,6 +62,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Geoparse and store articles: .txt/.md, .json, .jsonl, .html pages, RSS/Atom/JSON feeds, - (stdin).
     Ingest(ingest::IngestArgs),
+    /// Write the stored incidents to a file: GeoJSON, CSV, GeoPackage, or MBTiles / PMTiles with
+    /// the tiles the server serves.
+    Export(export::ExportArgs),
     /// Score the geoparser on a gold corpus (the JSONL format of the evaluation corpora).
     Eval(geoparse::EvalArgs),
 }
@@ -91,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::ingest(args),
         Command::Geoparse(args) => geoparse::geoparse(args),
         Command::Eval(args) => geoparse::eval(args),
+        Command::Export(args) => export::export(args),
     }
 }
 

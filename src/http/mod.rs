@@ -16,6 +16,7 @@ mod articles_api;
 mod cors;
 mod error;
 mod events;
+mod export;
 pub mod live;
 mod log;
 pub mod metrics;
@@ -359,6 +360,7 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/tiles/{z}/{x}/{y}", get(tiles::incident_tile))
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))
         .route("/tiles.json", get(tiles::tilejson))
+        .route("/export/{file}", get(export::download))
         .route("/api/geoparse", post(articles::geoparse))
         .route("/health", get(ogc::health))
         .route("/metrics", get(metrics::scrape))

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -113,31 +113,7 @@ pub async fn basemap_tile(
 }
 
 pub async fn tilejson(BaseUrl(base): BaseUrl, State(state): State<Arc<AppState>>) -> Json<Value> {
-    // every attribute a tile carries, from the one schema (crate::schema)
-    use crate::schema::{tilejson_fields, AGGREGATE_FIELDS, CLUSTER_FIELDS, MENTION_FIELDS};
-    let point_fields = tilejson_fields(&[MENTION_FIELDS, CLUSTER_FIELDS]);
-    let shape_fields = tilejson_fields(&[MENTION_FIELDS, AGGREGATE_FIELDS]);
     let snap = state.index.snapshot();
-    // TileJSON bounds stay inside Web Mercator's latitude range
-    let bounds = match snap.bounds() {
-        None => json!([-180.0, -85.0511, 180.0, 85.0511]),
-        Some([w, s, e, n]) => json!([w, s.max(-85.0511), e, n.min(85.0511)]),
-    };
-    Json(json!({
-        "tilejson": "3.0.0",
-        "name": "sitrep incidents",
-        "description": "Places named in ingested news articles.",
-        "version": env!("CARGO_PKG_VERSION"),
-        "scheme": "xyz",
-        "tiles": [format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt")],
-        "minzoom": 0,
-        "maxzoom": 22,
-        "bounds": bounds,
-        "attribution": "Places: <a href=\"https://www.geonames.org/\">GeoNames</a> (CC BY 4.0), <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
-        "vector_layers": [
-            {"id": "incidents", "description": "settlements and other point places; clustered at low zoom", "minzoom": 0, "maxzoom": 22, "fields": point_fields},
-            {"id": "areas", "description": "provinces, regions, countries: one feature per place, with the properties of its latest mention and what its mentions add up to", "minzoom": 0, "maxzoom": 22, "fields": shape_fields},
-            {"id": "lines", "description": "corridors, lines of contact, border segments, rivers: one feature per place, as areas", "minzoom": 0, "maxzoom": 22, "fields": shape_fields}
-        ]
-    }))
+    let url = format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt");
+    Json(tiles::tilejson::tilejson(&url, 0, tiles::MAX_ZOOM, tiles::tilejson::bounds(&snap)))
 }

@@ -12,6 +12,8 @@
 //!   than a growing size (bbox extent in tile units, the same for every tile of the zoom), then
 //!   keeping only the essential properties (like tippecanoe's drop-smallest-as-needed).
 //! - [`basemap_tile`] → layers `countries`, `admin1`, `places` from a prebuilt [`Basemap`].
+//! - [`incidents_tile_cover`]: the same tile and whether every tile below it is identical (for
+//!   exports); [`tilejson`] builds the TileJSON of served and exported tile sets.
 //! - [`TileError`] for out-of-range z/x/y (HTTP 400).
 //! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
 //!
@@ -22,6 +24,7 @@ pub mod cluster;
 mod encode;
 pub mod grid;
 mod prepare;
+pub mod tilejson;
 
 use std::borrow::Cow;
 
@@ -137,6 +140,42 @@ fn point_geometry(inc: &IndexedIncident) -> (Geometry<f64>, Rect<f64>) {
 
 /// The incidents tile z/x/y of a snapshot (see the module contract).
 pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec<u8>, TileError> {
+    incidents_tile_cover(snap, z, x, y).map(|t| t.bytes)
+}
+
+/// An incidents tile and whether every tile below it has the same bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoveredTile {
+    /// What [`incidents_tile`] returns.
+    pub bytes: Vec<u8>,
+    /// Set when the tile's features are only areas that each cover the whole buffered tile, with
+    /// no point incident within a tile's width of it and no feature thinned: then every tile
+    /// below it at any zoom holds the same places, each clipped to the same full square with the
+    /// same tags, so it has exactly these bytes (the tile exporter copies them instead of
+    /// rendering the millions of tiles inside a large country).
+    pub same_below: bool,
+}
+
+/// The full buffered square, the one geometry a covering area has in every tile below.
+fn is_full_square(g: &Geometry<i32>) -> bool {
+    let p = match g {
+        Geometry::Polygon(p) => p,
+        Geometry::MultiPolygon(mp) if mp.0.len() == 1 => &mp.0[0],
+        _ => return false,
+    };
+    let (lo, hi) = (-(BUFFER as i32), (EXTENT + BUFFER) as i32);
+    let ring = &p.exterior().0;
+    let open = if ring.first() == ring.last() { &ring[..ring.len().saturating_sub(1)] } else { &ring[..] };
+    p.interiors().is_empty()
+        && open.len() == 4
+        && open.iter().all(|c| (c.x == lo || c.x == hi) && (c.y == lo || c.y == hi))
+        && open.windows(2).all(|w| w[0] != w[1])
+        && open[0] != open[2]
+        && open[1] != open[3]
+}
+
+/// [`incidents_tile`] with the [`CoveredTile::same_below`] test (for the exporter).
+pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<CoveredTile, TileError> {
     let tile = TileId::new(z, x, y)?;
     let tol = Tolerance::for_zoom(z);
     let scale = tile.n() * f64::from(EXTENT);
@@ -144,13 +183,17 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
 
     let mut areas: Vec<Sized<'_>> = Vec::new();
     let mut lines: Vec<Sized<'_>> = Vec::new();
+    // a place left out here (outside the tile, or collapsed at this zoom) may appear below
+    let mut all_full = true;
     // lines and areas: each place once, with what its mentions add up to (ordered by lowest id)
     for hit in snap.query_world_places(bx0, by0, bx1, by1) {
         let place = hit.place;
         let bb = place.world_bbox();
         let Some(g) = prepare::prepare(place.world_geometry(), Some(place.world_ranks()), bb, &tile, tol) else {
+            all_full = false;
             continue;
         };
+        all_full &= place.layer() == Layer::Areas && is_full_square(&g);
         let mut mentions = hit.mentions();
         let Some(mut latest) = mentions.next() else { continue };
         let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
@@ -235,10 +278,16 @@ pub fn incidents_tile(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<Vec
         let (a, l) = enc_rest(min_size, essential)?;
         let total = pts.len() + a.len() + l.len();
         if total <= MAX_TILE_BYTES || min_size == f64::INFINITY {
+            let same_below = attempt == 0 && all_full && !areas.is_empty() && lines.is_empty() && pts.is_empty() && {
+                // no point near: a cluster's centroid may fall in a tile whose buffer holds none
+                // of its points, but never a whole tile's width away from them
+                let [ex0, ey0, ex1, ey1] = tile.world_bounds(f64::from(EXTENT));
+                ex0 >= 0.0 && ex1 <= 1.0 && snap.query_world_points(ex0, ey0, ex1, ey1).is_empty()
+            };
             let mut out = pts;
             out.extend_from_slice(&a);
             out.extend_from_slice(&l);
-            return Ok(out);
+            return Ok(CoveredTile { bytes: out, same_below });
         }
         if attempt == 3 && !essential {
             // still too large: keep only the essential properties from now on
@@ -353,6 +402,19 @@ impl Basemap {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Whether any feature's box comes within `margin` tile units of `tile` (x wrapping around).
+    pub fn has_features_near(&self, tile: &TileId, margin: f64) -> bool {
+        let [x0, y0, x1, y1] = tile.world_bounds(margin);
+        let mut envs = vec![AABB::from_corners([x0.max(0.0), y0], [x1.min(1.0), y1])];
+        if x0 < 0.0 {
+            envs.push(AABB::from_corners([x0 + 1.0, y0], [1.0, y1]));
+        }
+        if x1 > 1.0 {
+            envs.push(AABB::from_corners([0.0, y0], [x1 - 1.0, y1]));
+        }
+        envs.iter().any(|e| self.tree.locate_in_envelope_intersecting(*e).next().is_some())
     }
 }
 

@@ -107,6 +107,15 @@ pub fn free_port() -> u16 {
 pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
+    spawn(db, dir, token, extra)
+}
+
+/// Starts `sitrep serve` on an existing database `db`, which the caller keeps.
+pub fn start_on(db: &std::path::Path, extra: &[&str]) -> Server {
+    spawn(db.to_path_buf(), tempfile::tempdir().unwrap(), None, extra)
+}
+
+fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str]) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
     cmd.arg("serve").arg("--db").arg(&db).arg("--addr").arg(format!("127.0.0.1:{port}"));
