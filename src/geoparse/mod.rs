@@ -1811,7 +1811,10 @@ impl<'a> Doc<'a> {
                         }
                     }
                     // Acceptance: small places need support from the document.
-                    if !self.accept(c, bp, ps, bs, &ctx_country) {
+                    // "Florence, Alabama": a reading the words beside the name place in its
+                    // container needs no further support (a first name or a small town's).
+                    let cued = hier.as_ref().is_some_and(|h| h.inside.contains(&bp));
+                    if !cued && !self.accept(c, bp, ps, bs, &ctx_country) {
                         continue;
                     }
                     let margin = if second.is_finite() { bs - second } else { 5.0 };

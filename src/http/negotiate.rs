@@ -156,6 +156,12 @@ pub async fn tag_json(cond: Conditional, resp: Response) -> Response {
     if !is_get || resp.status() != StatusCode::OK || !json || resp.headers().contains_key(header::ETAG) {
         return resp;
     }
+    // A streamed answer (an export download) or one too large to hold is sent untagged: reading it
+    // whole would buffer what is streamed on purpose.
+    let size = http_body::Body::size_hint(resp.body()).exact();
+    if size.is_none_or(|n| n > MAX_TAGGED as u64) {
+        return resp;
+    }
     let (mut parts, body) = resp.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_TAGGED).await {
         Ok(b) => b,

@@ -19,7 +19,8 @@ pub fn known_params(path: &str) -> Option<&'static [&'static str]> {
     match segs.as_slice() {
         [""] | ["conformance"] | ["api"] | ["collections"] | ["collections", _] => Some(F),
         ["collections", _, "items", _] | ["collections", _, "queryables"] => Some(F),
-        ["tiles.json"] | ["health"] | ["metrics"] | ["api", "events"] | ["api", "articles"] => Some(NONE),
+        ["tiles.json"] | ["health"] | ["metrics"] | ["api", "events"] => Some(NONE),
+        // (`/api/articles` and `/export/…` read their own parameters and refuse unknown ones)
         _ => None,
     }
 }
@@ -60,6 +61,8 @@ pub fn route_template(path: &str) -> &'static str {
         ["api", "incidents"] => "/api/incidents",
         ["api", "geoparse"] => "/api/geoparse",
         ["api", "articles"] => "/api/articles",
+        ["api", "articles", _] => "/api/articles/{id}",
+        ["export", _] => "/export/{file}",
         ["api", "events"] => "/api/events",
         ["tiles", _, _, _] => "/tiles/{z}/{x}/{y}",
         ["basemap", _, _, _] => "/basemap/{z}/{x}/{y}",
