@@ -48,24 +48,7 @@ impl Store {
                 )?;
                 e.insert(t.map(CodePoints::new));
             }
-            let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
-            let quote = texts[&article_id].as_ref().map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
-            let quote_start = (start - ss).max(0);
-            out.push(StoredMention {
-                id: r.get(0)?,
-                article_id,
-                place_id: r.get(2)?,
-                surface: r.get(3)?,
-                start,
-                end,
-                quote,
-                quote_start,
-                quote_end: (end - ss).max(quote_start),
-                precision: r.get(8)?,
-                geo_precision: r.get(9)?,
-                confidence: r.get(10)?,
-                relation: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()),
-            });
+            out.push(super::stored_mention(r, texts[&article_id].as_ref())?);
         }
         Ok(out)
     }

@@ -150,6 +150,30 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// A mention row (columns `id, article_id, place_id, surface, start, end, sentence_start,
+/// sentence_end, precision, geo_precision, confidence, relation`, in that order) with its quote cut
+/// from its article's text (`None`: no text, an empty quote).
+fn stored_mention(r: &rusqlite::Row, text: Option<&CodePoints>) -> rusqlite::Result<StoredMention> {
+    let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+    let quote = text.map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
+    let quote_start = (start - ss).max(0);
+    Ok(StoredMention {
+        id: r.get(0)?,
+        article_id: r.get(1)?,
+        place_id: r.get(2)?,
+        surface: r.get(3)?,
+        start,
+        end,
+        quote,
+        quote_start,
+        quote_end: (end - ss).max(quote_start),
+        precision: r.get(8)?,
+        geo_precision: r.get(9)?,
+        confidence: r.get(10)?,
+        relation: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()),
+    })
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -367,27 +391,8 @@ impl Store {
                     None => break,
                 }
             }
-            let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
-            let quote = match &current {
-                Some((id, text)) if *id == article_id => text.slice(ss, se).to_string(),
-                _ => String::new(),
-            };
-            let quote_start = (start - ss).max(0);
-            f(StoredMention {
-                id: r.get(0)?,
-                article_id,
-                place_id: r.get(2)?,
-                surface: r.get(3)?,
-                start,
-                end,
-                quote,
-                quote_start,
-                quote_end: (end - ss).max(quote_start),
-                precision: r.get(8)?,
-                geo_precision: r.get(9)?,
-                confidence: r.get(10)?,
-                relation: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()),
-            });
+            let text = current.as_ref().filter(|(id, _)| *id == article_id).map(|(_, t)| t);
+            f(stored_mention(r, text)?);
         }
         Ok(())
     }
