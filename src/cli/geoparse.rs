@@ -1,7 +1,8 @@
 //! `sitrep geoparse` (one article → FeatureCollection; `--jsonl` documents → predictions) and
-//! `sitrep eval` (score the geoparser on a gold corpus with the definitions of `shared/eval/score.py`).
+//! `sitrep eval` (score the geoparser on a gold corpus with the definitions of `shared/eval/score.py`;
+//! `--explain`: what each filter of the geoparser is worth on it).
 
-use crate::geoparse::{feature_collection, prediction, Geoparser};
+use crate::geoparse::{feature_collection, filter_ids, prediction, Geoparser, Mention, Rules, Trace};
 use anyhow::{anyhow, Context};
 use clap::Args;
 use rayon::prelude::*;
@@ -64,6 +65,15 @@ pub struct RunOptions {
     /// Data directory (see `sitrep serve --help` for where it is looked for).
     #[arg(long, env = "SITREP_DATA")]
     pub data: Option<PathBuf>,
+    /// Turn off a filter of the geoparser by its id (repeatable; the ids: `sitrep eval --explain`).
+    #[arg(long = "disable-rule", value_name = "ID")]
+    pub disable_rule: Vec<String>,
+}
+
+impl RunOptions {
+    fn rules(&self) -> anyhow::Result<Rules> {
+        Ok(Rules::without(&self.disable_rule)?)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -75,6 +85,10 @@ pub struct EvalArgs {
     /// Also write the predictions to this file.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
+    /// Instead of the score, print for each filter of the geoparser how often it rejects a span,
+    /// how many mentions turning it off changes, and the score without it (JSON).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 fn read_input(input: &Option<PathBuf>) -> anyhow::Result<(String, Vec<u8>)> {
@@ -144,13 +158,14 @@ fn lines(bytes: &[u8]) -> Vec<(usize, usize, &[u8])> {
 }
 
 pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
+    let rules = args.run.rules()?;
     let gp = parser(args.run.data.clone())?;
     let (name, bytes) = read_input(&args.input)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !args.jsonl {
         let text = utf8(&name, &bytes, 0)?;
-        let mut mentions = gp.parse(text, args.date.as_deref());
+        let mut mentions = gp.parse_with(text, args.date.as_deref(), rules, None);
         mentions.retain(|m| args.run.demonyms.keep(m));
         let mut fc = feature_collection(&mentions);
         let geometry = match args.geometry {
@@ -173,7 +188,7 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
                     return Ok(None);
                 };
                 let date = date.or_else(|| args.date.clone());
-                let mut ms = gp.parse(&text, date.as_deref());
+                let mut ms = gp.parse_with(&text, date.as_deref(), rules, None);
                 ms.retain(|m| args.run.demonyms.keep(m));
                 let tops: Vec<Value> = ms.iter().map(prediction).collect();
                 Ok(Some(json!({"id": id, "toponyms": tops}).to_string()))
@@ -213,7 +228,7 @@ fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 }
 
 /// Metrics of `score.py` (inexact matching, gold with coordinates only).
-fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) -> Value {
+fn score(gold: &[&[Gold]], preds: &[Vec<(usize, usize, String, f64, f64)>]) -> Value {
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
     let mut errors: Vec<f64> = Vec::new();
     for (g, p) in gold.iter().zip(preds) {
@@ -268,7 +283,7 @@ fn score(gold: &[Vec<Gold>], preds: &[Vec<(usize, usize, String, f64, f64)>]) ->
     })
 }
 
-fn load_corpus(path: &Path) -> anyhow::Result<Vec<(Value, String, Option<String>, Vec<Gold>)>> {
+fn load_corpus(path: &Path) -> anyhow::Result<Corpus> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
     let mut docs = Vec::new();
@@ -299,36 +314,102 @@ fn load_corpus(path: &Path) -> anyhow::Result<Vec<(Value, String, Option<String>
     Ok(docs)
 }
 
-pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
-    let gp = parser(args.run.data.clone())?;
-    let docs = load_corpus(&args.corpus)?;
-    let t0 = Instant::now();
-    let mentions: Vec<Vec<crate::geoparse::Mention>> = pool(args.run.threads)?.install(|| {
-        docs.par_iter()
-            .map(|(_, text, date, _)| {
-                let mut ms = gp.parse(text, date.as_deref());
-                ms.retain(|m| args.run.demonyms.keep(m));
-                ms
-            })
-            .collect()
-    });
-    let secs = t0.elapsed().as_secs_f64();
+type Corpus = Vec<(Value, String, Option<String>, Vec<Gold>)>;
+
+/// The mentions of every document of `docs`, parsed with `rules`, and the filters' rejections.
+fn run(gp: &Geoparser, docs: &Corpus, run: &RunOptions, rules: Rules, count: bool) -> (Vec<Vec<Mention>>, Trace) {
+    let per_doc: Vec<(Vec<Mention>, Trace)> = docs
+        .par_iter()
+        .map(|(_, text, date, _)| {
+            let mut trace = if count { Trace::new() } else { Trace::default() };
+            let mut ms = gp.parse_with(text, date.as_deref(), rules, count.then_some(&mut trace));
+            ms.retain(|m| run.demonyms.keep(m));
+            (ms, trace)
+        })
+        .collect();
+    let mut total = Trace::new();
+    let mut mentions = Vec::with_capacity(per_doc.len());
+    for (ms, t) in per_doc {
+        for (a, b) in total.fired.iter_mut().zip(&t.fired) {
+            *a += b;
+        }
+        mentions.push(ms);
+    }
+    (mentions, total)
+}
+
+/// The score of `mentions` against the gold of `docs`.
+fn score_of(docs: &Corpus, mentions: &[Vec<Mention>]) -> Value {
     let preds: Vec<Vec<(usize, usize, String, f64, f64)>> = mentions
         .iter()
         .map(|ms| ms.iter().map(|m| (m.start, m.end, m.name.clone(), m.point.y(), m.point.x())).collect())
         .collect();
+    let gold: Vec<&[Gold]> = docs.iter().map(|d| d.3.as_slice()).collect();
+    score(&gold, &preds)
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let rules = args.run.rules()?;
+    let gp = parser(args.run.data.clone())?;
+    let docs = load_corpus(&args.corpus)?;
+    let pool = pool(args.run.threads)?;
+    if args.explain {
+        let out = pool.install(|| explain(&gp, &docs, &args.run, rules));
+        println!(
+            "{}",
+            json!({"corpus": args.corpus.display().to_string(), "documents": docs.len(), "rules": out.0, "with_every_rule": out.1})
+        );
+        return Ok(());
+    }
+    let t0 = Instant::now();
+    let (mentions, _) = pool.install(|| run(&gp, &docs, &args.run, rules, false));
+    let secs = t0.elapsed().as_secs_f64();
     if let Some(p) = &args.predictions {
         let mut f = std::io::BufWriter::new(std::fs::File::create(p)?);
         for ((id, ..), ms) in docs.iter().zip(&mentions) {
             writeln!(f, "{}", json!({"id": id, "toponyms": ms.iter().map(prediction).collect::<Vec<_>>()}))?;
         }
     }
-    let gold: Vec<Vec<Gold>> = docs.into_iter().map(|d| d.3).collect();
-    let mut s = score(&gold, &preds);
-    s["documents"] = json!(gold.len());
+    let mut s = score_of(&docs, &mentions);
+    s["documents"] = json!(docs.len());
     s["seconds"] = json!((secs * 1e4).round() / 1e4);
-    s["documents_per_second"] = json!((gold.len() as f64 / secs).round());
+    s["documents_per_second"] = json!((docs.len() as f64 / secs).round());
     s["threads"] = json!(args.run.threads);
     println!("{s}");
     Ok(())
+}
+
+/// Mentions as comparable keys: span, place and role.
+fn mention_keys(ms: &[Mention]) -> std::collections::HashSet<(usize, usize, &str, bool)> {
+    ms.iter().map(|m| (m.start, m.end, m.place_id.as_str(), m.role == crate::geoparse::Role::Place)).collect()
+}
+
+/// `sitrep eval --explain`: for each filter (beyond those `rules` already turns off), how often it
+/// rejects a span with every other filter on, how many mentions and documents change when it is
+/// turned off, and the score without it; and the score with every filter.
+fn explain(gp: &Geoparser, docs: &Corpus, run_opts: &RunOptions, rules: Rules) -> (Vec<Value>, Value) {
+    let (base, trace) = run(gp, docs, run_opts, rules, true);
+    let mut out = Vec::new();
+    for (k, id) in filter_ids().enumerate() {
+        let off: Vec<&str> = run_opts.disable_rule.iter().map(String::as_str).chain([id]).collect();
+        let Ok(without) = Rules::without(&off) else { continue };
+        if without == rules {
+            continue;
+        }
+        let (ms, _) = run(gp, docs, run_opts, without, false);
+        let (mut changed_mentions, mut changed_docs) = (0, 0);
+        for (a, b) in base.iter().zip(&ms) {
+            let d = mention_keys(a).symmetric_difference(&mention_keys(b)).count();
+            changed_mentions += d;
+            changed_docs += usize::from(d > 0);
+        }
+        out.push(json!({
+            "id": id,
+            "fired": trace.fired[k],
+            "changed_mentions": changed_mentions,
+            "changed_documents": changed_docs,
+            "without": score_of(docs, &ms),
+        }));
+    }
+    (out, score_of(docs, &base))
 }
