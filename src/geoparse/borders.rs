@@ -10,16 +10,19 @@ use crate::gazetteer::{Kind, PlaceIdx};
 use std::collections::{HashMap, HashSet};
 
 impl<'a> Doc<'a> {
-    pub(super) fn pair_of(&self, c: &Cand) -> Option<(String, String)> {
+    /// The country code token `t` names as a demonym ("Armenian") or a country name ("Armenia"):
+    /// one side of a compound border.
+    pub(super) fn border_side(&self, t: usize) -> Option<String> {
         let gaz = &*self.gp.gaz;
-        let country_of = |t: usize| -> Option<String> {
-            let w = self.norm(t);
-            let cc = gaz
-                .demonym_country(w)
-                .or_else(|| gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country))?;
-            gaz.place(cc).country.clone()
-        };
-        Some((country_of(c.tok_start)?, country_of(c.tok_start + 1)?))
+        let w = self.norm(t);
+        let cc = gaz
+            .demonym_country(w)
+            .or_else(|| gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country))?;
+        gaz.place(cc).country.clone()
+    }
+
+    pub(super) fn pair_of(&self, c: &Cand) -> Option<(String, String)> {
+        Some((self.border_side(c.tok_start)?, self.border_side(c.tok_start + 1)?))
     }
 
     /// The curated border segment between two countries, preferring one in a division the

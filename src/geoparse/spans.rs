@@ -224,7 +224,6 @@ impl<'a> Doc<'a> {
     /// "Armenian-Azerbaijani border", "Armenia–Azerbaijan border", "Russian-Ukrainian frontier".
     pub(super) fn compound_border(&self, i: usize) -> Option<Cand> {
         let n = self.toks.len();
-        let gaz = &*self.gp.gaz;
         if i + 2 >= n || !self.link[i] || !self.link[i + 1] {
             return None;
         }
@@ -235,16 +234,9 @@ impl<'a> Doc<'a> {
         if !matches!(self.norm(i + 2), "border" | "frontier" | "boundary" | "borders") {
             return None;
         }
-        let country_of = |t: usize| -> Option<String> {
-            let w = self.norm(t);
-            let c = gaz
-                .demonym_country(w)
-                .or_else(|| gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country))?;
-            gaz.place(c).country.clone()
-        };
         // (the pair is read again by `pair_of` when the candidate is resolved)
-        country_of(i)?;
-        country_of(i + 1)?;
+        self.border_side(i)?;
+        self.border_side(i + 1)?;
         Some(self.make_cand(i, i + 3, CandKind::Border, 0.9))
     }
 }
