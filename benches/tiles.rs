@@ -211,7 +211,7 @@ fn main() {
     // filtered tiles (issue 15: at most 2x an unfiltered cold tile): the same tiles drawn from
     // half the incidents (even ids), rendered cold, against the unfiltered render just above
     println!("z  filtered_render/s  plain_render/s  filtered/plain_cost");
-    let keep = |i: &Incident| i.id % 2 == 0;
+    let keep = |i: &Incident| i.id.is_multiple_of(2);
     let (mut fs_all, mut ps_all) = (0.0f64, 0.0f64);
     for (z, tiles, _) in &list {
         let t0 = Instant::now();

@@ -175,7 +175,11 @@ fn tile_with(base: &str, z: u8, x: u32, y: u32, query: &str) -> Decoded {
         .header("Accept-Encoding", "identity")
         .send()
         .unwrap();
-    assert!(r.status() == StatusCode::OK || r.status() == StatusCode::NO_CONTENT, "{z}/{x}/{y}?{query}: {}", r.status());
+    assert!(
+        r.status() == StatusCode::OK || r.status() == StatusCode::NO_CONTENT,
+        "{z}/{x}/{y}?{query}: {}",
+        r.status()
+    );
     let bytes = r.bytes().unwrap();
     assert!(strict_check(&bytes).is_empty());
     decode(&bytes)
@@ -211,7 +215,8 @@ fn filtered_tiles_count_what_the_filter_lets_through() {
     let n = 8.0f64;
     let lon = |x: f64| x / n * 360.0 - 180.0;
     let lat = |y: f64| (std::f64::consts::PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
-    let bbox = format!("{},{},{},{}", lon(f64::from(x)), lat(f64::from(y + 1)), lon(f64::from(x + 1)), lat(f64::from(y)));
+    let bbox =
+        format!("{},{},{},{}", lon(f64::from(x)), lat(f64::from(y + 1)), lon(f64::from(x + 1)), lat(f64::from(y)));
     let matched = |q: &str| -> u64 {
         let v: Value = c
             .get(format!("{base}/collections/incidents/items?bbox={bbox}&kind=settlement&limit=1&{q}"))
@@ -231,18 +236,20 @@ fn filtered_tiles_count_what_the_filter_lets_through() {
     // the unfiltered tile counts every point, whatever the kinds
     assert!(points_inside(&tile_with(base, 3, x, y, "")) >= all);
     // clusters say where they are and when they split
-    let clusters: Vec<&BTreeMap<String, String>> = filtered["incidents"]
-        .iter()
-        .filter(|(_, _, p)| p.contains_key("point_count"))
-        .map(|(_, _, p)| p)
-        .collect();
+    let clusters: Vec<&BTreeMap<String, String>> =
+        filtered["incidents"].iter().filter(|(_, _, p)| p.contains_key("point_count")).map(|(_, _, p)| p).collect();
     assert!(!clusters.is_empty(), "{filtered:?}");
     for p in clusters {
-        let num = |k: &str| p[k].trim_matches(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).parse::<f64>().unwrap();
+        let num = |k: &str| {
+            p[k].trim_matches(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).parse::<f64>().unwrap()
+        };
         let ez = num("expansion_zoom");
         assert!(ez > 3.0 && ez <= 12.0, "{p:?}");
         assert!(num("min_lon") <= num("max_lon") && num("min_lat") <= num("max_lat"), "{p:?}");
-        assert!(num("min_lon") > 40.0 && num("max_lon") < 50.0 && num("min_lat") > 38.0 && num("max_lat") < 42.5, "{p:?}");
+        assert!(
+            num("min_lon") > 40.0 && num("max_lon") < 50.0 && num("min_lat") > 38.0 && num("max_lat") < 42.5,
+            "{p:?}"
+        );
     }
     // another filter, another tile; and a parameter tiles do not take is refused by name
     let july = tile_with(base, 3, x, y, "kind=settlement&datetime=2021-07-01/2021-07-31");

@@ -10,8 +10,8 @@
 
 use super::origin::BaseUrl;
 use super::{ApiError, AppState};
-use crate::tiles::cache::{CachedTile, TileCache};
 use crate::features::{self, ItemsQuery};
+use crate::tiles::cache::{CachedTile, TileCache};
 use crate::tiles::{self, TileError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -205,8 +205,7 @@ impl TileCache {
 }
 
 fn evict(g: &mut Inner, keep_entries: usize, keep_bytes: usize) {
-    let mut by_age: Vec<(Key, u64)> =
-        g.map.iter().map(|(k, v)| (*k, v.last_used.load(Ordering::Relaxed))).collect();
+    let mut by_age: Vec<(Key, u64)> = g.map.iter().map(|(k, v)| (*k, v.last_used.load(Ordering::Relaxed))).collect();
     by_age.sort_unstable_by_key(|(_, t)| *t);
     for (k, _) in by_age {
         if g.map.len() <= keep_entries && g.bytes <= keep_bytes {

@@ -18,7 +18,6 @@ use geo_types::Coord;
 use super::grid::{TileId, BUFFER, EXTENT};
 use crate::index::{GridCell, IndexSnapshot, IndexedIncident};
 
-
 /// Cell size in tile units.
 pub const CELL_UNITS: u32 = 512;
 /// Highest zoom clustered by default.
@@ -295,8 +294,10 @@ mod tests {
         let s = snap(&pts);
         let a = cluster(&s, &left);
         let b = cluster(&s, &right);
-        let (Clustered::Cluster { id: ia, count: ca, at: pa, .. }, Clustered::Cluster { id: ib, count: cb, at: pb, .. }) =
-            (&a[0], &b[0])
+        let (
+            Clustered::Cluster { id: ia, count: ca, at: pa, .. },
+            Clustered::Cluster { id: ib, count: cb, at: pb, .. },
+        ) = (&a[0], &b[0])
         else {
             panic!("{a:?} {b:?}")
         };

@@ -186,7 +186,13 @@ pub type Keep<'k> = &'k (dyn Fn(&crate::index::Incident) -> bool + Sync);
 /// those of the kept points alone (a cluster's `point_count`, bounds and expansion zoom count
 /// only them), and an area or line is drawn when one of its mentions is kept, with what the kept
 /// mentions add up to.
-pub fn incidents_tile_filtered(snap: &IndexSnapshot, z: u8, x: u32, y: u32, keep: Keep<'_>) -> Result<Vec<u8>, TileError> {
+pub fn incidents_tile_filtered(
+    snap: &IndexSnapshot,
+    z: u8,
+    x: u32,
+    y: u32,
+    keep: Keep<'_>,
+) -> Result<Vec<u8>, TileError> {
     render(snap, TileId::new(z, x, y)?, Some(keep)).map(|t| t.bytes)
 }
 
@@ -312,10 +318,7 @@ fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<
                 // no point near: a cluster's centroid may fall in a tile whose buffer holds none
                 // of its points, but never a whole tile's width away from them
                 let [ex0, ey0, ex1, ey1] = tile.world_bounds(f64::from(EXTENT));
-                keep.is_none()
-                    && ex0 >= 0.0
-                    && ex1 <= 1.0
-                    && snap.query_world_points(ex0, ey0, ex1, ey1).is_empty()
+                keep.is_none() && ex0 >= 0.0 && ex1 <= 1.0 && snap.query_world_points(ex0, ey0, ex1, ey1).is_empty()
             };
             let mut out = pts;
             out.extend_from_slice(&a);
