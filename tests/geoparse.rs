@@ -806,3 +806,20 @@ fn jsonl_demonyms_can_be_left_out_for_corpora_that_do_not_annotate_them() {
     let (ok, _, err) = sitrep_cli(&["geoparse", "--jsonl", "-", "--demonyms", "maybe"], doc);
     assert!(!ok && err.contains("maybe"), "{err}");
 }
+
+/// Issue 14: the place itself or the place standing for a government or a team (sentences written
+/// for this test; the weights are those fitted on GeoWebNews 0–99).
+#[test]
+fn literal_and_non_literal_readings() {
+    let gp = parser();
+    let literal = |text: &str, name: &str| {
+        let ms = gp.parse(text, None);
+        find(&ms, name).unwrap_or_else(|| panic!("{name} in {text:?}: {:?}", mention_names(&ms))).literal
+    };
+    assert!(literal("Shelling hit villages near Goris overnight.", "Goris"));
+    assert!(literal("Thousands of residents fled from Goris on Monday.", "Goris"));
+    assert!(literal("Troops crossed into Armenia before dawn.", "Armenia"));
+    assert!(!literal("Armenia said on Monday that the talks would resume.", "Armenia"));
+    assert!(!literal("The talks between Armenia and its neighbours stalled.", "Armenia"));
+    assert!(!literal("The Armenia coach praised his players after the match.", "Armenia"));
+}

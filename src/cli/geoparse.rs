@@ -41,6 +41,10 @@ pub struct GeoparseArgs {
     /// mention): none (`point`), simplified to at most 500 vertices, or `full`.
     #[arg(long, value_enum, default_value_t = GeometryArg::Simplified)]
     pub geometry: GeometryArg,
+    /// With --jsonl: give each prediction the features its `literal` reading was made from
+    /// (what `scripts/fit_literal.py` fits the weights on).
+    #[arg(long)]
+    pub literal_features: bool,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -190,7 +194,16 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
                 let date = date.or_else(|| args.date.clone());
                 let mut ms = gp.parse_with(&text, date.as_deref(), rules, None);
                 ms.retain(|m| args.run.demonyms.keep(m));
-                let tops: Vec<Value> = ms.iter().map(prediction).collect();
+                let tops: Vec<Value> = ms
+                    .iter()
+                    .map(|m| {
+                        let mut v = prediction(m);
+                        if args.literal_features {
+                            v["literal_features"] = json!(m.literal_features);
+                        }
+                        v
+                    })
+                    .collect();
                 Ok(Some(json!({"id": id, "toponyms": tops}).to_string()))
             })
             .collect()

@@ -19,7 +19,9 @@
 //! 4. [`candidate`]: the filters that reject a span or pass it on with its readings;
 //! 5. [`cues`] and the document context of [`resolve`]: the features of each reading;
 //! 6. [`score`] and [`resolve`]: the scorer, which chooses one reading per candidate or drops it;
-//! 7. [`borders`] and [`relations`]: generic border references and relative references.
+//! 7. [`borders`] and [`relations`]: generic border references and relative references;
+//! 8. [`literal`]: whether each mention names the place itself or stands for a government, team,
+//!    people or organisation.
 //!
 //! Word tables are built once ([`tables`]); word lists are data in `data/lexicon/` ([`lexicon`]).
 
@@ -30,6 +32,7 @@ mod cues;
 mod doc;
 mod filters;
 mod lexicon;
+mod literal;
 mod output;
 mod people;
 mod predicates;
@@ -97,6 +100,11 @@ pub struct Mention {
     pub sentence_start: usize,
     pub role: Role,
     pub relation: Option<Relation>,
+    /// The place itself (`true`: "shelling in Kharkiv"), or the place standing for a government,
+    /// team, people or organisation (`false`: "Moscow said") — stage 8, [`literal`].
+    pub literal: bool,
+    /// The features that reading was made from (for `sitrep geoparse --literal-features`).
+    pub literal_features: Vec<&'static str>,
 }
 
 /// A border segment of the curated layer and the countries/divisions it separates.
@@ -270,6 +278,8 @@ impl Geoparser {
         doc.generic_borders(&mut mentions, &ctx.country, &ctx.admin1, date);
         doc.relations(&mut mentions);
         mentions.sort_by_key(|m| (m.start, m.end));
+        // 8. literal or not
+        doc.literal(&mut mentions);
         if let Some(t) = trace {
             for (n, c) in t.fired.iter_mut().zip(&doc.fired) {
                 *n += c.get();

@@ -22,6 +22,7 @@ pub fn feature(m: &Mention) -> Value {
             Role::Demonym => "demonym",
         }),
     );
+    props.insert("literal".into(), json!(m.literal));
     props.insert("precision".into(), json!(m.precision));
     props.insert("geo_precision".into(), json!(m.geo_precision));
     props.insert("confidence".into(), json!((m.confidence as f64 * 1000.0).round() / 1000.0));
@@ -49,6 +50,7 @@ pub fn prediction(m: &Mention) -> Value {
         "precision": m.precision, "geo_precision": m.geo_precision,
         "confidence": (m.confidence as f64 * 1000.0).round() / 1000.0,
         "role": match m.role { Role::Place => "place", Role::Demonym => "demonym" },
+        "literal": m.literal,
     });
     if let Some(r) = &m.relation {
         v["relation"] = serde_json::to_value(r).unwrap_or(Value::Null);

@@ -174,6 +174,8 @@ impl<'a> Doc<'a> {
             sentence_start: scp,
             role,
             relation: None,
+            literal: role == Role::Place,
+            literal_features: Vec::new(),
         }
     }
 }
