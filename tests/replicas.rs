@@ -21,10 +21,7 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 }
 
 fn replica(url: &str) -> common::Server {
-    common::start_on(
-        std::path::Path::new(url),
-        &["--no-samples", "--refresh-ms", "100", "--token", TOKEN],
-    )
+    common::start_on(std::path::Path::new(url), &["--no-samples", "--refresh-ms", "100", "--token", TOKEN])
 }
 
 fn items(c: &reqwest::blocking::Client, base: &str, bbox: &str) -> Value {
