@@ -24,7 +24,7 @@ pub struct ExportArgs {
     /// Output format (default: from the file's extension).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
-    /// SQLite database file to read.
+    /// SQLite database file to read, or a PostgreSQL URL (`postgres://user@host/db`).
     #[arg(long, default_value = "sitrep.db")]
     pub db: PathBuf,
     /// Only incidents intersecting minLon,minLat,maxLon,maxLat (tiles: only tiles over it).
@@ -126,7 +126,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
         let gaz = super::load_gazetteer(args.data)?;
         (None, Some(crate::tiles::Basemap::new(crate::http::basemap_features(&gaz))))
     } else {
-        if !args.db.is_file() {
+        if !crate::store::is_postgres_url(&args.db.to_string_lossy()) && !args.db.is_file() {
             anyhow::bail!("{}: no such database", args.db.display());
         }
         let store = Store::open(&args.db).map_err(|e| anyhow::anyhow!("{}: {e}", args.db.display()))?;

@@ -23,7 +23,7 @@ pub struct IngestArgs {
     /// whose URL or text is stored already is not stored again.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing), or a PostgreSQL URL (`postgres://user@host/db`).
     #[arg(long, default_value = "sitrep.db", env = "SITREP_DB")]
     pub db: PathBuf,
     /// Data directory (see `sitrep serve --help` for where it is looked for).

@@ -39,7 +39,7 @@ pub struct Cli {
 /// The environment variables, listed under `--help`.
 pub const ENVIRONMENT: &str = "Environment:
   SITREP_TOKEN        bearer token enabling writes on `serve` (--token)
-  SITREP_DB           SQLite database file (--db)
+  SITREP_DB           SQLite database file or postgres:// URL (--db)
   SITREP_DATA         data directory (--data)
   SITREP_STATIC       web map directory (--static-dir)
   SITREP_ADDR         listen address of `serve` (--addr)

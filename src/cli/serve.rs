@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing), or a PostgreSQL URL (`postgres://user@host/db`).
     #[arg(long, default_value = "sitrep.db", env = "SITREP_DB")]
     pub db: PathBuf,
     /// Address to listen on. Keep the loopback default unless the machine is meant to be reachable.

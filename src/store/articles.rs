@@ -1,4 +1,5 @@
-//! Listing, reading and deleting stored articles (the articles API).
+//! Listing, reading and deleting stored articles (the articles API): the SQLite side, and the
+//! types both backends list with.
 //!
 //! Contract: [`Store::list_articles`] pages through the articles (newest id first) filtered by
 //! source and published date, with the total that matched; [`Store::delete_article`] removes an
@@ -6,7 +7,7 @@
 //! takes them out of the index), `None` when there was no such article. Places stay stored: other
 //! articles may name them.
 
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use rusqlite::OptionalExtension;
 
 /// Which articles to list.
@@ -47,7 +48,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// A page of articles matching `f` (newest first) and how many match in all.
     pub fn list_articles(&self, f: &ArticleFilter) -> Result<(Vec<ArticleRow>, i64), StoreError> {
         let conn = self.conn();

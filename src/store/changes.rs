@@ -1,4 +1,4 @@
-//! Reading what other writers added: the store's change counter and the rows after a known id.
+//! Reading what other writers added (SQLite side): the change counter and the rows after an id.
 //!
 //! Contract: [`Store::data_version`] changes whenever another connection (another process, or
 //! another `Store` on the same file) commits, and not for this store's own writes;
@@ -7,12 +7,12 @@
 //! read the articles and places those mentions refer to. Together they let a running server pick
 //! up a `sitrep ingest` into its database without reloading everything.
 
-use super::{CodePoints, Store, StoreError, StoredMention, StoredPlace};
+use super::{parse_place, sqlite::stored_mention, CodePoints, SqliteStore, StoreError, StoredMention, StoredPlace};
 use crate::schema::ArticleMeta;
 use rusqlite::params_from_iter;
 use std::collections::HashMap;
 
-impl Store {
+impl SqliteStore {
     /// `PRAGMA data_version`: differs between two calls when another connection committed.
     pub fn data_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?)
@@ -48,7 +48,7 @@ impl Store {
                 )?;
                 e.insert(t.map(CodePoints::new));
             }
-            out.push(super::stored_mention(r, texts[&article_id].as_ref())?);
+            out.push(stored_mention(r, texts[&article_id].as_ref())?);
         }
         Ok(out)
     }
@@ -101,13 +101,6 @@ impl Store {
                 }
             }
         }
-        raw.into_iter()
-            .map(|(id, name, kind, lon, lat, geom)| {
-                let g: geojson::Geometry = serde_json::from_str(&geom).map_err(|_| StoreError::Geometry(id.clone()))?;
-                let geometry =
-                    geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
-                Ok(StoredPlace { id, name, kind, point: geo_types::Point::new(lon, lat), geometry })
-            })
-            .collect()
+        raw.into_iter().map(parse_place).collect()
     }
 }

@@ -1,32 +1,43 @@
-//! The incident store: articles, the places they mention and each mention, in one SQLite file.
+//! The incident store: articles, the places they mention and each mention, in one SQLite file or
+//! one PostgreSQL (PostGIS) database.
 //!
-//! Contract: [`Store::open`] creates or migrates the database (WAL, versioned migrations in
-//! `PRAGMA user_version`, each in its own transaction). [`Store::insert_articles`] writes a batch
-//! of articles with all their mentions in one transaction — either everything lands or nothing
-//! does — and is idempotent: the same text (SHA-256 of the text) ingested twice returns the first
-//! article's id and changes nothing. A place's geometry is one row of `places`, written by the
-//! first mention that needs it; a mention is a small row referring to its place and article, its
-//! sentence kept as a span of the article's text. [`Store::places`], [`Store::article_metas`] and
-//! [`Store::for_each_mention`] read them back for the index, each thing once.
+//! Contract: [`Store::open`] picks the backend by its argument (`postgres://…` or
+//! `postgresql://…`: PostgreSQL, see `pg.rs`; anything else: a SQLite file, see `sqlite.rs`) and
+//! creates or migrates the schema (both backends' migrations are listed in `migrations.rs`).
+//! Every backend keeps the same promises: [`Store::insert_articles`] writes a batch of articles
+//! with all their mentions in one transaction — either everything lands or nothing does — and is
+//! idempotent: the same text (SHA-256 of the text) ingested twice returns the first article's id
+//! and changes nothing, also when two writers (two processes, two replicas) store it at once. A
+//! place's geometry is one row of `places`, written by the first mention that needs it; a mention
+//! is a small row referring to its place and article, its sentence kept as a span of the
+//! article's text. [`Store::places`], [`Store::article_metas`] and [`Store::for_each_mention`]
+//! read them back for the index, each thing once; [`Store::data_version`] changes when another
+//! writer commits, and mention ids grow in commit order, so [`Store::mentions_after`] a watermark
+//! is everything others added since.
 //! Not for: geoparsing (the caller passes mentions in) or spatial queries (that is `index`).
 
 mod articles;
 mod changes;
+mod migrations;
+mod pg;
+mod sqlite;
 
 pub use articles::{ArticleFilter, ArticleRow};
+pub use pg::PgStore;
+pub use sqlite::SqliteStore;
 
-use crate::geoparse::{Mention, Role};
+use crate::geoparse::Mention;
 use crate::schema::ArticleMeta;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("stored geometry of place {0} is not valid GeoJSON")]
     Geometry(String),
     #[error("the database at {path} was written by a newer sitrep (schema version {found}, this build knows {known})")]
@@ -89,138 +100,66 @@ pub struct Inserted {
     pub mentions: Vec<StoredMention>,
 }
 
-/// Schema migrations; index i brings the schema to version i + 1. Never edit a released entry.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE articles (
-    id INTEGER PRIMARY KEY,
-    title TEXT,
-    url TEXT,
-    published TEXT,
-    source TEXT,
-    text TEXT NOT NULL,
-    text_hash TEXT NOT NULL UNIQUE,
-    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-CREATE TABLE places (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    lon REAL NOT NULL,
-    lat REAL NOT NULL,
-    geometry TEXT NOT NULL
-);
-CREATE TABLE mentions (
-    id INTEGER PRIMARY KEY,
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    place_id TEXT NOT NULL REFERENCES places(id),
-    surface TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    sentence TEXT NOT NULL,
-    sentence_start INTEGER NOT NULL,
-    precision INTEGER NOT NULL,
-    geo_precision INTEGER NOT NULL,
-    confidence REAL NOT NULL,
-    relation TEXT
-);
-CREATE INDEX mentions_article ON mentions(article_id);
-CREATE INDEX mentions_place ON mentions(place_id);
-"#,
-    // v2: a mention's sentence is no longer copied out of its article's text: it is kept as the
-    // code-point span [sentence_start, sentence_end) of the text (half the bytes of a mention).
-    r#"
-ALTER TABLE mentions ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
-UPDATE mentions SET sentence_end = sentence_start + length(sentence);
-ALTER TABLE mentions DROP COLUMN sentence;
-"#,
-    // v3: articles are also de-duplicated by their (canonical) URL.
-    r#"
-CREATE INDEX articles_url ON articles(url);
-"#,
-];
-
 /// SHA-256 of an article's text, hex: the key that makes ingest idempotent.
 pub fn text_hash(text: &str) -> String {
     let d = Sha256::digest(text.as_bytes());
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub struct Store {
-    conn: Mutex<Connection>,
+/// The store, on one of its backends; every method behaves the same on both.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
-/// A mention row (columns `id, article_id, place_id, surface, start, end, sentence_start,
-/// sentence_end, precision, geo_precision, confidence, relation`, in that order) with its quote cut
-/// from its article's text (`None`: no text, an empty quote).
-fn stored_mention(r: &rusqlite::Row, text: Option<&CodePoints>) -> rusqlite::Result<StoredMention> {
-    let (start, end, ss, se): (i64, i64, i64, i64) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
-    let quote = text.map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
-    let quote_start = (start - ss).max(0);
-    Ok(StoredMention {
-        id: r.get(0)?,
-        article_id: r.get(1)?,
-        place_id: r.get(2)?,
-        surface: r.get(3)?,
-        start,
-        end,
-        quote,
-        quote_start,
-        quote_end: (end - ss).max(quote_start),
-        precision: r.get(8)?,
-        geo_precision: r.get(9)?,
-        confidence: r.get(10)?,
-        relation: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()),
-    })
+/// Calls the same method on whichever backend the store is.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Sqlite($s) => $e,
+            Store::Postgres($s) => $e,
+        }
+    };
+}
+
+/// Whether `spec` (a `--db` value) names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path)?;
-        Store::init(conn, &path.display().to_string())
+    /// Opens the store `spec` names — a `postgres://…` / `postgresql://…` connection URL, else a
+    /// SQLite file (created if needed) — and brings its schema up to date.
+    pub fn open(spec: &Path) -> Result<Store, StoreError> {
+        match spec.to_str() {
+            Some(url) if is_postgres_url(url) => Ok(Store::Postgres(PgStore::open(url)?)),
+            _ => Ok(Store::Sqlite(SqliteStore::open(spec)?)),
+        }
     }
 
-    /// An in-memory store, for tests and one-off runs.
+    /// An in-memory SQLite store, for tests and one-off runs.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::init(Connection::open_in_memory()?, ":memory:")
+        Ok(Store::Sqlite(SqliteStore::open_in_memory()?))
     }
 
-    fn init(mut conn: Connection, name: &str) -> Result<Store, StoreError> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: name.to_string(), found: version, known });
+    /// The backend's name: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
-        Ok(Store { conn: Mutex::new(conn) })
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-written transaction (SQLite rolls it
-        // back), so a poisoned lock is safe to reuse.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn article_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?)
+        dispatch!(self, s => s.article_count())
     }
 
     pub fn mention_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("SELECT count(*) FROM mentions", [], |r| r.get(0))?)
+        dispatch!(self, s => s.mention_count())
     }
 
-    /// Stores an article and its place mentions (demonym mentions are not stored) in one transaction.
-    /// A text already stored changes nothing.
+    /// Stores an article and its place mentions (demonym mentions are not stored) in one
+    /// transaction. A text already stored changes nothing.
     pub fn insert_article(&self, article: &NewArticle, mentions: &[Mention]) -> Result<Inserted, StoreError> {
         let mut out = self.insert_articles(&[(article, mentions)])?;
         Ok(out.remove(0))
@@ -229,138 +168,17 @@ impl Store {
     /// Stores a batch of articles with their mentions in one transaction: either every article
     /// lands or none does. Articles already stored (same text) are reported with `created: false`.
     pub fn insert_articles(&self, batch: &[(&NewArticle, &[Mention])]) -> Result<Vec<Inserted>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut out = Vec::with_capacity(batch.len());
-        {
-            let mut find = tx.prepare_cached("SELECT id FROM articles WHERE text_hash = ?1")?;
-            let mut article_stmt = tx.prepare_cached(
-                "INSERT INTO articles (title, url, published, source, text, text_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut has_place = tx.prepare_cached("SELECT 1 FROM places WHERE id = ?1")?;
-            let mut place_stmt = tx.prepare_cached(
-                "INSERT INTO places (id, name, kind, lon, lat, geometry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut mention_stmt = tx.prepare_cached(
-                "INSERT INTO mentions (article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                 precision, geo_precision, confidence, relation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
-            for (article, mentions) in batch {
-                let hash = text_hash(&article.text);
-                if let Some(id) = find.query_row([&hash], |r| r.get::<_, i64>(0)).optional()? {
-                    out.push(Inserted { id, created: false, mentions: Vec::new() });
-                    continue;
-                }
-                article_stmt.execute(params![
-                    article.title,
-                    article.url,
-                    article.published,
-                    article.source,
-                    article.text,
-                    hash
-                ])?;
-                let article_id = tx.last_insert_rowid();
-                let mut stored = Vec::new();
-                for m in mentions.iter().filter(|m| m.role == Role::Place) {
-                    // a place's geometry is written once, by the first mention that needs it
-                    if seen_places.insert(&m.place_id)
-                        && has_place.query_row([&m.place_id], |_| Ok(())).optional()?.is_none()
-                    {
-                        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&*m.geometry));
-                        let geometry =
-                            serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(m.place_id.clone()))?;
-                        place_stmt.execute(params![
-                            m.place_id,
-                            m.place_name,
-                            m.kind.as_str(),
-                            m.point.x(),
-                            m.point.y(),
-                            geometry
-                        ])?;
-                    }
-                    let relation = m.relation.as_ref().and_then(|r| serde_json::to_value(r).ok());
-                    let relation_text = relation.as_ref().map(|r| r.to_string());
-                    let sentence_len = m.sentence.chars().count();
-                    mention_stmt.execute(params![
-                        article_id,
-                        m.place_id,
-                        m.name,
-                        m.start as i64,
-                        m.end as i64,
-                        m.sentence_start as i64,
-                        (m.sentence_start + sentence_len) as i64,
-                        m.precision,
-                        m.geo_precision,
-                        m.confidence as f64,
-                        relation_text
-                    ])?;
-                    let quote_start = (m.start as i64 - m.sentence_start as i64).max(0);
-                    stored.push(StoredMention {
-                        id: tx.last_insert_rowid(),
-                        article_id,
-                        place_id: m.place_id.clone(),
-                        surface: m.name.clone(),
-                        start: m.start as i64,
-                        end: m.end as i64,
-                        quote: m.sentence.clone(),
-                        quote_start,
-                        quote_end: (m.end as i64 - m.sentence_start as i64).max(quote_start),
-                        precision: m.precision,
-                        geo_precision: m.geo_precision,
-                        confidence: f64::from(m.confidence),
-                        relation,
-                    });
-                }
-                out.push(Inserted { id: article_id, created: true, mentions: stored });
-            }
-        }
-        tx.commit()?;
-        Ok(out)
+        dispatch!(self, s => s.insert_articles(batch))
     }
 
     /// Every stored place (each geometry once).
     pub fn places(&self) -> Result<Vec<StoredPlace>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id, name, kind, lon, lat, geometry FROM places ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, f64>(3)?,
-                r.get::<_, f64>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })?;
-        let raw: Vec<_> = rows.collect::<Result<_, _>>()?;
-        drop(stmt);
-        drop(conn);
-        use rayon::prelude::*;
-        raw.into_par_iter()
-            .map(|(id, name, kind, lon, lat, geom)| {
-                let g: geojson::Geometry = serde_json::from_str(&geom).map_err(|_| StoreError::Geometry(id.clone()))?;
-                let geometry =
-                    geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
-                Ok(StoredPlace { id, name, kind, point: geo_types::Point::new(lon, lat), geometry })
-            })
-            .collect()
+        dispatch!(self, s => s.places())
     }
 
     /// Every stored article's metadata (no text), by id.
     pub fn article_metas(&self) -> Result<Vec<ArticleMeta>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id, title, url, source, published FROM articles ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ArticleMeta {
-                id: r.get(0)?,
-                title: r.get::<_, Option<String>>(1)?.map(Into::into),
-                url: r.get::<_, Option<String>>(2)?.map(Into::into),
-                source: r.get::<_, Option<String>>(3)?.map(Into::into),
-                published: r.get::<_, Option<String>>(4)?.map(Into::into),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        dispatch!(self, s => s.article_metas())
     }
 
     /// Every stored mention (of one article when `article` is given), ordered by article then id,
@@ -372,45 +190,140 @@ impl Store {
     }
 
     /// Streams the stored mentions (see [`Self::mentions`]) without collecting them.
-    pub fn for_each_mention(&self, article: Option<i64>, mut f: impl FnMut(StoredMention)) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let mut texts = conn.prepare_cached("SELECT id, text FROM articles WHERE ?1 IS NULL OR id = ?1 ORDER BY id")?;
-        let mut texts = texts.query([article])?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                    precision, geo_precision, confidence, relation
-             FROM mentions WHERE ?1 IS NULL OR article_id = ?1 ORDER BY article_id, id",
-        )?;
-        let mut rows = stmt.query([article])?;
-        let mut current: Option<(i64, CodePoints)> = None;
-        while let Some(r) = rows.next()? {
-            let article_id: i64 = r.get(1)?;
-            while current.as_ref().is_none_or(|(id, _)| *id < article_id) {
-                match texts.next()? {
-                    Some(t) => current = Some((t.get(0)?, CodePoints::new(t.get(1)?))),
-                    None => break,
-                }
-            }
-            let text = current.as_ref().filter(|(id, _)| *id == article_id).map(|(_, t)| t);
-            f(stored_mention(r, text)?);
-        }
-        Ok(())
+    pub fn for_each_mention(&self, article: Option<i64>, f: impl FnMut(StoredMention)) -> Result<(), StoreError> {
+        dispatch!(self, s => s.for_each_mention(article, f))
     }
 
-    /// The stored article with this id: (title, url, published, source).
+    /// The stored article with this id.
     pub fn article(&self, id: i64) -> Result<Option<NewArticle>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT title, url, published, source, text FROM articles WHERE id = ?1", [id], |r| {
-                Ok(NewArticle {
-                    title: r.get(0)?,
-                    url: r.get(1)?,
-                    published: r.get(2)?,
-                    source: r.get(3)?,
-                    text: r.get(4)?,
-                })
-            })
-            .optional()?)
+        dispatch!(self, s => s.article(id))
+    }
+
+    /// A page of articles matching `f` (newest first) and how many match in all.
+    pub fn list_articles(&self, f: &ArticleFilter) -> Result<(Vec<ArticleRow>, i64), StoreError> {
+        dispatch!(self, s => s.list_articles(f))
+    }
+
+    /// The id of a stored article with this URL.
+    pub fn article_by_url(&self, url: &str) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.article_by_url(url))
+    }
+
+    /// One article's metadata.
+    pub fn article_row(&self, id: i64) -> Result<Option<ArticleRow>, StoreError> {
+        dispatch!(self, s => s.article_row(id))
+    }
+
+    /// Deletes an article and its mentions; the ids of the mentions removed, `None` if no such
+    /// article. Places stay stored: other articles may name them.
+    pub fn delete_article(&self, id: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        dispatch!(self, s => s.delete_article(id))
+    }
+
+    /// A counter that differs between two calls when another writer committed (SQLite: `PRAGMA
+    /// data_version`; PostgreSQL: the notifications on channel `sitrep_changes`).
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.data_version())
+    }
+
+    /// The largest mention id stored (0 when none).
+    pub fn max_mention_id(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.max_mention_id())
+    }
+
+    /// The largest article id stored (0 when none).
+    pub fn max_article_id(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.max_article_id())
+    }
+
+    /// Up to `limit` stored mentions with `id > after`, in id order.
+    pub fn mentions_after(&self, after: i64, limit: usize) -> Result<Vec<StoredMention>, StoreError> {
+        dispatch!(self, s => s.mentions_after(after, limit))
+    }
+
+    /// The metadata of the articles with these ids (those that exist).
+    pub fn article_metas_in(&self, ids: &[i64]) -> Result<Vec<ArticleMeta>, StoreError> {
+        dispatch!(self, s => s.article_metas_in(ids))
+    }
+
+    /// The places with these ids (those that exist), geometries parsed.
+    pub fn places_in(&self, ids: &[&str]) -> Result<Vec<StoredPlace>, StoreError> {
+        dispatch!(self, s => s.places_in(ids))
+    }
+}
+
+/// A mention's stored columns, before its quote is cut from its article's text.
+struct MentionRow {
+    id: i64,
+    article_id: i64,
+    place_id: String,
+    surface: String,
+    start: i64,
+    end: i64,
+    sentence_start: i64,
+    sentence_end: i64,
+    precision: u8,
+    geo_precision: u8,
+    confidence: f64,
+    relation: Option<String>,
+}
+
+impl MentionRow {
+    /// The mention with its quote cut from its article's text (`None`: no text, an empty quote).
+    fn into_stored(self, text: Option<&CodePoints>) -> StoredMention {
+        let (start, end, ss, se) = (self.start, self.end, self.sentence_start, self.sentence_end);
+        let quote = text.map(|t| t.slice(ss, se).to_string()).unwrap_or_default();
+        let quote_start = (start - ss).max(0);
+        StoredMention {
+            id: self.id,
+            article_id: self.article_id,
+            place_id: self.place_id,
+            surface: self.surface,
+            start,
+            end,
+            quote,
+            quote_start,
+            quote_end: (end - ss).max(quote_start),
+            precision: self.precision,
+            geo_precision: self.geo_precision,
+            confidence: self.confidence,
+            relation: self.relation.and_then(|s| serde_json::from_str(&s).ok()),
+        }
+    }
+}
+
+/// A place row (its geometry as GeoJSON text) parsed.
+fn parse_place(
+    (id, name, kind, lon, lat, geom): (String, String, String, f64, f64, String),
+) -> Result<StoredPlace, StoreError> {
+    let g: geojson::Geometry = serde_json::from_str(&geom).map_err(|_| StoreError::Geometry(id.clone()))?;
+    let geometry = geo_types::Geometry::<f64>::try_from(&g.value).map_err(|_| StoreError::Geometry(id.clone()))?;
+    Ok(StoredPlace { id, name, kind, point: geo_types::Point::new(lon, lat), geometry })
+}
+
+/// A mention's place geometry as GeoJSON text, as both backends store it.
+fn geometry_json(m: &Mention) -> Result<String, StoreError> {
+    let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&*m.geometry));
+    serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(m.place_id.clone()))
+}
+
+/// The [`StoredMention`] a new mention becomes once stored with this id.
+fn new_stored(id: i64, article_id: i64, m: &Mention, relation: Option<serde_json::Value>) -> StoredMention {
+    let quote_start = (m.start as i64 - m.sentence_start as i64).max(0);
+    StoredMention {
+        id,
+        article_id,
+        place_id: m.place_id.clone(),
+        surface: m.name.clone(),
+        start: m.start as i64,
+        end: m.end as i64,
+        quote: m.sentence.clone(),
+        quote_start,
+        quote_end: (m.end as i64 - m.sentence_start as i64).max(quote_start),
+        precision: m.precision,
+        geo_precision: m.geo_precision,
+        confidence: f64::from(m.confidence),
+        relation,
     }
 }
 

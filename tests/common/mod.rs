@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod mvt;
+pub mod pg;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -103,11 +104,23 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Starts `sitrep serve` with its own database; `extra` adds flags such as `--no-samples`.
+/// Starts `sitrep serve` with its own database; `extra` adds flags such as `--no-samples`. The
+/// database is a SQLite file, or with `SITREP_TEST_BACKEND=postgres` a fresh database of a
+/// throwaway PostgreSQL cluster (see `pg.rs`).
 pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("test.db");
+    let db = if on_postgres() {
+        let cluster = pg::shared().expect("SITREP_TEST_BACKEND=postgres but PostgreSQL is not installed");
+        PathBuf::from(cluster.database())
+    } else {
+        dir.path().join("test.db")
+    };
     spawn(db, dir, token, extra)
+}
+
+/// Whether `SITREP_TEST_BACKEND=postgres` asks for servers on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("SITREP_TEST_BACKEND").is_ok_and(|v| v == "postgres")
 }
 
 /// Starts `sitrep serve` on an existing database `db`, which the caller keeps.

@@ -1,0 +1,470 @@
+//! The PostgreSQL (PostGIS) backend of [`super::Store`]: many replicas on one database.
+//!
+//! Contract: [`PgStore::open`] connects (the `postgres` crate, no TLS: a local or tunnelled
+//! database), migrates under an advisory lock (migrations from `migrations.rs`, tracked in table
+//! `schema_version`) and keeps the promises of [`super::Store`]:
+//! - ingest is idempotent across replicas: the database enforces the unique text hash
+//!   (`INSERT … ON CONFLICT DO NOTHING`), so the same text posted to two replicas at once is
+//!   stored once and both get its id;
+//! - writers take a transaction-level advisory lock before allocating ids, so mention ids grow
+//!   in commit order and a reader's watermark never skips a row committed late;
+//! - every write commits with `NOTIFY sitrep_changes, '{"max_article_id":…,"max_mention_id":…,
+//!   "bbox":[…]}'`; a dedicated connection (its own thread) LISTENs and counts other sessions'
+//!   notifications, which is what [`PgStore::data_version`] returns — the same signal the
+//!   server's catch-up loop (`http/live.rs`) reads from SQLite's `PRAGMA data_version`.
+//!
+//! Calls block (the `postgres` crate runs its own small runtime): from inside a multi-threaded
+//! tokio runtime they run through `block_in_place`, as the SQLite store's calls block there too.
+//! Not for: TLS connections, connection pooling (one connection per store, like SQLite's).
+
+use super::{
+    geometry_json, migrations, new_stored, parse_place, ArticleFilter, ArticleRow, CodePoints, Inserted, MentionRow,
+    NewArticle, StoreError, StoredMention, StoredPlace,
+};
+use crate::geoparse::{Mention, Role};
+use crate::schema::ArticleMeta;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, NoTls};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The channel every write notifies and every replica listens on.
+pub const CHANNEL: &str = "sitrep_changes";
+
+/// Advisory lock keys: migrations, and writers (ids allocated in commit order).
+const MIGRATE_LOCK: i64 = 0x5175_7265_7001;
+const WRITE_LOCK: i64 = 0x5175_7265_7002;
+
+pub struct PgStore {
+    client: Mutex<Client>,
+    /// Notifications seen from other sessions (the change counter).
+    version: Arc<AtomicI64>,
+}
+
+/// Runs blocking database work: through `block_in_place` on a multi-threaded tokio runtime's
+/// worker (the `postgres` crate cannot block inside a runtime otherwise), directly elsewhere.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+const MENTION_COLS: &str = r#"id, article_id, place_id, surface, start, "end", sentence_start, sentence_end,
+    precision, geo_precision, confidence, relation"#;
+
+fn mention_row(r: &postgres::Row) -> Result<MentionRow, postgres::Error> {
+    Ok(MentionRow {
+        id: r.try_get(0)?,
+        article_id: r.try_get(1)?,
+        place_id: r.try_get(2)?,
+        surface: r.try_get(3)?,
+        start: r.try_get(4)?,
+        end: r.try_get(5)?,
+        sentence_start: r.try_get(6)?,
+        sentence_end: r.try_get(7)?,
+        precision: r.try_get::<_, i32>(8)?.clamp(0, 255) as u8,
+        geo_precision: r.try_get::<_, i32>(9)?.clamp(0, 255) as u8,
+        confidence: r.try_get(10)?,
+        relation: r.try_get(11)?,
+    })
+}
+
+fn meta(r: &postgres::Row) -> Result<ArticleMeta, postgres::Error> {
+    Ok(ArticleMeta {
+        id: r.try_get(0)?,
+        title: r.try_get::<_, Option<String>>(1)?.map(Into::into),
+        url: r.try_get::<_, Option<String>>(2)?.map(Into::into),
+        source: r.try_get::<_, Option<String>>(3)?.map(Into::into),
+        published: r.try_get::<_, Option<String>>(4)?.map(Into::into),
+    })
+}
+
+fn place(r: &postgres::Row) -> Result<(String, String, String, f64, f64, String), postgres::Error> {
+    Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?))
+}
+
+const ROW: &str = "SELECT a.id, a.title, a.url, a.source, a.published, a.ingested_at,
+    (SELECT count(*) FROM mentions m WHERE m.article_id = a.id) FROM articles a";
+
+fn article_row(r: &postgres::Row) -> Result<ArticleRow, postgres::Error> {
+    Ok(ArticleRow {
+        id: r.try_get(0)?,
+        title: r.try_get(1)?,
+        url: r.try_get(2)?,
+        source: r.try_get(3)?,
+        published: r.try_get(4)?,
+        ingested_at: r.try_get(5)?,
+        mentions: r.try_get(6)?,
+    })
+}
+
+/// Sends the change notification inside `tx` (delivered when it commits).
+fn notify(tx: &mut postgres::Transaction<'_>, bbox: Option<[f64; 4]>, deleted: &[i64]) -> Result<(), StoreError> {
+    let row = tx.query_one(
+        "SELECT (SELECT coalesce(max(id), 0) FROM articles), (SELECT coalesce(max(id), 0) FROM mentions)",
+        &[],
+    )?;
+    let payload = serde_json::json!({
+        "max_article_id": row.get::<_, i64>(0),
+        "max_mention_id": row.get::<_, i64>(1),
+        "bbox": bbox,
+        "deleted_mentions": deleted.len(),
+    });
+    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload.to_string()])?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`), migrates it and starts
+    /// listening for other replicas' writes.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        blocking(|| {
+            let mut client = Client::connect(url, NoTls)?;
+            migrate(&mut client)?;
+            let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+            let version = Arc::new(AtomicI64::new(0));
+            spawn_listener(url.to_string(), pid, Arc::downgrade(&version));
+            Ok(PgStore { client: Mutex::new(client), version })
+        })
+    }
+
+    fn run<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        blocking(|| {
+            // a panic while holding the lock leaves no half-written transaction (dropping an
+            // uncommitted `Transaction` rolls it back), so a poisoned lock is safe to reuse
+            let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut client)
+        })
+    }
+
+    fn count(&self, sql: &str) -> Result<i64, StoreError> {
+        self.run(|c| Ok(c.query_one(sql, &[])?.get(0)))
+    }
+
+    pub fn article_count(&self) -> Result<i64, StoreError> {
+        self.count("SELECT count(*) FROM articles")
+    }
+
+    pub fn mention_count(&self) -> Result<i64, StoreError> {
+        self.count("SELECT count(*) FROM mentions")
+    }
+
+    pub fn max_mention_id(&self) -> Result<i64, StoreError> {
+        self.count("SELECT coalesce(max(id), 0) FROM mentions")
+    }
+
+    pub fn max_article_id(&self) -> Result<i64, StoreError> {
+        self.count("SELECT coalesce(max(id), 0) FROM articles")
+    }
+
+    /// Notifications from other sessions seen so far.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self.version.load(Ordering::Acquire))
+    }
+
+    pub fn insert_articles(&self, batch: &[(&NewArticle, &[Mention])]) -> Result<Vec<Inserted>, StoreError> {
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            let insert_article = tx.prepare(
+                "INSERT INTO articles (title, url, published, source, text, text_hash) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (text_hash) DO NOTHING RETURNING id",
+            )?;
+            let find = tx.prepare("SELECT id FROM articles WHERE text_hash = $1")?;
+            let insert_place = tx.prepare(
+                "INSERT INTO places (id, name, kind, lon, lat, geometry, geom)
+                 VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_GeomFromGeoJSON($6), 4326))
+                 ON CONFLICT (id) DO NOTHING",
+            )?;
+            let insert_mention = tx.prepare(
+                r#"INSERT INTO mentions (article_id, place_id, surface, start, "end", sentence_start, sentence_end,
+                 precision, geo_precision, confidence, relation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 RETURNING id"#,
+            )?;
+            let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            let mut bbox: Option<[f64; 4]> = None;
+            let mut out = Vec::with_capacity(batch.len());
+            for (article, mentions) in batch {
+                let hash = super::text_hash(&article.text);
+                let created = tx.query_opt(
+                    &insert_article,
+                    &[&article.title, &article.url, &article.published, &article.source, &article.text, &hash],
+                )?;
+                let Some(created) = created else {
+                    let id: i64 = tx.query_one(&find, &[&hash])?.get(0);
+                    out.push(Inserted { id, created: false, mentions: Vec::new() });
+                    continue;
+                };
+                let article_id: i64 = created.get(0);
+                let mut stored = Vec::new();
+                for m in mentions.iter().filter(|m| m.role == Role::Place) {
+                    if seen_places.insert(&m.place_id) {
+                        let geometry = geometry_json(m)?;
+                        tx.execute(
+                            &insert_place,
+                            &[&m.place_id, &m.place_name, &m.kind.as_str(), &m.point.x(), &m.point.y(), &geometry],
+                        )?;
+                    }
+                    let (x, y) = (m.point.x(), m.point.y());
+                    bbox = Some(match bbox {
+                        None => [x, y, x, y],
+                        Some(b) => [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)],
+                    });
+                    let relation = m.relation.as_ref().and_then(|r| serde_json::to_value(r).ok());
+                    let relation_text = relation.as_ref().map(|r| r.to_string());
+                    let sentence_len = m.sentence.chars().count();
+                    let id: i64 = tx
+                        .query_one(
+                            &insert_mention,
+                            &[
+                                &article_id,
+                                &m.place_id,
+                                &m.name,
+                                &(m.start as i64),
+                                &(m.end as i64),
+                                &(m.sentence_start as i64),
+                                &((m.sentence_start + sentence_len) as i64),
+                                &i32::from(m.precision),
+                                &i32::from(m.geo_precision),
+                                &f64::from(m.confidence),
+                                &relation_text,
+                            ],
+                        )?
+                        .get(0);
+                    stored.push(new_stored(id, article_id, m, relation));
+                }
+                out.push(Inserted { id: article_id, created: true, mentions: stored });
+            }
+            if out.iter().any(|i| i.created) {
+                notify(&mut tx, bbox, &[])?;
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    pub fn places(&self) -> Result<Vec<StoredPlace>, StoreError> {
+        let raw = self.run(|c| {
+            let rows = c.query("SELECT id, name, kind, lon, lat, geometry FROM places ORDER BY id", &[])?;
+            Ok(rows.iter().map(place).collect::<Result<Vec<_>, _>>()?)
+        })?;
+        use rayon::prelude::*;
+        raw.into_par_iter().map(parse_place).collect()
+    }
+
+    pub fn places_in(&self, ids: &[&str]) -> Result<Vec<StoredPlace>, StoreError> {
+        let raw = self.run(|c| {
+            let rows =
+                c.query("SELECT id, name, kind, lon, lat, geometry FROM places WHERE id = ANY($1)", &[&ids.to_vec()])?;
+            Ok(rows.iter().map(place).collect::<Result<Vec<_>, _>>()?)
+        })?;
+        raw.into_iter().map(parse_place).collect()
+    }
+
+    pub fn article_metas(&self) -> Result<Vec<ArticleMeta>, StoreError> {
+        self.run(|c| {
+            let rows = c.query("SELECT id, title, url, source, published FROM articles ORDER BY id", &[])?;
+            Ok(rows.iter().map(meta).collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub fn article_metas_in(&self, ids: &[i64]) -> Result<Vec<ArticleMeta>, StoreError> {
+        self.run(|c| {
+            let rows =
+                c.query("SELECT id, title, url, source, published FROM articles WHERE id = ANY($1)", &[&ids.to_vec()])?;
+            Ok(rows.iter().map(meta).collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Streams mentions a page of articles at a time (texts of at most 500 articles held).
+    pub fn for_each_mention(&self, article: Option<i64>, mut f: impl FnMut(StoredMention)) -> Result<(), StoreError> {
+        let mut after = 0i64;
+        loop {
+            let (texts, rows) = self.run(|c| {
+                let texts = c.query(
+                    "SELECT id, text FROM articles WHERE id > $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY id LIMIT 500",
+                    &[&after, &article],
+                )?;
+                let ids: Vec<i64> = texts.iter().map(|r| r.get(0)).collect();
+                let rows = c.query(
+                    &format!("SELECT {MENTION_COLS} FROM mentions WHERE article_id = ANY($1) ORDER BY article_id, id"),
+                    &[&ids],
+                )?;
+                Ok((texts, rows))
+            })?;
+            let Some(last) = texts.last() else { return Ok(()) };
+            after = last.get(0);
+            let texts: HashMap<i64, CodePoints> =
+                texts.iter().map(|r| (r.get::<_, i64>(0), CodePoints::new(r.get(1)))).collect();
+            for r in &rows {
+                let m = mention_row(r)?;
+                let text = texts.get(&m.article_id);
+                f(m.into_stored(text));
+            }
+            if texts.len() < 500 {
+                return Ok(());
+            }
+        }
+    }
+
+    pub fn mentions_after(&self, after: i64, limit: usize) -> Result<Vec<StoredMention>, StoreError> {
+        let (rows, texts) = self.run(|c| {
+            let rows = c.query(
+                &format!("SELECT {MENTION_COLS} FROM mentions WHERE id > $1 ORDER BY id LIMIT $2"),
+                &[&after, &(limit as i64)],
+            )?;
+            let mut ids: Vec<i64> = rows.iter().map(|r| r.get(1)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let texts = c.query("SELECT id, text FROM articles WHERE id = ANY($1)", &[&ids])?;
+            Ok((rows, texts))
+        })?;
+        let texts: HashMap<i64, CodePoints> =
+            texts.iter().map(|r| (r.get::<_, i64>(0), CodePoints::new(r.get(1)))).collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let m = mention_row(r)?;
+            let text = texts.get(&m.article_id);
+            out.push(m.into_stored(text));
+        }
+        Ok(out)
+    }
+
+    pub fn article(&self, id: i64) -> Result<Option<NewArticle>, StoreError> {
+        self.run(|c| {
+            let r = c.query_opt("SELECT title, url, published, source, text FROM articles WHERE id = $1", &[&id])?;
+            Ok(r.map(|r| NewArticle {
+                title: r.get(0),
+                url: r.get(1),
+                published: r.get(2),
+                source: r.get(3),
+                text: r.get(4),
+            }))
+        })
+    }
+
+    pub fn list_articles(&self, f: &ArticleFilter) -> Result<(Vec<ArticleRow>, i64), StoreError> {
+        self.run(|c| {
+            let cond = "WHERE ($1::text IS NULL OR a.source = $1)
+                  AND ($2::text IS NULL OR substr(a.published, 1, 10) >= $2)
+                  AND ($3::text IS NULL OR substr(a.published, 1, 10) <= $3)";
+            let total: i64 =
+                c.query_one(&format!("SELECT count(*) FROM articles a {cond}"), &[&f.source, &f.from, &f.to])?.get(0);
+            let rows = c.query(
+                &format!("{ROW} {cond} ORDER BY a.id DESC LIMIT $4 OFFSET $5"),
+                &[&f.source, &f.from, &f.to, &(f.limit as i64), &(f.offset as i64)],
+            )?;
+            Ok((rows.iter().map(article_row).collect::<Result<_, _>>()?, total))
+        })
+    }
+
+    pub fn article_by_url(&self, url: &str) -> Result<Option<i64>, StoreError> {
+        self.run(|c| Ok(c.query_opt("SELECT id FROM articles WHERE url = $1 LIMIT 1", &[&url])?.map(|r| r.get(0))))
+    }
+
+    pub fn article_row(&self, id: i64) -> Result<Option<ArticleRow>, StoreError> {
+        self.run(|c| {
+            Ok(c.query_opt(&format!("{ROW} WHERE a.id = $1"), &[&id])?.as_ref().map(article_row).transpose()?)
+        })
+    }
+
+    pub fn delete_article(&self, id: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            if tx.query_opt("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE", &[&id])?.is_none() {
+                return Ok(None);
+            }
+            let ids: Vec<i64> = tx
+                .query("DELETE FROM mentions WHERE article_id = $1 RETURNING id", &[&id])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            tx.execute("DELETE FROM articles WHERE id = $1", &[&id])?;
+            notify(&mut tx, None, &ids)?;
+            tx.commit()?;
+            Ok(Some(ids))
+        })
+    }
+}
+
+/// Applies the migrations this database lacks, one transaction each, under an advisory lock (two
+/// replicas starting at once migrate once).
+fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])?;
+    let result = (|| -> Result<(), StoreError> {
+        c.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version);",
+        )?;
+        let version: i32 = c.query_one("SELECT max(version) FROM schema_version", &[])?.get(0);
+        let known = migrations::POSTGRES.len() as i64;
+        if i64::from(version) > known {
+            return Err(StoreError::TooNew { path: "the PostgreSQL database".into(), found: version.into(), known });
+        }
+        for (i, sql) in migrations::POSTGRES.iter().enumerate().skip(version.max(0) as usize) {
+            let mut tx = c.transaction()?;
+            tx.batch_execute(sql)?;
+            tx.execute("UPDATE schema_version SET version = $1", &[&((i + 1) as i32)])?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK])?;
+    result
+}
+
+/// The LISTEN connection: counts notifications from sessions other than `own_pid` into
+/// `version`, reconnecting (and counting one change, so a catch-up runs) when the connection
+/// drops; ends when the store is dropped.
+fn spawn_listener(url: String, own_pid: i32, version: std::sync::Weak<AtomicI64>) {
+    let spawned = std::thread::Builder::new().name("sitrep-pg-listen".into()).spawn(move || {
+        let mut first = true;
+        while version.strong_count() > 0 {
+            let mut client = match Client::connect(&url, NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("listen: cannot connect to PostgreSQL: {e}");
+                    std::thread::sleep(Duration::from_secs(1));
+                    continue;
+                }
+            };
+            if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+                tracing::warn!("listen: LISTEN failed: {e}");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+            if !first {
+                // writes may have been missed while disconnected
+                if let Some(v) = version.upgrade() {
+                    v.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+            first = false;
+            loop {
+                let next = client.notifications().timeout_iter(Duration::from_millis(500)).next();
+                let Some(v) = version.upgrade() else { return };
+                match next {
+                    Ok(Some(n)) if n.process_id() != own_pid => {
+                        tracing::debug!("listen: {}", n.payload());
+                        v.fetch_add(1, Ordering::AcqRel);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!("listen: connection lost: {e}");
+                        break;
+                    }
+                }
+                if client.is_closed() {
+                    break;
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("listen: cannot start its thread: {e}");
+    }
+}
