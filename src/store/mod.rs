@@ -12,6 +12,7 @@
 
 mod articles;
 mod changes;
+pub mod fetched;
 
 pub use articles::{ArticleFilter, ArticleRow};
 
@@ -137,6 +138,15 @@ ALTER TABLE mentions DROP COLUMN sentence;
     // v3: articles are also de-duplicated by their (canonical) URL.
     r#"
 CREATE INDEX articles_url ON articles(url);
+"#,
+    // v4: the validators of each URL fetched (conditional GET on the next fetch); see fetched.rs.
+    r#"
+CREATE TABLE fetched (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
 "#,
 ];
 
