@@ -9,6 +9,7 @@ mod gazetteer;
 mod geoparse;
 mod ingest;
 pub mod log;
+mod net;
 mod serve;
 
 use clap::{Parser, Subcommand};
