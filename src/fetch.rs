@@ -15,7 +15,9 @@
 //! canonical URL where the item has none; the item's own text is kept when the page gives none);
 //! an item whose link `is_stored` already is not fetched again. A page gives its article, decoded
 //! by the BOM, the Content-Type charset or the page's `<meta charset>`.
-//! Every error is one line naming the URL ([`FetchError`]).
+//! [`poll`] is one harvest stored through the caller's ingest path, validators remembered after;
+//! [`watch`] polls URLs on a [`Schedule`] (interval, exponential back-off on errors, capped)
+//! until told to stop. Every error is one line naming the URL ([`FetchError`]).
 //! Not for: storing (the caller stores the articles and the returned validators) or scheduling.
 
 use crate::input::{Item, Overrides};
@@ -415,6 +417,133 @@ fn merge(item: crate::store::NewArticle, page: crate::store::NewArticle, link: &
     }
 }
 
+/// What one [`poll`] of a URL did.
+#[derive(Debug, Default, Clone)]
+pub struct Poll {
+    pub stored: usize,
+    pub mentions: usize,
+    /// Articles stored already (same URL or same text), links not followed included.
+    pub duplicates: usize,
+    pub not_modified: bool,
+    /// Items that gave no article, each `origin: why`.
+    pub skipped: Vec<String>,
+}
+
+/// Why a poll stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{url}: {source}")]
+    Store { url: String, source: crate::store::StoreError },
+    #[error("{url}: {source}")]
+    Ingest { url: String, source: crate::ingest::IngestError },
+}
+
+/// Fetches `url` ([`harvest`], conditionally by the validators `store` remembers), stores its new
+/// articles through `ingest` (the caller's path: the CLI's plain store, the server's
+/// store-and-publish) in batches, then remembers the response's validators.
+pub fn poll(
+    fetcher: &Fetcher,
+    store: &crate::store::Store,
+    url: &str,
+    follow: Follow,
+    overrides: &Overrides,
+    ingest: &mut dyn FnMut(
+        &[crate::store::NewArticle],
+    ) -> Result<Vec<crate::ingest::Ingested>, crate::ingest::IngestError>,
+) -> Result<Poll, PollError> {
+    let store_err = |source| PollError::Store { url: url.to_string(), source };
+    let known = store.fetched(url).map_err(store_err)?;
+    let is_stored = |u: &str| store.article_by_url(u).ok().flatten().is_some();
+    let h = harvest(fetcher, url, known.as_ref(), follow, overrides, &is_stored)?;
+    let mut out = Poll { not_modified: h.not_modified, duplicates: h.known, ..Poll::default() };
+    if h.not_modified {
+        return Ok(out);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut fresh = Vec::new();
+    for Item { origin, article } in h.items {
+        match article.and_then(|a| crate::ingest::validate(&a).map(|()| a)) {
+            Ok(a) if a.url.as_ref().is_some_and(|u| !seen.insert(u.clone()) || is_stored(u)) => out.duplicates += 1,
+            Ok(a) => fresh.push(a),
+            Err(e) => out.skipped.push(format!("{origin}: {e}")),
+        }
+    }
+    for chunk in fresh.chunks(64) {
+        let done = ingest(chunk).map_err(|source| PollError::Ingest { url: url.to_string(), source })?;
+        for d in done {
+            if d.created {
+                out.stored += 1;
+                out.mentions += d.stored.len();
+            } else {
+                out.duplicates += 1;
+            }
+        }
+    }
+    store.put_fetched(url, &h.validators).map_err(store_err)?;
+    Ok(out)
+}
+
+/// When each watched URL is next due: every `interval`, and after `n` failures in a row
+/// `interval * 2^n`, at most `max_backoff`.
+#[derive(Debug)]
+pub struct Schedule {
+    interval: Duration,
+    max_backoff: Duration,
+    /// (url, due, failures in a row)
+    feeds: Vec<(String, Instant, u32)>,
+}
+
+impl Schedule {
+    /// Every URL is due now.
+    pub fn new(urls: &[String], interval: Duration, max_backoff: Duration) -> Schedule {
+        let now = Instant::now();
+        Schedule { interval, max_backoff, feeds: urls.iter().map(|u| (u.clone(), now, 0)).collect() }
+    }
+
+    /// The URL due first and when.
+    pub fn next(&self) -> Option<(usize, &str, Instant)> {
+        self.feeds.iter().enumerate().min_by_key(|(_, f)| f.1).map(|(i, f)| (i, f.0.as_str(), f.1))
+    }
+
+    /// Notes how a poll of URL `i` went and returns the wait until its next one.
+    pub fn done(&mut self, i: usize, ok: bool) -> Duration {
+        let f = &mut self.feeds[i];
+        f.2 = if ok { 0 } else { f.2.saturating_add(1) };
+        let wait = if f.2 == 0 {
+            self.interval
+        } else {
+            self.interval.saturating_mul(1u32 << f.2.min(16)).min(self.max_backoff.max(self.interval))
+        };
+        f.1 = Instant::now() + wait;
+        wait
+    }
+}
+
+/// Polls every URL of `schedule` when due until `stop` is set (checked at least every 100 ms);
+/// `report` hears how each poll went.
+pub fn watch(
+    schedule: &mut Schedule,
+    stop: &std::sync::atomic::AtomicBool,
+    mut poll_one: impl FnMut(&str) -> Result<Poll, PollError>,
+    mut report: impl FnMut(&str, &Result<Poll, PollError>, Duration),
+) {
+    use std::sync::atomic::Ordering;
+    while !stop.load(Ordering::Relaxed) {
+        let Some((i, url, due)) = schedule.next() else { return };
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep((due - now).min(Duration::from_millis(100)));
+            continue;
+        }
+        let url = url.to_string();
+        let result = poll_one(&url);
+        let wait = schedule.done(i, result.is_ok());
+        report(&url, &result, wait);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,6 +567,15 @@ mod tests {
             Some(Kind::Feed)
         );
         assert_eq!(kind_of(&body(Some("application/pdf"), "%PDF")), None);
+    }
+
+    #[test]
+    fn back_off_doubles_up_to_its_cap_and_resets() {
+        let mut s = Schedule::new(&["a".into()], Duration::from_secs(10), Duration::from_secs(35));
+        assert_eq!(s.done(0, false), Duration::from_secs(20));
+        assert_eq!(s.done(0, false), Duration::from_secs(35));
+        assert_eq!(s.done(0, false), Duration::from_secs(35));
+        assert_eq!(s.done(0, true), Duration::from_secs(10));
     }
 
     #[test]

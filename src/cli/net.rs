@@ -43,14 +43,18 @@ fn seconds(flag: &str, v: f64) -> anyhow::Result<Duration> {
 
 impl NetArgs {
     pub fn fetcher(&self) -> anyhow::Result<Fetcher> {
-        Ok(Fetcher::new(FetchConfig {
+        Ok(Fetcher::new(self.fetch_config()?)?)
+    }
+
+    pub fn fetch_config(&self) -> anyhow::Result<FetchConfig> {
+        Ok(FetchConfig {
             max_redirects: self.max_redirects,
             connect_timeout: seconds("connect-timeout", self.connect_timeout)?,
             timeout: seconds("fetch-timeout", self.fetch_timeout)?,
             max_bytes: self.max_response_bytes,
             host_delay: seconds("host-delay", self.host_delay)?,
             max_retry_after: seconds("max-retry-after", self.max_retry_after)?,
-        })?)
+        })
     }
 
     pub fn follow(&self) -> Follow {
