@@ -152,7 +152,8 @@ fn stored(db: &Path) -> Vec<(Option<String>, Option<String>, String)> {
         return vec![];
     }
     let c = Connection::open(db).unwrap();
-    let mut s = c.prepare("SELECT title, url, text FROM articles ORDER BY id").unwrap();
+    // a database being created by another process has no tables yet: nothing stored
+    let Ok(mut s) = c.prepare("SELECT title, url, text FROM articles ORDER BY id") else { return vec![] };
     s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
 }
 
@@ -362,6 +363,14 @@ fn watch_picks_up_a_new_item_and_stops_on_sigterm() {
         .args(["watch", "--db", "w.db", "--interval", "1", "--host-delay", "0", "--no-follow", &o.url("/feed")])
         .spawn()
         .unwrap();
+    /// Kills the watcher if the test fails before it is stopped.
+    struct Guard(u32);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            unsafe { libc::kill(self.0 as i32, libc::SIGKILL) };
+        }
+    }
+    let guard = Guard(child.id());
     assert!(eventually(60, || stored(&db).len() == 1), "the first poll stores the item");
     o.put(
         "/feed",
@@ -374,6 +383,7 @@ fn watch_picks_up_a_new_item_and_stops_on_sigterm() {
         ),
     );
     assert!(eventually(10, || stored(&db).len() == 2), "the added item is stored within an interval or two");
+    std::mem::forget(guard); // stopped below, and reaped: its pid must not be signalled again
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM stops watch cleanly: {status}");
