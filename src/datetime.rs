@@ -7,7 +7,7 @@
 //! UTC offset (`2021-05-14T20:00:00-10:00` is 2021-05-15T06:00Z), a date as the whole day, `..`
 //! or an empty end as open. An incident is dated by its article's day, so it matches an interval
 //! when that day (00:00:00–23:59:59 UTC) meets it ([`Interval::contains_day`]). [`rfc3339_day`]
-//! writes a day back.
+//! writes a day back. [`http_date_unix`] reads an HTTP date (`Retry-After`, RFC 9110 §5.6.7).
 //! Not for: time zones other than fixed offsets, or sub-second precision (dates are days).
 
 /// Seconds in a day.
@@ -30,6 +30,11 @@ pub fn rfc3339_day(t: i64) -> String {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         Err(_) => "..".into(),
     }
+}
+
+/// Unix seconds of an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`, the RFC 2822 form HTTP uses).
+pub fn http_date_unix(s: &str) -> Option<i64> {
+    jiff::fmt::rfc2822::parse(s.trim()).ok().map(|z| z.timestamp().as_second())
 }
 
 /// An inclusive range of unix seconds; `None` ends are open.
@@ -105,6 +110,12 @@ pub fn parse_interval(s: &str) -> Result<Interval, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date_unix("Thu, 01 Jan 1970 00:01:00 GMT"), Some(60));
+        assert_eq!(http_date_unix("soon"), None);
+    }
 
     #[test]
     fn dates() {

@@ -166,7 +166,7 @@ pub fn jsonl_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn apply(a: &mut NewArticle, o: &Overrides, replace: bool) {
+pub(crate) fn apply(a: &mut NewArticle, o: &Overrides, replace: bool) {
     let set = |field: &mut Option<String>, value: &Option<String>| {
         if value.is_some() && (replace || field.is_none()) {
             field.clone_from(value);

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod datetime;
 pub mod export;
 pub mod features;
+pub mod fetch;
 pub mod gazetteer;
 pub mod geoparse;
 pub mod http;

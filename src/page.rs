@@ -1,7 +1,8 @@
-//! Articles from web pages and news feeds (files; fetching URLs is not built yet).
+//! Articles from web pages and news feeds (bytes from a file or from [`crate::fetch`]).
 //!
 //! Contract: [`decode_html`] turns a page's bytes into text by the charset it declares (BOM,
 //! `<meta charset>`, `http-equiv` Content-Type; UTF-8 otherwise, through encoding_rs);
+//! [`decode_html_with`] puts the HTTP Content-Type's charset between the BOM and the page's own;
 //! [`html_article`] extracts the article of a page with `dom_smoothie` (Mozilla Readability's
 //! algorithm: navigation, comments, footers and scripts left out) and takes the title, published
 //! date and canonical URL (`<link rel=canonical>`, `og:url`, JSON-LD) from its metadata;
@@ -20,8 +21,17 @@ pub enum PageError {
 
 /// The page's text, decoded by the charset it declares.
 pub fn decode_html(bytes: &[u8]) -> String {
+    decode_html_with(bytes, None)
+}
+
+/// The page's text, decoded by its BOM, else `http_charset` (the Content-Type header's
+/// `charset`, when encoding_rs knows the label), else the charset the page declares.
+pub fn decode_html_with(bytes: &[u8], http_charset: Option<&str>) -> String {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+    }
+    if let Some(enc) = http_charset.and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes())) {
+        return enc.decode_without_bom_handling(bytes).0.into_owned();
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
     let declared = head.find("charset").and_then(|i| {
@@ -97,6 +107,10 @@ fn fragment_text(html: &str) -> String {
 /// One item of a feed as an article, or why it is not one; `origin` names the item.
 pub struct FeedItem {
     pub origin: String,
+    /// The item's link (the page it summarises), also the article's URL when there is one.
+    pub link: Option<String>,
+    /// What the item says, its text possibly empty (what following the link starts from).
+    pub known: crate::store::NewArticle,
     pub article: Result<crate::store::NewArticle, String>,
 }
 
@@ -125,11 +139,18 @@ pub fn feed_articles(bytes: &[u8]) -> Result<Vec<FeedItem>, PageError> {
                 .filter(|t| !t.is_empty())
                 .or_else(|| e.summary.as_ref().map(|s| fragment_text(&s.content)).filter(|t| !t.is_empty()));
             let published = e.published.or(e.updated).map(|d| d.format("%Y-%m-%d").to_string());
+            let known = crate::store::NewArticle {
+                title,
+                url: url.clone(),
+                published,
+                source: source.clone(),
+                text: body.clone().unwrap_or_default(),
+            };
             let article = match body {
-                Some(text) => Ok(crate::store::NewArticle { title, url, published, source: source.clone(), text }),
+                Some(_) => Ok(known.clone()),
                 None => Err("the item has no text (content or summary)".to_string()),
             };
-            FeedItem { origin, article }
+            FeedItem { origin, link: url, known, article }
         })
         .collect())
 }

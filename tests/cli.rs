@@ -258,8 +258,15 @@ fn the_config_file_sets_flags_and_the_command_line_wins() {
     assert!(text(&o).1.contains("bad.toml: unknown key [serve] adress"), "{:?}", text(&o));
     // the example in the repository is valid for serve
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("sitrep.example.toml");
-    let o = sitrep(d).arg("--config").arg(&example).args(["serve", "--help"]).output().unwrap();
-    assert!(o.status.success(), "{:?}", text(&o));
+    for sub in ["serve", "ingest", "watch"] {
+        let o = sitrep(d).arg("--config").arg(&example).args([sub, "--help"]).output().unwrap();
+        assert!(o.status.success(), "{sub}: {:?}", text(&o));
+    }
+    // `feeds` and `interval` at the top level reach `watch` (a URL that is not one is refused)
+    std::fs::write(d.join("feeds.toml"), "feeds = [\"not-a-url\"]\ninterval = 60\n").unwrap();
+    let o = sitrep(d).args(["--config", "feeds.toml", "watch"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("not-a-url: expected an http:// or https:// URL"), "{:?}", text(&o));
 }
 
 #[test]

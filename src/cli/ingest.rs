@@ -1,5 +1,8 @@
-//! `sitrep ingest PATH...`: geoparse and store articles from files or standard input.
+//! `sitrep ingest PATH|URL...`: geoparse and store articles from files, standard input or URLs.
 //!
+//! A URL is fetched ([`crate::fetch::harvest`]: a feed or a page, feed items following their
+//! links), conditionally when the database remembers its ETag / Last-Modified; a 304 stores
+//! nothing. The validators of each URL read are remembered once its articles are stored.
 //! Every input is read (one unreadable path is reported and the others go on), every record
 //! validated, then the valid articles are stored in transactions of [`CHUNK`]. Each skipped input
 //! or record is named on stderr (`file:line: why`), a summary line goes to stdout, and the exit
@@ -17,7 +20,7 @@ use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Files to ingest, `-` for standard input: .txt/.md (title on the first line, optional YAML
+    /// Files or http(s) URLs to ingest, `-` for standard input: .txt/.md (title on the first line, optional YAML
     /// front matter with title, date, source, url), .json (an article or an array), .jsonl,
     /// .html (the page's article), .xml/.rss/.atom and JSON Feed .json (each item). An article
     /// whose URL or text is stored already is not stored again.
@@ -45,6 +48,8 @@ pub struct IngestArgs {
     /// Never draw a progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub net: super::net::NetArgs,
 }
 
 /// Valid articles are stored in transactions of this many (far fewer commits than one each).
@@ -60,6 +65,13 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let mut skipped: Vec<String> = Vec::new();
     let mut articles = Vec::new();
     let mut stdin_read = false;
+    let any_url = args.paths.iter().any(|p| p.to_str().is_some_and(crate::fetch::is_url));
+    // URLs need what the database knows (validators, stored URLs); a missing one knows nothing
+    let mut early_store = if any_url && args.db.exists() { Some(Store::open(&args.db)?) } else { None };
+    let fetcher = if any_url { Some(args.net.fetcher()?) } else { None };
+    let mut validators = Vec::new();
+    let mut not_modified = 0usize;
+    let mut known_links = 0usize;
     for p in &args.paths {
         if p == Path::new("-") {
             if stdin_read {
@@ -67,7 +79,29 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
             }
             stdin_read = true;
         }
-        match crate::input::read(p, &overrides) {
+        let read = match (p.to_str().filter(|s| crate::fetch::is_url(s)), &fetcher) {
+            (Some(url), Some(fetcher)) => {
+                let store = early_store.as_ref();
+                let known = match store {
+                    Some(s) => s.fetched(url)?,
+                    None => None,
+                };
+                let is_stored = |u: &str| store.is_some_and(|s| s.article_by_url(u).ok().flatten().is_some());
+                match crate::fetch::harvest(fetcher, url, known.as_ref(), args.net.follow(), &overrides, &is_stored) {
+                    Ok(h) => {
+                        not_modified += usize::from(h.not_modified);
+                        known_links += h.known;
+                        if !h.not_modified {
+                            validators.push((url.to_string(), h.validators));
+                        }
+                        Ok(h.items)
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => crate::input::read(p, &overrides).map_err(|e| e.to_string()),
+        };
+        match read {
             Ok(items) => {
                 for Item { origin, article } in items {
                     match article.and_then(|a| crate::ingest::validate(&a).map(|()| a)) {
@@ -76,20 +110,23 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                     }
                 }
             }
-            Err(e) => skipped.push(e.to_string()),
+            Err(e) => skipped.push(e),
         }
     }
     // Report what was skipped as it is known, before the long part.
     for s in &skipped {
         eprintln!("sitrep: skipped {s}");
     }
-    let (mut stored, mut duplicates, mut mentions) = (0usize, 0usize, 0usize);
+    let (mut stored, mut duplicates, mut mentions) = (0usize, known_links, 0usize);
     if !articles.is_empty() {
         let data = super::resolve_data_dir(args.data)?;
         let gaz = Arc::new(crate::gazetteer::Gazetteer::load(&data)?);
         let geoparser = Geoparser::new(gaz);
         let existed = args.db.exists();
-        let store = Store::open(&args.db)?;
+        let store = match early_store.take() {
+            Some(s) => s,
+            None => Store::open(&args.db)?,
+        };
         let bar = if args.quiet || !std::io::stderr().is_terminal() {
             ProgressBar::hidden()
         } else {
@@ -135,18 +172,32 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
+        if result.is_ok() {
+            remember(&store, &validators)?;
+        }
         drop(store);
         if !existed && stored == 0 && duplicates == 0 {
             remove_database(&args.db);
         }
         result?;
+    } else if let Some(store) = &early_store {
+        remember(store, &validators)?;
     }
+    let fetched = if any_url { format!(", not modified: {not_modified}") } else { String::new() };
     println!(
-        "articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}",
+        "articles stored: {stored}, mentions stored: {mentions}, already stored: {duplicates}, skipped: {}{fetched}",
         skipped.len()
     );
     if !skipped.is_empty() {
         anyhow::bail!("{} input(s) skipped (named above)", skipped.len());
+    }
+    Ok(())
+}
+
+/// Remembers each URL's validators for the next run's conditional GET.
+fn remember(store: &Store, validators: &[(String, crate::store::fetched::Validators)]) -> anyhow::Result<()> {
+    for (url, v) in validators {
+        store.put_fetched(url, v)?;
     }
     Ok(())
 }

@@ -9,7 +9,9 @@ mod gazetteer;
 mod geoparse;
 mod ingest;
 pub mod log;
+mod net;
 mod serve;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -60,8 +62,10 @@ pub enum Command {
     Geoparse(geoparse::GeoparseArgs),
     /// Serve the web map, vector tiles, OGC API Features and the ingest API.
     Serve(serve::ServeArgs),
-    /// Geoparse and store articles: .txt/.md, .json, .jsonl, .html pages, RSS/Atom/JSON feeds, - (stdin).
+    /// Geoparse and store articles: .txt/.md, .json, .jsonl, .html pages, RSS/Atom/JSON feeds, - (stdin), http(s) URLs.
     Ingest(ingest::IngestArgs),
+    /// Poll feeds (or pages) every --interval and store their new items; stops on SIGINT/SIGTERM.
+    Watch(watch::WatchArgs),
     /// Write the stored incidents to a file: GeoJSON, CSV, GeoPackage, or MBTiles / PMTiles with
     /// the tiles the server serves.
     Export(export::ExportArgs),
@@ -93,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve::serve(args),
         Command::Ingest(args) => ingest::ingest(args),
+        Command::Watch(args) => watch::watch(args),
         Command::Geoparse(args) => geoparse::geoparse(args),
         Command::Eval(args) => geoparse::eval(args),
         Command::Export(args) => export::export(args),

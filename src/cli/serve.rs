@@ -72,6 +72,18 @@ pub struct ServeArgs {
     /// none by default.
     #[arg(long, value_name = "ORIGIN")]
     pub cors_write_origin: Vec<String>,
+    /// Feed (or page) URL to poll in the background, its new items stored and shown on the map
+    /// live; repeatable (`feeds = [...]` in the configuration file).
+    #[arg(long = "feeds", value_name = "URL")]
+    pub feeds: Vec<String>,
+    /// Seconds between two polls of each feed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub interval: f64,
+    /// Longest wait between polls of a failing feed (the wait doubles on each failure), seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
+    pub max_backoff: f64,
+    #[command(flatten)]
+    pub net: super::net::NetArgs,
 }
 
 /// Seconds from a flag as a duration; a negative or non-finite value is the flag's mistake.
@@ -90,6 +102,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: crate::paths::data_dir(args.data.as_deref())?,
         static_dir: crate::paths::static_dir(args.static_dir.as_deref())?,
         refresh: std::time::Duration::from_millis(args.refresh_ms),
+        feeds: None,
         load_geojson: args.load_geojson,
         tile_cache_mb: args.tile_cache_mb,
         limits: crate::http::Limits {
@@ -106,6 +119,23 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         write_origins: crate::http::parse_origins(&args.cors_write_origin, crate::http::Origins::List(vec![]))
             .map_err(|e| anyhow::anyhow!("--cors-write-origin {e}"))?,
     };
+    let feeds = if args.feeds.is_empty() {
+        None
+    } else {
+        for f in &args.feeds {
+            if !crate::fetch::is_url(f) {
+                anyhow::bail!("--feeds {f:?}: expected an http:// or https:// URL");
+            }
+        }
+        Some(crate::http::feeds::FeedsConfig {
+            urls: args.feeds,
+            interval: seconds("interval", args.interval)?.max(std::time::Duration::from_millis(100)),
+            max_backoff: seconds("max-backoff", args.max_backoff)?,
+            fetch: args.net.fetch_config()?,
+            follow: args.net.follow(),
+        })
+    };
+    let config = crate::http::ServeConfig { feeds, ..config };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(run_server(config))
 }

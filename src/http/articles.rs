@@ -138,39 +138,9 @@ pub async fn create(
     let st = state.clone();
     let results = state
         .run_cpu(move |cancel| -> Result<Vec<Value>, ApiError> {
-            let done = crate::ingest::ingest_batch(&st.geoparser, &st.store, &articles, cancel)?;
-            // one index write for the whole batch, after the commit
-            let mut incidents = Vec::new();
-            let metas: Vec<Arc<crate::schema::ArticleMeta>> = articles
-                .iter()
-                .zip(&done)
-                .map(|(a, d)| {
-                    Arc::new(crate::schema::ArticleMeta {
-                        id: d.id,
-                        title: a.title.as_deref().map(Into::into),
-                        url: a.url.as_deref().map(Into::into),
-                        source: a.source.as_deref().map(Into::into),
-                        published: a.published.as_deref().map(Into::into),
-                    })
-                })
-                .collect();
-            for (d, meta) in done.iter().zip(&metas) {
-                if !d.created {
-                    continue;
-                }
-                let places = d.mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place);
-                for (m, stored) in places.zip(&d.stored) {
-                    incidents.push(features::incident(stored, features::place_of(&st.index, m), meta));
-                }
-            }
-            let n = incidents.len();
-            // what changed: each new mention's place (a batch's union would be most of the world)
-            let bbox = super::live::publish(&st, incidents);
+            let done = store_and_publish(&st, &articles, cancel)?;
             let mut out = Vec::with_capacity(done.len());
             for d in &done {
-                if d.created {
-                    let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox });
-                }
                 out.push(json!({
                     "id": d.id,
                     "created": d.created,
@@ -178,11 +148,55 @@ pub async fn create(
                     "mentions": feature_collection(&d.mentions),
                 }));
             }
-            tracing::debug!("stored {} articles, {n} mentions", done.len());
-            crate::mem::release_free_memory_every(std::time::Duration::from_secs(2));
             Ok(out)
         })
         .await??;
     let status = if results.iter().any(|r| r["created"] == json!(true)) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({"articles": results}))))
+}
+
+/// Geoparses and stores a batch, then publishes its new incidents to the index (tiles and items
+/// pages they touch invalidated) and announces each new article on the event stream: the one
+/// write path of the running server (POST /api/articles and the feeds it watches).
+pub(crate) fn store_and_publish(
+    st: &AppState,
+    articles: &[NewArticle],
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Vec<crate::ingest::Ingested>, crate::ingest::IngestError> {
+    let done = crate::ingest::ingest_batch(&st.geoparser, &st.store, articles, cancel)?;
+    // one index write for the whole batch, after the commit
+    let mut incidents = Vec::new();
+    let metas: Vec<Arc<crate::schema::ArticleMeta>> = articles
+        .iter()
+        .zip(&done)
+        .map(|(a, d)| {
+            Arc::new(crate::schema::ArticleMeta {
+                id: d.id,
+                title: a.title.as_deref().map(Into::into),
+                url: a.url.as_deref().map(Into::into),
+                source: a.source.as_deref().map(Into::into),
+                published: a.published.as_deref().map(Into::into),
+            })
+        })
+        .collect();
+    for (d, meta) in done.iter().zip(&metas) {
+        if !d.created {
+            continue;
+        }
+        let places = d.mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place);
+        for (m, stored) in places.zip(&d.stored) {
+            incidents.push(features::incident(stored, features::place_of(&st.index, m), meta));
+        }
+    }
+    let n = incidents.len();
+    // what changed: each new mention's place (a batch's union would be most of the world)
+    let bbox = super::live::publish(st, incidents);
+    for d in &done {
+        if d.created {
+            let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox });
+        }
+    }
+    tracing::debug!("stored {} articles, {n} mentions", done.len());
+    crate::mem::release_free_memory_every(std::time::Duration::from_secs(2));
+    Ok(done)
 }

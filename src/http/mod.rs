@@ -17,6 +17,7 @@ mod cors;
 mod error;
 mod events;
 mod export;
+pub mod feeds;
 pub mod live;
 mod log;
 pub mod metrics;
@@ -106,6 +107,8 @@ pub struct ServeConfig {
     pub write_origins: Origins,
     /// How often to look for writes by other processes into the database (zero: never).
     pub refresh: std::time::Duration,
+    /// Feeds polled in the background ([`feeds`]), if any.
+    pub feeds: Option<feeds::FeedsConfig>,
 }
 
 /// One ingest, as announced on `/api/events`.
@@ -559,7 +562,7 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
         .collect())
 }
 
-/// Runs the server until Ctrl-C.
+/// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = Store::open(&config.db)?;
@@ -621,13 +624,36 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         read_origins: config.read_origins.clone(),
         write_origins: config.write_origins.clone(),
     };
+    let stop_feeds = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(f) = config.feeds.clone().filter(|f| !f.urls.is_empty()) {
+        eprintln!("sitrep: watching {} feed(s) every {} s", f.urls.len(), f.interval.as_secs_f64());
+        feeds::spawn(state.clone(), f, stop_feeds.clone())?;
+    }
     let app = router_with(state, options);
-    serve_connections(listener, app, config.limits.header_timeout).await
+    let result = serve_connections(listener, app, config.limits.header_timeout).await;
+    stop_feeds.store(true, std::sync::atomic::Ordering::Relaxed);
+    result
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `systemctl stop` and `docker stop` send).
+pub async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }
 
 /// The accept loop: hyper's HTTP/1 and HTTP/2 connections over the router, each HTTP/1
 /// connection closed when its request headers take longer than `header_timeout` (slow-header
-/// clients cannot hold connections open); stops on Ctrl-C, letting open requests finish.
+/// clients cannot hold connections open); stops on SIGINT or SIGTERM, letting open requests finish.
 async fn serve_connections(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -638,7 +664,7 @@ async fn serve_connections(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut ctrl_c = std::pin::pin!(crate::http::stop_signal());
     loop {
         let (stream, _) = tokio::select! {
             conn = listener.accept() => match conn {

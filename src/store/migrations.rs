@@ -57,6 +57,15 @@ ALTER TABLE mentions DROP COLUMN sentence;
     r#"
 CREATE INDEX articles_url ON articles(url);
 "#,
+    // v4: the validators of each URL fetched (conditional GET on the next fetch); see fetched.rs.
+    r#"
+CREATE TABLE fetched (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"#,
 ];
 
 /// PostgreSQL's migrations; entry i brings `schema_version.version` to i + 1.
@@ -104,4 +113,14 @@ SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, 
        m.geo_precision, m.confidence, m.relation, a.title, a.url, a.source, a.published,
        a.ingested_at, p.geom
 FROM mentions m JOIN places p ON p.id = m.place_id JOIN articles a ON a.id = m.article_id;
-"#];
+"#,
+    // v2: the validators of each URL fetched (as SQLite's v4; see fetched.rs).
+    r#"
+CREATE TABLE fetched (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+"#,
+];

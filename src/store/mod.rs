@@ -18,6 +18,7 @@
 
 mod articles;
 mod changes;
+pub mod fetched;
 mod migrations;
 mod pg;
 mod sqlite;

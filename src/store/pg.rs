@@ -131,7 +131,7 @@ impl PgStore {
         })
     }
 
-    fn run<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(super) fn run<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
         blocking(|| {
             // a panic while holding the lock leaves no half-written transaction (dropping an
             // uncommitted `Transaction` rolls it back), so a poisoned lock is safe to reuse
