@@ -3,10 +3,11 @@
 //! Contract: [`ItemsQuery::parse`] turns the query string of `/collections/incidents/items` into a
 //! validated query or a [`QueryError`] naming the bad parameter; [`items`] answers it from one index
 //! snapshot as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and next/prev links,
-//! ordered by incident id so paging is stable. Each feature carries its place's geometry simplified
-//! for display ([`simplified`]: at most 500 vertices by default, `zoom=N` for a map zoom, `zoom=22`
-//! for every vertex) and the properties of the incident schema. [`incident`] turns a stored mention
-//! into an index incident over its shared place and article; [`places_dictionary`] gives each place
+//! ordered by incident id so paging is stable; a CQL2 `filter` (Part 3) is compiled by [`filter`].
+//! Each feature carries its place's geometry simplified for display ([`simplified`]: at most 500
+//! vertices by default, `zoom=N` for a map zoom, `zoom=22` for every vertex) and the properties of
+//! the incident schema. [`incident`] turns a stored mention into an index incident over its shared
+//! place and article; [`places_dictionary`] gives each place
 //! of a geoparse answer once. Dates are read by [`crate::datetime`].
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 

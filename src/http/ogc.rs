@@ -299,6 +299,21 @@ pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
             "simplify each geometry for a map at this zoom (22 keeps every vertex); default: at most 500 vertices a feature",
             json!({"type": "integer", "minimum": 0, "maximum": 22}),
         ),
+        param(
+            "filter",
+            "a CQL2 filter over the queryables (OGC API Features Part 3)",
+            json!({"type": "string", "maxLength": features::filter::MAX_FILTER_BYTES}),
+        ),
+        param(
+            "filter-lang",
+            "how `filter` is written",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
+        ),
+        param(
+            "filter-crs",
+            "the CRS of geometries in `filter` (CRS84 only)",
+            json!({"type": "string", "enum": [features::CRS84]}),
+        ),
     ];
     let ok = |desc: &str, ct: &str| json!({"200": {"description": desc, "content": {ct: {}}}, "400": {"description": "bad request (JSON error body)"}});
     let doc = json!({
@@ -311,6 +326,7 @@ pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
             "/collections": {"get": {"operationId": "collections", "responses": ok("collections", "application/json")}},
             "/collections/incidents": {"get": {"operationId": "collection", "responses": ok("the incidents collection", "application/json")}},
             "/collections/incidents/items": {"get": {"operationId": "items", "parameters": items_params, "responses": ok("incidents", GEOJSON)}},
+            "/collections/incidents/queryables": {"get": {"operationId": "queryables", "summary": "what a CQL2 filter can name", "responses": ok("JSON Schema of the queryables", "application/schema+json")}},
             "/collections/incidents/items/{id}": {"get": {"operationId": "item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": ok("one incident", GEOJSON)}},
             "/tiles/{z}/{x}/{y}.mvt": {"get": {"operationId": "tile", "summary": "incident vector tile (layers incidents, areas, lines)", "parameters": [
                 {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 22}},
