@@ -208,6 +208,28 @@ fn main() {
     }
     println!("all listed zooms: {total_tiles} tiles in {total_s:.2}s = {:.0} tiles/s", total_tiles as f64 / total_s);
 
+    // filtered tiles (issue 15: at most 2x an unfiltered cold tile): the same tiles drawn from
+    // half the incidents (even ids), rendered cold, against the unfiltered render just above
+    println!("z  filtered_render/s  plain_render/s  filtered/plain_cost");
+    let keep = |i: &Incident| i.id.is_multiple_of(2);
+    let (mut fs_all, mut ps_all) = (0.0f64, 0.0f64);
+    for (z, tiles, _) in &list {
+        let t0 = Instant::now();
+        for &(x, y) in tiles {
+            std::hint::black_box(sitrep::tiles::incidents_tile_filtered(&snap, *z, x, y, &keep).expect("valid tile"));
+        }
+        let fs = t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        for &(x, y) in tiles {
+            std::hint::black_box(incidents_tile(&snap, *z, x, y).expect("valid tile"));
+        }
+        let ps = t0.elapsed().as_secs_f64();
+        fs_all += fs;
+        ps_all += ps;
+        println!("{z:>2} {:>18.0} {:>15.0} {:>20.2}", tiles.len() as f64 / fs, tiles.len() as f64 / ps, fs / ps);
+    }
+    println!("filtered/plain cost over all listed zooms: {:.2}", fs_all / ps_all);
+
     // every tile of z0–z3 (the heaviest), for the size budget
     let t0 = Instant::now();
     let mut worst = (0usize, 0u8, 0u32, 0u32);

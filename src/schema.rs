@@ -86,6 +86,11 @@ pub const CLUSTER_FIELDS: &[Field] = &[
     f("cluster_id", Number, "stable id of the cluster", true),
     f("point_count", Number, "points in the cluster", true),
     f("point_count_abbreviated", Str, "point_count as 950, 1.2k, 15k", true),
+    f("expansion_zoom", Number, "the zoom at which the cluster splits into several features", true),
+    f("min_lon", Number, "west edge of the cluster's points", true),
+    f("min_lat", Number, "south edge of the cluster's points", true),
+    f("max_lon", Number, "east edge of the cluster's points", true),
+    f("max_lat", Number, "north edge of the cluster's points", true),
 ];
 
 /// Whether a property name is essential (see [`Field::essential`]).

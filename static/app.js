@@ -430,9 +430,9 @@ function setHover(features) {
 // ---------------------------------------------------------------- list of incidents in view
 let listTimer;
 function scheduleList() { clearTimeout(listTimer); listTimer = setTimeout(updateList, 120); }
-// Cluster bubbles come from the server unfiltered (they count all incidents). Where clusters are on
-// screen the list asks the API for the point incidents in view with the time/kind/precision filters,
-// so the list always honours the filters, at every zoom.
+// Cluster bubbles come from the server filtered (tiles take the time/kind/precision filters, so a
+// bubble counts what the filters let through). Where clusters are on screen the list asks the API
+// for the point incidents in view with the same filters, so the list shows what the bubbles count.
 const POINT_KINDS = ['settlement', 'crossing', 'natural', 'sea', 'river', 'lake', 'mountain_range', 'desert', 'continent', 'region', 'corridor', 'border_segment', 'line_of_contact', 'admin2'];
 const API_LIMIT = 2000;
 let apiList = { key: null, features: [], truncated: false, error: null };
@@ -513,7 +513,6 @@ function updateList() {
   const hidden = clustered && !fromApi ? ` (+${clustered} in clusters${waiting ? ', loading…' : ', zoom in'})` : '';
   lc.textContent = `${n}${truncated ? '+' : ''} incident${n === 1 ? '' : 's'} in view${hidden}`;
   $('view-count').textContent = `${n}${truncated ? '+' : ''}${hidden ? ' + ' + clustered : ''} in view`;
-  $('filter-note').hidden = !(clustered && filtersActive());
   const ol = $('list');
   const rows = [...groups.values()];
   const html = rows.slice(0, LIST_LIMIT).map((g) => {
@@ -633,7 +632,9 @@ function wireMapEvents() {
     const cluster = fs.find((f) => f.layer.id === 'clusters');
     const others = fs.filter((f) => f.layer.id !== 'clusters');
     if (cluster && (!others.length || others.every((f) => f.sourceLayer === 'areas'))) {
-      map.easeTo({ center: cluster.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 16) });
+      // the server says at which zoom the cluster parts (expansion_zoom)
+      const ez = Number(cluster.properties.expansion_zoom);
+      map.easeTo({ center: cluster.geometry.coordinates, zoom: Math.min(Number.isFinite(ez) ? Math.max(ez, map.getZoom() + 1) : map.getZoom() + 2, 16) });
       return;
     }
     // every distinct incident under the cursor; points first, then lines, then areas

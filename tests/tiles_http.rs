@@ -7,6 +7,7 @@ mod common;
 use common::mvt::{decode, strict_check, Decoded};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 const TOKEN: &str = "tiles-token";
 
@@ -151,4 +152,112 @@ fn tile_http_semantics_and_invalidation() {
         "{:?}",
         bm.keys()
     );
+}
+
+/// Points of the `incidents` layer drawn inside the tile (not its buffer): a cluster counts its
+/// `point_count`, a single incident 1.
+fn points_inside(t: &Decoded) -> u64 {
+    t.get("incidents")
+        .map(|fs| {
+            fs.iter()
+                .filter(|(_, g, _)| {
+                    matches!(g, geo_types::Geometry::Point(p) if (0..4096).contains(&p.x()) && (0..4096).contains(&p.y()))
+                })
+                .map(|(_, _, p)| p.get("point_count").map_or(1, |v| v.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u64>().unwrap()))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn tile_with(base: &str, z: u8, x: u32, y: u32, query: &str) -> Decoded {
+    let r = common::client()
+        .get(format!("{base}/tiles/{z}/{x}/{y}.mvt?{query}"))
+        .header("Accept-Encoding", "identity")
+        .send()
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::OK || r.status() == StatusCode::NO_CONTENT,
+        "{z}/{x}/{y}?{query}: {}",
+        r.status()
+    );
+    let bytes = r.bytes().unwrap();
+    assert!(strict_check(&bytes).is_empty());
+    decode(&bytes)
+}
+
+/// Issue 15: a datetime filter on a tile changes its clusters' `point_count` to exactly the number
+/// of matching incidents (the items' `numberMatched` for the same filter and the tile's bbox), and
+/// clusters carry their bounds and the zoom at which they split.
+#[test]
+fn filtered_tiles_count_what_the_filter_lets_through() {
+    let server = common::start(Some(TOKEN), &["--no-samples"]);
+    let base = &server.base;
+    let c = common::client();
+    // towns of the south Caucasus, reported on two dates (written for this test)
+    let reports = [
+        ("2021-05-12", "Shelling was reported overnight in Goris and in Kapan, Armenia."),
+        ("2021-05-14", "Residents of Sisian, Armenia, said troops had dug in near the town."),
+        ("2021-05-20", "A drone struck a depot outside Ganja, Azerbaijan."),
+        ("2021-07-02", "Protesters gathered in Gyumri and Vanadzor, Armenia, on Friday."),
+        ("2021-07-03", "Shelling hit Barda and Tartar, Azerbaijan, on Saturday."),
+        ("2021-07-05", "Police in Rustavi, Georgia, detained three men."),
+    ];
+    for (date, text) in reports {
+        let r = c
+            .post(format!("{base}/api/articles"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"title": text, "published": date, "text": text}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (x, y) = tile_of(45.0, 40.5, 3);
+    let n = 8.0f64;
+    let lon = |x: f64| x / n * 360.0 - 180.0;
+    let lat = |y: f64| (std::f64::consts::PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
+    let bbox =
+        format!("{},{},{},{}", lon(f64::from(x)), lat(f64::from(y + 1)), lon(f64::from(x + 1)), lat(f64::from(y)));
+    let matched = |q: &str| -> u64 {
+        let v: Value = c
+            .get(format!("{base}/collections/incidents/items?bbox={bbox}&kind=settlement&limit=1&{q}"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v["numberMatched"].as_u64().unwrap()
+    };
+    let all = matched("");
+    let may = matched("datetime=2021-05-01/2021-05-31");
+    assert!(may > 0 && may < all, "the filter must split the set: {may} of {all}");
+    let plain = tile_with(base, 3, x, y, "kind=settlement");
+    assert_eq!(points_inside(&plain), all);
+    let filtered = tile_with(base, 3, x, y, "kind=settlement&datetime=2021-05-01/2021-05-31");
+    assert_eq!(points_inside(&filtered), may, "{filtered:?}");
+    // the unfiltered tile counts every point, whatever the kinds
+    assert!(points_inside(&tile_with(base, 3, x, y, "")) >= all);
+    // clusters say where they are and when they split
+    let clusters: Vec<&BTreeMap<String, String>> =
+        filtered["incidents"].iter().filter(|(_, _, p)| p.contains_key("point_count")).map(|(_, _, p)| p).collect();
+    assert!(!clusters.is_empty(), "{filtered:?}");
+    for p in clusters {
+        let num = |k: &str| {
+            p[k].trim_matches(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).parse::<f64>().unwrap()
+        };
+        let ez = num("expansion_zoom");
+        assert!(ez > 3.0 && ez <= 12.0, "{p:?}");
+        assert!(num("min_lon") <= num("max_lon") && num("min_lat") <= num("max_lat"), "{p:?}");
+        assert!(
+            num("min_lon") > 40.0 && num("max_lon") < 50.0 && num("min_lat") > 38.0 && num("max_lat") < 42.5,
+            "{p:?}"
+        );
+    }
+    // another filter, another tile; and a parameter tiles do not take is refused by name
+    let july = tile_with(base, 3, x, y, "kind=settlement&datetime=2021-07-01/2021-07-31");
+    assert_eq!(points_inside(&july), matched("datetime=2021-07-01/2021-07-31"));
+    let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?limit=5")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().unwrap();
+    assert!(e.to_string().contains("limit"), "{e}");
+    let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?datetime=2021-02-31")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }

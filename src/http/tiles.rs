@@ -3,12 +3,17 @@
 //! Tiles come from the cache or are rendered from the current index snapshot; responses carry a
 //! strong ETag (304 on If-None-Match), Cache-Control, and gzip when the client accepts it.
 //! An empty tile is 204. Bad coordinates are 400 with a JSON body.
+//! The incidents tile takes the items filters `datetime`, `kind`, `precision` and `q` (and `v`, a
+//! client's cache-buster, ignored): the tile is then drawn from the matching incidents only
+//! (clusters counting only them), cached apart under its normalised filter; any other parameter
+//! is a 400 naming it.
 
 use super::origin::BaseUrl;
 use super::{ApiError, AppState};
+use crate::features::{self, ItemsQuery};
 use crate::tiles::cache::{CachedTile, TileCache};
 use crate::tiles::{self, TileError};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -72,31 +77,71 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
 /// generation it was rendered from, so an ingest racing the render cannot leave a stale tile.
 async fn cached(
     cache: &TileCache,
-    z: u8,
-    x: u32,
-    y: u32,
+    (z, x, y, variant): (u8, u32, u32, u64),
     generation: u64,
     render: impl FnOnce() -> Result<Vec<u8>, TileError> + Send + 'static,
 ) -> Result<Arc<CachedTile>, ApiError> {
-    if let Some(t) = cache.get(z, x, y) {
+    if let Some(t) = cache.get(z, x, y, variant) {
         return Ok(t);
     }
     let tile = tokio::task::spawn_blocking(move || render().map(CachedTile::new))
         .await
         .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
-    Ok(cache.insert(z, x, y, generation, tile))
+    Ok(cache.insert((z, x, y, variant), generation, tile))
+}
+
+/// The parameters the incidents tile takes.
+const TILE_PARAMS: &[&str] = &["datetime", "kind", "precision", "q", "v"];
+
+/// The filter of a tile request and its normalised text (`None`: no filter).
+fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, ApiError> {
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned().collect();
+    let mut filters: Vec<(&str, &str)> = Vec::new();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "v" => {}
+            "datetime" | "kind" | "precision" | "q" => filters.push((k, v)),
+            other => return Err(features::unknown_param(other, TILE_PARAMS).into()),
+        }
+    }
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    let q = ItemsQuery::parse(filters)?;
+    let mut kinds = q.kinds.clone();
+    kinds.sort();
+    kinds.dedup();
+    let mut precisions = q.precisions.clone();
+    precisions.sort_unstable();
+    precisions.dedup();
+    let normalised = format!("datetime={:?};kind={kinds:?};precision={precisions:?};q={:?}", q.datetime, q.q);
+    Ok(Some((q, normalised)))
 }
 
 pub async fn incident_tile(
     Path((z, x, y)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
+    let filter = tile_filter(&query)?;
     let snap = state.index.snapshot();
     let generation = snap.generation();
-    let tile =
-        cached(&state.incident_tiles, z, x, y, generation, move || tiles::incidents_tile(&snap, z, x, y)).await?;
+    let tile = match filter {
+        None => {
+            cached(&state.incident_tiles, (z, x, y, 0), generation, move || tiles::incidents_tile(&snap, z, x, y))
+                .await?
+        }
+        Some((q, normalised)) => {
+            let key = (z, x, y, crate::tiles::cache::variant(&normalised));
+            cached(&state.incident_tiles, key, generation, move || {
+                tiles::incidents_tile_filtered(&snap, z, x, y, &|i| q.accepts(i))
+            })
+            .await?
+        }
+    };
     Ok(respond(&tile, &headers, 60))
 }
 
@@ -108,7 +153,7 @@ pub async fn basemap_tile(
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let st = state.clone();
     let tile =
-        cached(&state.basemap_tiles, z, x, y, 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
+        cached(&state.basemap_tiles, (z, x, y, 0), 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
     Ok(respond(&tile, &headers, 86_400))
 }
 

@@ -680,9 +680,41 @@ pub struct GridCell {
     pub count: u32,
     /// Mean of their [`IndexedIncident::world_point`]s (summed in a fixed order: deterministic).
     pub mean: Coord<f64>,
+    /// Corners of the bounding box of their world points (`min` north-west: y grows south).
+    pub min: Coord<f64>,
+    pub max: Coord<f64>,
     /// The point with the lowest id ([`PointGrid::first`]): an index into the base's Z-ordered
     /// points, or into the delta's with [`DELTA_BIT`] set.
     first: u32,
+}
+
+impl GridCell {
+    /// A cell of the points `pts` (non-empty, in a fixed order so the mean is deterministic) at
+    /// (cx, cy); `first` is meaningless for such a cell (callers keep the lowest-id point).
+    pub fn of_points(cx: u32, cy: u32, pts: impl IntoIterator<Item = Coord<f64>>) -> Option<GridCell> {
+        let mut it = pts.into_iter();
+        let p0 = it.next()?;
+        let mut c = GridCell { cx, cy, count: 1, mean: p0, min: p0, max: p0, first: 0 };
+        let mut sum = p0;
+        for p in it {
+            c.count += 1;
+            sum = sum + p;
+            c.min = Coord { x: c.min.x.min(p.x), y: c.min.y.min(p.y) };
+            c.max = Coord { x: c.max.x.max(p.x), y: c.max.y.max(p.y) };
+        }
+        c.mean = sum / f64::from(c.count);
+        Some(c)
+    }
+
+    /// The first grid level (2^level cells an axis) above `level` at which the cell's points
+    /// fall into more than one cell, or `None` when they never part (all at one position, to
+    /// the grid's finest level). Exact from the bounding box: the points share a cell at a level
+    /// exactly when the box's two corners do.
+    pub fn split_level(&self, level: u8) -> Option<u8> {
+        let cell = |v: f64, l: u8| ((v * (1u64 << l) as f64).floor().max(0.0) as u64).min((1u64 << l) - 1);
+        (level.saturating_add(1)..=MAX_GRID_LEVEL)
+            .find(|&l| cell(self.min.x, l) != cell(self.max.x, l) || cell(self.min.y, l) != cell(self.max.y, l))
+    }
 }
 
 /// Marks a [`GridCell::first`] that indexes the delta's points.
@@ -711,13 +743,17 @@ impl Cells {
                 }
                 keys.push(key);
                 let (cx, cy) = unmorton(key);
-                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), first: i as u32 | tag });
+                let p = e.world_point();
+                cells.push(GridCell { cx, cy, count: 0, mean: Coord::zero(), min: p, max: p, first: i as u32 | tag });
                 sum = Coord::zero();
                 first_id = u64::MAX;
             }
             let c = cells.last_mut().expect("pushed");
             c.count += 1;
-            sum = sum + e.world_point();
+            let p = e.world_point();
+            sum = sum + p;
+            c.min = Coord { x: c.min.x.min(p.x), y: c.min.y.min(p.y) };
+            c.max = Coord { x: c.max.x.max(p.x), y: c.max.y.max(p.y) };
             if e.incident.id < first_id {
                 first_id = e.incident.id;
                 c.first = i as u32 | tag;
@@ -759,7 +795,9 @@ impl Cells {
                 let mean = (x.mean * f64::from(x.count) + y.mean * f64::from(y.count)) / f64::from(count);
                 let first = if id_of(x.first) <= id_of(y.first) { x.first } else { y.first };
                 out.keys.push(a.keys[i]);
-                out.cells.push(GridCell { count, mean, first, ..x });
+                let min = Coord { x: x.min.x.min(y.min.x), y: x.min.y.min(y.min.y) };
+                let max = Coord { x: x.max.x.max(y.max.x), y: x.max.y.max(y.max.y) };
+                out.cells.push(GridCell { count, mean, min, max, first, ..x });
                 i += 1;
                 j += 1;
             }

@@ -1,4 +1,5 @@
-//! Bounded in-memory tile cache keyed by (z, x, y).
+//! Bounded in-memory tile cache keyed by (z, x, y) and a variant (0: the unfiltered tile;
+//! [`variant`] of a normalised filter: that filter's tile).
 //!
 //! Contract: stores each tile's raw MVT bytes, its gzip bytes and a strong ETag (the first 16
 //! hex digits of the SHA-256 of the raw bytes, quoted; the gzip representation gets a `-gz`
@@ -19,6 +20,17 @@ use sha2::{Digest, Sha256};
 use super::cluster::CELL_UNITS;
 use super::grid::{TileId, BUFFER};
 use crate::index::proj;
+
+/// (z, x, y, variant).
+type Key = (u8, u32, u32, u64);
+
+/// The cache variant of a filter, from its normalised text (the same filter, written any way the
+/// parser accepts, has one normalised text): 64 bits of its SHA-256, never 0 (the unfiltered
+/// tile's variant).
+pub fn variant(normalised: &str) -> u64 {
+    let d = Sha256::digest(normalised.as_bytes());
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes")).max(1)
+}
 
 /// A cached tile. `raw` is empty for a tile with no features.
 #[derive(Debug)]
@@ -53,7 +65,7 @@ impl CachedTile {
 }
 
 struct Inner {
-    map: HashMap<(u8, u32, u32), Arc<CachedTile>>,
+    map: HashMap<Key, Arc<CachedTile>>,
     bytes: usize,
     /// Recent invalidations: (generation of the snapshot that caused it, bbox).
     log: VecDeque<(u64, [f64; 4])>,
@@ -89,8 +101,8 @@ impl TileCache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, z: u8, x: u32, y: u32) -> Option<Arc<CachedTile>> {
-        let Some(t) = self.lock().map.get(&(z, x, y)).cloned() else {
+    pub fn get(&self, z: u8, x: u32, y: u32, variant: u64) -> Option<Arc<CachedTile>> {
+        let Some(t) = self.lock().map.get(&(z, x, y, variant)).cloned() else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
@@ -118,7 +130,7 @@ impl TileCache {
     }
 
     /// Cache a tile built from snapshot `generation`. Returns the shared tile (cached or not).
-    pub fn insert(&self, z: u8, x: u32, y: u32, generation: u64, tile: CachedTile) -> Arc<CachedTile> {
+    pub fn insert(&self, (z, x, y, variant): Key, generation: u64, tile: CachedTile) -> Arc<CachedTile> {
         let tile = Arc::new(tile);
         tile.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         let mut g = self.lock();
@@ -131,7 +143,7 @@ impl TileCache {
                 return tile;
             }
         }
-        if let Some(old) = g.map.insert((z, x, y), tile.clone()) {
+        if let Some(old) = g.map.insert((z, x, y, variant), tile.clone()) {
             g.bytes -= old.bytes();
         }
         g.bytes += tile.bytes();
@@ -162,10 +174,10 @@ impl TileCache {
                 g.floor = g.floor.max(gen);
             }
         }
-        let doomed: Vec<(u8, u32, u32)> = g
+        let doomed: Vec<Key> = g
             .map
             .keys()
-            .filter(|&&(z, x, y)| match TileId::new(z, x, y) {
+            .filter(|&&(z, x, y, _)| match TileId::new(z, x, y) {
                 Ok(t) => {
                     let tb = t.world_bounds(f64::from(BUFFER + CELL_UNITS));
                     worlds.iter().any(|w| w.touches(tb))
@@ -193,8 +205,7 @@ impl TileCache {
 }
 
 fn evict(g: &mut Inner, keep_entries: usize, keep_bytes: usize) {
-    let mut by_age: Vec<((u8, u32, u32), u64)> =
-        g.map.iter().map(|(k, v)| (*k, v.last_used.load(Ordering::Relaxed))).collect();
+    let mut by_age: Vec<(Key, u64)> = g.map.iter().map(|(k, v)| (*k, v.last_used.load(Ordering::Relaxed))).collect();
     by_age.sort_unstable_by_key(|(_, t)| *t);
     for (k, _) in by_age {
         if g.map.len() <= keep_entries && g.bytes <= keep_bytes {
@@ -281,36 +292,53 @@ mod tests {
         // Kyiv tiles at z0, 8, 14 and a tile far away
         for z in [0u8, 8, 14] {
             let t = super::super::grid::tile_for_lonlat(30.52, 50.45, z);
-            c.insert(t.z, t.x, t.y, 1, CachedTile::new(vec![1, 2, 3]));
+            c.insert((t.z, t.x, t.y, 0), 1, CachedTile::new(vec![1, 2, 3]));
         }
         let far = super::super::grid::tile_for_lonlat(-100.0, 40.0, 8);
-        c.insert(far.z, far.x, far.y, 1, CachedTile::new(vec![4]));
+        c.insert((far.z, far.x, far.y, 0), 1, CachedTile::new(vec![4]));
         assert_eq!(c.len(), 4);
         assert_eq!(c.invalidate_bbox([30.5, 50.4, 30.6, 50.5], 2), 3);
         assert_eq!(c.len(), 1);
-        assert!(c.get(far.z, far.x, far.y).is_some());
+        assert!(c.get(far.z, far.x, far.y, 0).is_some());
         // a tile rendered from generation 1 (before the invalidation) is not cached
         let t = super::super::grid::tile_for_lonlat(30.52, 50.45, 8);
-        c.insert(t.z, t.x, t.y, 1, CachedTile::new(vec![9]));
-        assert!(c.get(t.z, t.x, t.y).is_none());
-        c.insert(t.z, t.x, t.y, 2, CachedTile::new(vec![9]));
-        assert!(c.get(t.z, t.x, t.y).is_some());
+        c.insert((t.z, t.x, t.y, 0), 1, CachedTile::new(vec![9]));
+        assert!(c.get(t.z, t.x, t.y, 0).is_none());
+        c.insert((t.z, t.x, t.y, 0), 2, CachedTile::new(vec![9]));
+        assert!(c.get(t.z, t.x, t.y, 0).is_some());
         // antimeridian bbox
         let e = super::super::grid::tile_for_lonlat(179.9, 0.0, 6);
-        c.insert(e.z, e.x, e.y, 2, CachedTile::new(vec![1]));
+        c.insert((e.z, e.x, e.y, 0), 2, CachedTile::new(vec![1]));
         assert_eq!(c.invalidate_bbox([179.0, -1.0, -179.0, 1.0], 3), 1);
+    }
+
+    #[test]
+    fn filter_variants_are_apart_and_invalidated_together() {
+        let c = TileCache::new(1000, 1 << 30);
+        let t = super::super::grid::tile_for_lonlat(44.5, 40.2, 8);
+        let v = variant("datetime=2021-05-01/2021-05-31");
+        assert_ne!(v, 0);
+        assert_eq!(v, variant("datetime=2021-05-01/2021-05-31"));
+        assert_ne!(v, variant("datetime=2021-06-01/2021-06-30"));
+        c.insert((t.z, t.x, t.y, 0), 1, CachedTile::new(vec![1]));
+        c.insert((t.z, t.x, t.y, v), 1, CachedTile::new(vec![2]));
+        assert_eq!(c.get(t.z, t.x, t.y, v).unwrap().raw, vec![2]);
+        assert_eq!(c.get(t.z, t.x, t.y, 0).unwrap().raw, vec![1]);
+        assert!(c.get(t.z, t.x, t.y, variant("kind=country")).is_none());
+        assert_eq!(c.invalidate_bbox([44.4, 40.1, 44.6, 40.3], 2), 2);
+        assert!(c.get(t.z, t.x, t.y, v).is_none());
     }
 
     #[test]
     fn bounded() {
         let c = TileCache::new(100, 1 << 30);
         for i in 0..1000u32 {
-            c.insert(10, i, 0, 0, CachedTile::new(vec![0; 10]));
+            c.insert((10, i, 0, 0), 0, CachedTile::new(vec![0; 10]));
         }
         assert!(c.len() <= 100);
         let c = TileCache::new(10_000, 10_000);
         for i in 0..1000u32 {
-            c.insert(10, i, 0, 0, CachedTile::new(vec![7; 100]));
+            c.insert((10, i, 0, 0), 0, CachedTile::new(vec![7; 100]));
         }
         assert!(c.bytes() <= 10_000);
     }

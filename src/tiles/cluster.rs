@@ -28,17 +28,19 @@ pub const CLUSTER_MAX_ZOOM: u8 = 11;
 pub(crate) enum Clustered<'a> {
     /// A cell holding one point: that point.
     Single(&'a IndexedIncident),
-    /// Several points: a cluster at `at` (tile units, rounded), with a stable id.
-    Cluster { id: u64, count: usize, at: Coord<i32> },
+    /// Several points: a cluster at `at` (tile units, rounded), with a stable id, the lon/lat
+    /// bounds `[w, s, e, n]` of its points and the zoom at which it splits.
+    Cluster { id: u64, count: usize, at: Coord<i32>, bbox: [f64; 4], expansion_zoom: u8 },
 }
 
 impl PartialEq for Clustered<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Clustered::Single(a), Clustered::Single(b)) => a.incident().id == b.incident().id,
-            (Clustered::Cluster { id: a, count: ca, at: pa }, Clustered::Cluster { id: b, count: cb, at: pb }) => {
-                (a, ca, pa) == (b, cb, pb)
-            }
+            (
+                Clustered::Cluster { id: a, count: ca, at: pa, expansion_zoom: za, .. },
+                Clustered::Cluster { id: b, count: cb, at: pb, expansion_zoom: zb, .. },
+            ) => (a, ca, pa, za) == (b, cb, pb, zb),
             _ => false,
         }
     }
@@ -71,14 +73,11 @@ pub fn cluster_id(z: u8, cx: u64, cy: u64) -> u64 {
     CLUSTER_ID_BASE + before + (cy << level) + cx
 }
 
-/// Cluster the snapshot's points for `tile`, from the snapshot's precomputed point grid at
-/// 2^(z+3) cells per axis ([`IndexSnapshot::point_grid`], built once per snapshot and zoom).
-/// Only clusters whose position falls in the buffered tile are returned, ordered by cell
-/// (row-major). The cells looked at are the tile's and one ring around it (wrapping in x).
-pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Clustered<'a>> {
+/// The ranges of cell columns (wrapping in x) and the row range a tile's clustering looks at:
+/// the tile's cells and one ring around it, at grid level `tile.z + 3`.
+fn cell_ranges(tile: &TileId) -> (u8, Vec<(u32, u32)>, (u32, u32)) {
     let per_tile = EXTENT / CELL_UNITS;
     let level = tile.z + per_tile.trailing_zeros() as u8;
-    let grid = snap.point_grid(level);
     let n = 1i64 << level;
     let per = i64::from(per_tile);
     let (cx0, cx1) = (i64::from(tile.x) * per - 1, i64::from(tile.x) * per + per);
@@ -92,15 +91,78 @@ pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Cluster
     } else {
         vec![(cx0, cx1)]
     };
-    let mut cells: Vec<&GridCell> =
-        xr.iter().flat_map(|&(a, b)| grid.cells_in(a as u32, b as u32, cy0 as u32, cy1 as u32)).collect();
-    cells.sort_unstable_by_key(|c| (c.cy, c.cx));
+    (level, xr.into_iter().map(|(a, b)| (a as u32, b as u32)).collect(), (cy0 as u32, cy1 as u32))
+}
+
+/// Cluster the snapshot's points for `tile`, from the snapshot's precomputed point grid at
+/// 2^(z+3) cells per axis ([`IndexSnapshot::point_grid`], built once per snapshot and zoom).
+/// Only clusters whose position falls in the buffered tile are returned, ordered by cell
+/// (row-major). The cells looked at are the tile's and one ring around it (wrapping in x).
+pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Clustered<'a>> {
+    let (level, xr, (cy0, cy1)) = cell_ranges(tile);
+    let grid = snap.point_grid(level);
+    let cells: Vec<(GridCell, &IndexedIncident)> =
+        xr.iter().flat_map(|&(a, b)| grid.cells_in(a, b, cy0, cy1)).map(|c| (*c, grid.first(c))).collect();
+    place(cells, level, tile)
+}
+
+/// [`cluster`] over only the points `keep` lets through: the same cells (so a cluster of the
+/// filtered set is where and what the unfiltered one would be if only those points existed),
+/// built from the points of the tile's cells and its ring. Each cell's mean is summed in id
+/// order, so neighbouring tiles agree on it.
+pub(crate) fn cluster_filtered<'a>(
+    snap: &'a IndexSnapshot,
+    tile: &TileId,
+    keep: &(dyn Fn(&crate::index::Incident) -> bool + Sync),
+) -> Vec<Clustered<'a>> {
+    let (level, xr, (cy0, cy1)) = cell_ranges(tile);
+    let n = f64::from(1u32 << level);
+    let max = (1u32 << level) - 1;
+    let cell = |v: f64| ((v * n).floor().max(0.0) as u32).min(max);
+    let [x0, y0, x1, y1] = tile.world_bounds(f64::from(CELL_UNITS));
+    let mut pts: Vec<((u32, u32), &IndexedIncident)> = snap
+        .query_world_points(x0, y0, x1, y1)
+        .into_iter()
+        .filter(|e| keep(e.incident()))
+        .map(|e| ((cell(e.world_point().x), cell(e.world_point().y)), e))
+        .filter(|&((cx, cy), _)| (cy0..=cy1).contains(&cy) && xr.iter().any(|&(a, b)| (a..=b).contains(&cx)))
+        .collect();
+    pts.sort_unstable_by_key(|(c, e)| (*c, e.incident().id));
+    let cells: Vec<(GridCell, &IndexedIncident)> = pts
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|run| {
+            let ((cx, cy), first) = run[0];
+            GridCell::of_points(cx, cy, run.iter().map(|(_, e)| e.world_point())).map(|c| (c, first))
+        })
+        .collect();
+    place(cells, level, tile)
+}
+
+/// The zoom at which a cluster of cell `c` (grid `level` = zoom + 3) parts into several
+/// features: the first zoom whose cells split its points, or the first unclustered zoom.
+pub fn expansion_zoom(c: &GridCell, level: u8) -> u8 {
+    let unclustered = CLUSTER_MAX_ZOOM + 1;
+    match c.split_level(level) {
+        Some(l) => l.saturating_sub(LEVELS_PER_TILE as u8).min(unclustered),
+        None => unclustered,
+    }
+}
+
+/// Lon/lat bounds `[w, s, e, n]` of a cell's points.
+fn lonlat_bbox(c: &GridCell) -> [f64; 4] {
+    use super::grid::{world_x_to_lon, world_y_to_lat};
+    [world_x_to_lon(c.min.x), world_y_to_lat(c.max.y), world_x_to_lon(c.max.x), world_y_to_lat(c.min.y)]
+}
+
+/// Cells (with their lowest-id point) → clusters and single points placed in `tile`.
+fn place<'a>(mut cells: Vec<(GridCell, &'a IndexedIncident)>, level: u8, tile: &TileId) -> Vec<Clustered<'a>> {
+    cells.sort_unstable_by_key(|(c, _)| (c.cy, c.cx));
     // the world copy nearest the tile: shift wrapped cells next to it
     let tile_cx = (f64::from(tile.x) + 0.5) / tile.n();
     let lo = -f64::from(BUFFER);
     let hi = f64::from(EXTENT + BUFFER);
     let mut out = Vec::with_capacity(cells.len());
-    for c in cells {
+    for (c, first) in cells {
         let mut x = c.mean.x;
         if x - tile_cx > 0.5 {
             x -= 1.0;
@@ -112,12 +174,14 @@ pub(crate) fn cluster<'a>(snap: &'a IndexSnapshot, tile: &TileId) -> Vec<Cluster
             continue;
         }
         if c.count == 1 {
-            out.push(Clustered::Single(grid.first(c)));
+            out.push(Clustered::Single(first));
         } else {
             out.push(Clustered::Cluster {
                 id: cluster_id(tile.z, u64::from(c.cx), u64::from(c.cy)),
                 count: c.count as usize,
                 at: Coord { x: t.x.round() as i32, y: t.y.round() as i32 },
+                bbox: lonlat_bbox(&c),
+                expansion_zoom: expansion_zoom(&c, level),
             });
         }
     }
@@ -200,9 +264,13 @@ mod tests {
         let clusters = |v: &[Clustered<'_>]| -> Vec<Clustered<'static>> {
             v.iter()
                 .filter_map(|c| match c {
-                    Clustered::Cluster { id, count, at } => {
-                        Some(Clustered::Cluster { id: *id, count: *count, at: *at })
-                    }
+                    Clustered::Cluster { id, count, at, bbox, expansion_zoom } => Some(Clustered::Cluster {
+                        id: *id,
+                        count: *count,
+                        at: *at,
+                        bbox: *bbox,
+                        expansion_zoom: *expansion_zoom,
+                    }),
                     Clustered::Single(_) => None,
                 })
                 .collect()
@@ -226,8 +294,10 @@ mod tests {
         let s = snap(&pts);
         let a = cluster(&s, &left);
         let b = cluster(&s, &right);
-        let (Clustered::Cluster { id: ia, count: ca, at: pa }, Clustered::Cluster { id: ib, count: cb, at: pb }) =
-            (&a[0], &b[0])
+        let (
+            Clustered::Cluster { id: ia, count: ca, at: pa, .. },
+            Clustered::Cluster { id: ib, count: cb, at: pb, .. },
+        ) = (&a[0], &b[0])
         else {
             panic!("{a:?} {b:?}")
         };
@@ -249,5 +319,45 @@ mod tests {
         let Clustered::Cluster { count, at, .. } = &east_edge[0] else { panic!("{east_edge:?}") };
         assert_eq!(*count, 5);
         assert_eq!(at.x, 4096);
+    }
+
+    #[test]
+    fn filtered_clustering_keeping_all_is_the_plain_clustering() {
+        let mut seed = 9;
+        let pts: Vec<Coord<f64>> =
+            (0..3000).map(|_| Coord { x: 0.55 + 0.05 * lcg(&mut seed), y: 0.35 + 0.05 * lcg(&mut seed) }).collect();
+        let s = snap(&pts);
+        for tile in [TileId::new(2, 2, 1).unwrap(), TileId::new(5, 17, 11).unwrap(), TileId::new(0, 0, 0).unwrap()] {
+            let plain = cluster(&s, &tile);
+            let all = cluster_filtered(&s, &tile, &|_| true);
+            assert_eq!(plain, all, "{tile:?}");
+            // keeping the odd ids: the counts add up to the kept points of the same cells
+            let odd = cluster_filtered(&s, &tile, &|i| i.id % 2 == 1);
+            let total = |v: &[Clustered<'_>]| -> usize {
+                v.iter().map(|c| if let Clustered::Cluster { count, .. } = c { *count } else { 1 }).sum()
+            };
+            assert!(total(&odd) < total(&plain));
+            assert!(odd.iter().all(|c| !matches!(c, Clustered::Single(i) if i.incident().id % 2 == 0)));
+        }
+    }
+
+    #[test]
+    fn a_cluster_splits_at_its_expansion_zoom() {
+        // two points 1/1000 of the world apart in x, in one z0 cell: at 2^9 cells an axis they
+        // share cell 256 (0.5005·512 = 256.26, 0.5015·512 = 256.77), at 2^10 they do not (512.5,
+        // 513.5): grid level 10 is zoom 10 - 3 = 7, the expansion zoom
+        let s = snap(&[Coord { x: 0.5005, y: 0.5 }, Coord { x: 0.5015, y: 0.5 }]);
+        let z0 = cluster(&s, &TileId::new(0, 0, 0).unwrap());
+        let Clustered::Cluster { expansion_zoom: ez, count: 2, bbox, .. } = z0[0] else { panic!("{z0:?}") };
+        assert_eq!(ez, 7);
+        assert!(bbox[0] < bbox[2] && (bbox[1] - bbox[3]).abs() < 1e-9);
+        // at the zoom before it they are still one cluster, at it two points
+        let at = |z: u8| cluster(&s, &super::super::grid::tile_for_lonlat(0.4, 0.0, z));
+        assert_eq!(at(ez - 1).len(), 1);
+        assert_eq!(at(ez).len(), 2);
+        // points at one position never split while clustered
+        let same = snap(&[Coord { x: 0.3, y: 0.3 }, Coord { x: 0.3, y: 0.3 }]);
+        let c = cluster(&same, &TileId::new(0, 0, 0).unwrap());
+        assert!(matches!(c[0], Clustered::Cluster { expansion_zoom, .. } if expansion_zoom == CLUSTER_MAX_ZOOM + 1));
     }
 }

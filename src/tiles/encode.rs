@@ -24,18 +24,19 @@ pub(crate) enum TagValue<'a> {
     Str(Cow<'a, str>),
     Int(i64),
     Bool(bool),
+    Double(f64),
 }
 
-/// Up to six explicit tags, kept inline (no allocation per feature).
+/// Up to ten explicit tags, kept inline (no allocation per feature).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tags<'a> {
-    items: [Option<(&'static str, TagValue<'a>)>; 6],
+    items: [Option<(&'static str, TagValue<'a>)>; 10],
 }
 
 impl<'a> Tags<'a> {
-    /// Append a tag. Panics past six tags (a programming error).
+    /// Append a tag. Panics past ten tags (a programming error).
     pub fn push(&mut self, key: &'static str, value: TagValue<'a>) {
-        let slot = self.items.iter_mut().find(|s| s.is_none()).expect("at most six explicit tags");
+        let slot = self.items.iter_mut().find(|s| s.is_none()).expect("at most ten explicit tags");
         *slot = Some((key, value));
     }
 
@@ -75,6 +76,7 @@ fn value_ref<'v>(v: &'v TagValue<'_>) -> MvtValueRef<'v> {
         TagValue::Int(i) if *i >= 0 => MvtValueRef::UInt(i.cast_unsigned()),
         TagValue::Int(i) => MvtValueRef::SInt(*i),
         TagValue::Bool(b) => MvtValueRef::Bool(*b),
+        TagValue::Double(d) => MvtValueRef::Double(*d),
     }
 }
 

@@ -176,7 +176,29 @@ fn is_full_square(g: &Geometry<i32>) -> bool {
 
 /// [`incidents_tile`] with the [`CoveredTile::same_below`] test (for the exporter).
 pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<CoveredTile, TileError> {
-    let tile = TileId::new(z, x, y)?;
+    render(snap, TileId::new(z, x, y)?, None)
+}
+
+/// Which incidents a filtered tile draws (see [`incidents_tile_filtered`]).
+pub type Keep<'k> = &'k (dyn Fn(&crate::index::Incident) -> bool + Sync);
+
+/// [`incidents_tile`] drawing only the mentions `keep` lets through: points and clusters are
+/// those of the kept points alone (a cluster's `point_count`, bounds and expansion zoom count
+/// only them), and an area or line is drawn when one of its mentions is kept, with what the kept
+/// mentions add up to.
+pub fn incidents_tile_filtered(
+    snap: &IndexSnapshot,
+    z: u8,
+    x: u32,
+    y: u32,
+    keep: Keep<'_>,
+) -> Result<Vec<u8>, TileError> {
+    render(snap, TileId::new(z, x, y)?, Some(keep)).map(|t| t.bytes)
+}
+
+fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<CoveredTile, TileError> {
+    let z = tile.z;
+    let kept = |m: &&IndexedIncident| keep.is_none_or(|k| k(m.incident()));
     let tol = Tolerance::for_zoom(z);
     let scale = tile.n() * f64::from(EXTENT);
     let [bx0, by0, bx1, by1] = tile.world_bounds(f64::from(BUFFER));
@@ -193,9 +215,12 @@ pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Resu
             all_full = false;
             continue;
         };
+        let mut mentions = hit.mentions().filter(kept);
+        let Some(mut latest) = mentions.next() else {
+            all_full = false;
+            continue;
+        };
         all_full &= place.layer() == Layer::Areas && is_full_square(&g);
-        let mut mentions = hit.mentions();
-        let Some(mut latest) = mentions.next() else { continue };
         let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
         let mut count = 1;
         for m in mentions {
@@ -220,8 +245,11 @@ pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Resu
 
     // points: unclustered rendering (only ever asked for above CLUSTER_MAX_ZOOM, so the points
     // tree is only walked there) and clustered rendering from the snapshot's point grid
-    let points: Vec<&IndexedIncident> =
-        if z > CLUSTER_MAX_ZOOM { snap.query_world_points(bx0, by0, bx1, by1) } else { Vec::new() };
+    let points: Vec<&IndexedIncident> = if z > CLUSTER_MAX_ZOOM {
+        snap.query_world_points(bx0, by0, bx1, by1).into_iter().filter(kept).collect()
+    } else {
+        Vec::new()
+    };
     fn single<'a>(inc: &'a IndexedIncident, tile: &TileId, tol: Tolerance, essential: bool) -> Option<EncFeature<'a>> {
         let (g, bb) = point_geometry(inc);
         prepare::prepare(&g, None, bb, tile, tol).map(|g| incident_feature(inc, Cow::Owned(g), essential))
@@ -230,16 +258,24 @@ pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Resu
         points.iter().filter_map(|inc| single(inc, &tile, tol, essential)).collect()
     };
     let clustered = |essential: bool| -> Vec<EncFeature<'_>> {
-        cluster::cluster(snap, &tile)
+        let cells = match keep {
+            None => cluster::cluster(snap, &tile),
+            Some(k) => cluster::cluster_filtered(snap, &tile, k),
+        };
+        cells
             .into_iter()
             .filter_map(|c| match c {
                 Clustered::Single(inc) => single(inc, &tile, tol, essential),
-                Clustered::Cluster { id, count, at } => {
+                Clustered::Cluster { id, count, at, bbox, expansion_zoom } => {
                     let mut tags = Tags::default();
                     tags.push("cluster", TagValue::Bool(true));
                     tags.push("cluster_id", TagValue::Int(id as i64));
                     tags.push("point_count", TagValue::Int(count as i64));
                     tags.push("point_count_abbreviated", TagValue::Str(Cow::Owned(cluster::abbreviate(count))));
+                    tags.push("expansion_zoom", TagValue::Int(i64::from(expansion_zoom)));
+                    for (k, v) in ["min_lon", "min_lat", "max_lon", "max_lat"].into_iter().zip(bbox) {
+                        tags.push(k, TagValue::Double((v * 1e6).round() / 1e6));
+                    }
                     Some(EncFeature {
                         id: Some(id),
                         geometry: Cow::Owned(Geometry::Point(Point(at))),
@@ -282,7 +318,7 @@ pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Resu
                 // no point near: a cluster's centroid may fall in a tile whose buffer holds none
                 // of its points, but never a whole tile's width away from them
                 let [ex0, ey0, ex1, ey1] = tile.world_bounds(f64::from(EXTENT));
-                ex0 >= 0.0 && ex1 <= 1.0 && snap.query_world_points(ex0, ey0, ex1, ey1).is_empty()
+                keep.is_none() && ex0 >= 0.0 && ex1 <= 1.0 && snap.query_world_points(ex0, ey0, ex1, ey1).is_empty()
             };
             let mut out = pts;
             out.extend_from_slice(&a);
