@@ -164,6 +164,11 @@ fn bad_filters_are_400s_naming_the_problem() {
     assert!(m.contains("filter-crs"), "{m}");
     let m = error(&[("filter", "kind = 'x'"), ("filter-lang", "ecql")]);
     assert!(m.contains("filter-lang"), "{m}");
+    // nesting deep enough to overflow a recursive parser's stack is refused, and the server stays up
+    let m = error(&[("filter", &("NOT ".repeat(3000) + "kind = 'x'"))]);
+    assert!(m.contains("nested deeper"), "{m}");
+    let health = common::client().get(format!("{}/health", server().base)).send().unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
     // CRS84 is the default and may be named
     let (s, _) = get(&[("filter", "kind = 'x'"), ("filter-crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]);
     assert_eq!(s, StatusCode::OK);

@@ -319,6 +319,9 @@ fn time_range(e: &Expr) -> Result<(i64, i64), FilterError> {
 }
 
 fn operand(e: &Expr, depth: usize) -> Result<Operand, FilterError> {
+    if depth > MAX_DEPTH {
+        return Err(FilterError::Unsupported(format!("a filter nested deeper than {MAX_DEPTH}")));
+    }
     Ok(match e {
         Expr::Property { property } => field_ty(property)?,
         Expr::Float(f) => Operand::Num(*f),
@@ -645,6 +648,7 @@ impl Filter {
         if text.len() > MAX_FILTER_BYTES {
             return Err(FilterError::Unsupported(format!("a filter longer than {MAX_FILTER_BYTES} bytes")));
         }
+        shallow_enough(text, lang)?;
         let expr = match lang {
             FilterLang::Cql2Text => cql2::parse_text(text)
                 .map_err(|e| FilterError::Syntax { lang: "cql2-text", message: one_line(&e.to_string()) })?,
@@ -666,6 +670,60 @@ impl Filter {
     pub fn normalized(&self) -> String {
         self.normalized.clone()
     }
+}
+
+/// Refuses a filter nested deeper than [`MAX_DEPTH`] before the (recursive) parser sees it: the
+/// depth of brackets outside string literals, and the prefix operators (`NOT`, unary `-`), each of
+/// which the parser reads one level down. Without this a filter of a few thousand `NOT`s
+/// overflows the stack of the thread serving it.
+fn shallow_enough(text: &str, lang: FilterLang) -> Result<(), FilterError> {
+    let (mut depth, mut deepest, mut nots, mut minus) = (0usize, 0usize, 0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut word = String::new();
+    let end_word = |word: &mut String, nots: &mut usize| {
+        if word.eq_ignore_ascii_case("not") {
+            *nots += 1;
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if let Some(q) = quote {
+            if lang == FilterLang::Cql2Json && !escaped && c == '\\' {
+                escaped = true;
+                continue;
+            }
+            if c == q && !escaped {
+                quote = None;
+            }
+            escaped = false;
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        end_word(&mut word, &mut nots);
+        match c {
+            '\'' if lang == FilterLang::Cql2Text => quote = Some(c),
+            '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '-' if lang == FilterLang::Cql2Text => minus += 1,
+            _ => {}
+        }
+    }
+    end_word(&mut word, &mut nots);
+    if deepest > MAX_DEPTH || nots > MAX_DEPTH || minus > 4 * MAX_DEPTH {
+        return Err(FilterError::Unsupported(format!(
+            "a filter nested deeper than {MAX_DEPTH} levels (brackets or NOTs), or with more than {} minus signs",
+            4 * MAX_DEPTH
+        )));
+    }
+    Ok(())
 }
 
 /// A parser's message on one line, bounded (pest's messages draw the input over several lines).
@@ -773,5 +831,18 @@ mod tests {
         assert!(matches!(text("precision + 1 = 2").unwrap_err(), FilterError::Unsupported(_)));
         assert!(matches!(text("relation IS NULL").unwrap_err(), FilterError::Unsupported(_)));
         assert!(text(&"(".repeat(100_000)).is_err());
+        // deep nesting is refused before the recursive parser could overflow the stack
+        for deep in ["NOT ".repeat(3000) + "kind = 'x'", "(".repeat(3000) + "kind = 'x'" + &")".repeat(3000)] {
+            assert!(matches!(text(&deep).unwrap_err(), FilterError::Unsupported(_)), "{}", &deep[..20]);
+        }
+        let deep = r#"{"op":"not","args":["#.repeat(500) + "true" + &"]}".repeat(500);
+        assert!(matches!(Filter::parse(&deep, FilterLang::Cql2Json).unwrap_err(), FilterError::Unsupported(_)));
+        // as deep as offered still parses, and quoted brackets do not count
+        let ok = "NOT ".repeat(MAX_DEPTH)
+            + &"(".repeat(MAX_DEPTH - 1)
+            + "title = '((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((('"
+            + &")".repeat(MAX_DEPTH - 1);
+        assert!(text(&ok).is_ok());
+        assert!(text("precision IN (-1, -2, -3) OR NOT (kind = 'not')").is_ok());
     }
 }
