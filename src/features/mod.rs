@@ -3,12 +3,15 @@
 //! Contract: [`ItemsQuery::parse`] turns the query string of `/collections/incidents/items` into a
 //! validated query or a [`QueryError`] naming the bad parameter; [`items`] answers it from one index
 //! snapshot as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and next/prev links,
-//! ordered by incident id so paging is stable. Each feature carries its place's geometry simplified
-//! for display ([`simplified`]: at most 500 vertices by default, `zoom=N` for a map zoom, `zoom=22`
-//! for every vertex) and the properties of the incident schema. [`incident`] turns a stored mention
-//! into an index incident over its shared place and article; [`places_dictionary`] gives each place
+//! ordered by incident id so paging is stable; a CQL2 `filter` (Part 3) is compiled by [`filter`].
+//! Each feature carries its place's geometry simplified for display ([`simplified`]: at most 500
+//! vertices by default, `zoom=N` for a map zoom, `zoom=22` for every vertex) and the properties of
+//! the incident schema. [`incident`] turns a stored mention into an index incident over its shared
+//! place and article; [`places_dictionary`] gives each place
 //! of a geoparse answer once. Dates are read by [`crate::datetime`].
 //! Not for: HTTP plumbing (that is `http`), or tiles.
+
+pub mod filter;
 
 use crate::geoparse::Mention;
 use crate::index::{Incident, IndexSnapshot, Place, SpatialIndex};
@@ -24,6 +27,8 @@ use std::sync::Arc;
 pub const COLLECTION: &str = "incidents";
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
+/// The one CRS offered (lon/lat WGS84).
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
 /// A query parameter the client got wrong (`param` is its name as the client sent it).
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -53,8 +58,22 @@ pub fn unknown_param(param: &str, known: &[&str]) -> QueryError {
 }
 
 /// The parameters of the items resource.
-pub const ITEMS_PARAMS: &[&str] =
-    &["bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "kind", "precision", "q", "zoom", "f"];
+pub const ITEMS_PARAMS: &[&str] = &[
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "limit",
+    "offset",
+    "kind",
+    "precision",
+    "q",
+    "zoom",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "f",
+];
 
 pub use crate::datetime::date_to_unix;
 
@@ -147,6 +166,8 @@ pub struct ItemsQuery {
     /// Geometries are simplified for display at this zoom (see [`simplified`]); `None`: at most
     /// [`crate::index::DISPLAY_VERTICES`] vertices a feature.
     pub zoom: Option<u8>,
+    /// A CQL2 `filter` (with `filter-lang`), compiled ([`filter::Filter`]).
+    pub filter: Option<std::sync::Arc<filter::Filter>>,
 }
 
 /// `minLon,minLat,maxLon,maxLat`, or with heights `minLon,minLat,minZ,maxLon,maxLat,maxZ` (the
@@ -197,7 +218,9 @@ impl ItemsQuery {
             precisions: vec![],
             q: None,
             zoom: None,
+            filter: None,
         };
+        let (mut filter_text, mut lang) = (None, filter::FilterLang::Cql2Text);
         for (k, v) in pairs {
             match k {
                 "bbox" => q.bbox = Some(parse_bbox(v)?),
@@ -239,8 +262,24 @@ impl ItemsQuery {
                         return Err(qerr(k, "only http://www.opengis.net/def/crs/OGC/1.3/CRS84 is offered"));
                     }
                 }
+                "filter" => filter_text = Some(v),
+                "filter-lang" => {
+                    lang = filter::FilterLang::parse(v).ok_or_else(|| {
+                        qerr("filter-lang", format!("{v:?} is not offered; use cql2-text or cql2-json"))
+                    })?
+                }
+                "filter-crs" => {
+                    if v != CRS84 {
+                        return Err(qerr("filter-crs", format!("only {CRS84} is offered")));
+                    }
+                }
                 other => return Err(unknown_param(other, ITEMS_PARAMS)),
             }
+        }
+        if let Some(text) = filter_text {
+            q.filter = Some(std::sync::Arc::new(
+                filter::Filter::parse(text, lang).map_err(|e| qerr("filter", e.to_string()))?,
+            ));
         }
         Ok(q)
     }
@@ -262,6 +301,9 @@ impl ItemsQuery {
             if !crate::schema::text_matches(i, q) {
                 return false;
             }
+        }
+        if let Some(f) = &self.filter {
+            return f.matches(i);
         }
         true
     }

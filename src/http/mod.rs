@@ -359,6 +359,7 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/collections/{collection}", get(ogc::collection))
         .route("/collections/{collection}/items", get(ogc::items))
         .route("/collections/{collection}/items/{id}", get(ogc::item))
+        .route("/collections/{collection}/queryables", get(ogc::queryables))
         .route("/api/incidents", get(ogc::incidents_alias))
         .route("/tiles/{z}/{x}/{y}", get(tiles::incident_tile))
         .route("/basemap/{z}/{x}/{y}", get(tiles::basemap_tile))

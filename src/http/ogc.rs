@@ -71,12 +71,33 @@ pub async fn landing(
     resp
 }
 
+/// The conformance classes implemented: Part 1 Core, GeoJSON, OAS 3.0; Part 3 Filtering with
+/// queryables; CQL2 text and JSON with the operators [`features::filter`] offers.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+];
+
 pub async fn conformance() -> Json<Value> {
-    Json(json!({"conformsTo": [
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
-    ]}))
+    Json(json!({ "conformsTo": CONFORMANCE }))
+}
+
+/// `/collections/incidents/queryables`: what a CQL2 filter can name, as a JSON Schema.
+pub async fn queryables(BaseUrl(b): BaseUrl, Path(c): Path<String>) -> Result<Response, ApiError> {
+    check_collection(&c)?;
+    let doc = features::filter::queryables(&format!("{b}/collections/{COLLECTION}/queryables"));
+    Ok(([(header::CONTENT_TYPE, "application/schema+json")], Json(doc)).into_response())
 }
 
 fn collection_doc(b: &str, state: &AppState) -> Value {
@@ -97,7 +118,8 @@ fn collection_doc(b: &str, state: &AppState) -> Value {
         },
         "links": [
             {"href": format!("{b}/collections/{COLLECTION}"), "rel": "self", "type": "application/json"},
-            {"href": format!("{b}/collections/{COLLECTION}/items"), "rel": "items", "type": GEOJSON, "title": "the incidents"}
+            {"href": format!("{b}/collections/{COLLECTION}/items"), "rel": "items", "type": GEOJSON, "title": "the incidents"},
+            {"href": format!("{b}/collections/{COLLECTION}/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json", "title": "what a CQL2 filter can name"}
         ]
     })
 }
@@ -134,15 +156,24 @@ fn answer(
 ) -> Result<Response, ApiError> {
     let raw = pairs(query);
     let q = ItemsQuery::parse(raw.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let extra: Vec<String> = query
+    // the paging links repeat the query, the filter in its normalised cql2-text: two spellings of
+    // one filter give one page (and one cache entry)
+    let mut extra: Vec<String> = query
         .as_deref()
         .unwrap_or("")
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("limit=") && !p.starts_with("offset="))
+        .filter(|p| {
+            let name = p.split('=').next().unwrap_or("");
+            !p.is_empty() && !matches!(name, "limit" | "offset" | "filter" | "filter-lang" | "filter-crs")
+        })
         .map(str::to_string)
         .collect();
+    if let Some(f) = &q.filter {
+        let text: String = form_urlencoded::byte_serialize(f.normalized().as_bytes()).collect();
+        extra.push(format!("filter={text}&filter-lang=cql2-text"));
+    }
     let gzip_ok = super::accepts_gzip(headers);
-    let key = format!("{base}{path}?{}", query.as_deref().unwrap_or(""));
+    let key = format!("{base}{path}?{}&limit={}&offset={}", extra.join("&"), q.limit, q.offset);
     let page = match state.item_pages.get(&key) {
         Some(p) => p,
         None => {
@@ -268,6 +299,21 @@ pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
             "simplify each geometry for a map at this zoom (22 keeps every vertex); default: at most 500 vertices a feature",
             json!({"type": "integer", "minimum": 0, "maximum": 22}),
         ),
+        param(
+            "filter",
+            "a CQL2 filter over the queryables (OGC API Features Part 3)",
+            json!({"type": "string", "maxLength": features::filter::MAX_FILTER_BYTES}),
+        ),
+        param(
+            "filter-lang",
+            "how `filter` is written",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
+        ),
+        param(
+            "filter-crs",
+            "the CRS of geometries in `filter` (CRS84 only)",
+            json!({"type": "string", "enum": [features::CRS84]}),
+        ),
     ];
     let ok = |desc: &str, ct: &str| json!({"200": {"description": desc, "content": {ct: {}}}, "400": {"description": "bad request (JSON error body)"}});
     let doc = json!({
@@ -280,6 +326,7 @@ pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
             "/collections": {"get": {"operationId": "collections", "responses": ok("collections", "application/json")}},
             "/collections/incidents": {"get": {"operationId": "collection", "responses": ok("the incidents collection", "application/json")}},
             "/collections/incidents/items": {"get": {"operationId": "items", "parameters": items_params, "responses": ok("incidents", GEOJSON)}},
+            "/collections/incidents/queryables": {"get": {"operationId": "queryables", "summary": "what a CQL2 filter can name", "responses": ok("JSON Schema of the queryables", "application/schema+json")}},
             "/collections/incidents/items/{id}": {"get": {"operationId": "item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": ok("one incident", GEOJSON)}},
             "/tiles/{z}/{x}/{y}.mvt": {"get": {"operationId": "tile", "summary": "incident vector tile (layers incidents, areas, lines)", "parameters": [
                 {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 22}},

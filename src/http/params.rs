@@ -58,6 +58,7 @@ pub fn route_template(path: &str) -> &'static str {
         ["collections", _] => "/collections/{collection}",
         ["collections", _, "items"] => "/collections/{collection}/items",
         ["collections", _, "items", _] => "/collections/{collection}/items/{id}",
+        ["collections", _, "queryables"] => "/collections/{collection}/queryables",
         ["api", "incidents"] => "/api/incidents",
         ["api", "geoparse"] => "/api/geoparse",
         ["api", "articles"] => "/api/articles",
