@@ -254,6 +254,12 @@ fn filtered_tiles_count_what_the_filter_lets_through() {
     // another filter, another tile; and a parameter tiles do not take is refused by name
     let july = tile_with(base, 3, x, y, "kind=settlement&datetime=2021-07-01/2021-07-31");
     assert_eq!(points_inside(&july), matched("datetime=2021-07-01/2021-07-31"));
+    // a CQL2 filter draws the same tile as the parameters that mean the same
+    let cql2 = tile_with(base, 3, x, y, "filter=kind%3D%27settlement%27%20AND%20T_INTERSECTS(datetime%2CINTERVAL(%272021-05-01%27%2C%272021-05-31%27))");
+    assert_eq!(points_inside(&cql2), may, "{cql2:?}");
+    let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?filter=no_such_property%3D1")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().unwrap().contains("no_such_property"));
     let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?limit=5")).send().unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let e: Value = r.json().unwrap();

@@ -3,7 +3,8 @@
 //! Tiles come from the cache or are rendered from the current index snapshot; responses carry a
 //! strong ETag (304 on If-None-Match), Cache-Control, and gzip when the client accepts it.
 //! An empty tile is 204. Bad coordinates are 400 with a JSON body.
-//! The incidents tile takes the items filters `datetime`, `kind`, `precision` and `q` (and `v`, a
+//! The incidents tile takes the items filters `datetime`, `kind`, `precision`, `q` and a CQL2
+//! `filter` (with `filter-lang`, `filter-crs`) (and `v`, a
 //! client's cache-buster, ignored): the tile is then drawn from the matching incidents only
 //! (clusters counting only them), cached apart under its normalised filter; any other parameter
 //! is a 400 naming it.
@@ -91,7 +92,7 @@ async fn cached(
 }
 
 /// The parameters the incidents tile takes.
-const TILE_PARAMS: &[&str] = &["datetime", "kind", "precision", "q", "v"];
+const TILE_PARAMS: &[&str] = &["datetime", "kind", "precision", "q", "filter", "filter-lang", "filter-crs", "v"];
 
 /// The filter of a tile request and its normalised text (`None`: no filter).
 fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, ApiError> {
@@ -101,7 +102,7 @@ fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, A
     for (k, v) in &pairs {
         match k.as_str() {
             "v" => {}
-            "datetime" | "kind" | "precision" | "q" => filters.push((k, v)),
+            "datetime" | "kind" | "precision" | "q" | "filter" | "filter-lang" | "filter-crs" => filters.push((k, v)),
             other => return Err(features::unknown_param(other, TILE_PARAMS).into()),
         }
     }
@@ -115,7 +116,9 @@ fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, A
     let mut precisions = q.precisions.clone();
     precisions.sort_unstable();
     precisions.dedup();
-    let normalised = format!("datetime={:?};kind={kinds:?};precision={precisions:?};q={:?}", q.datetime, q.q);
+    let cql2 = q.filter.as_ref().map(|f| f.normalized());
+    let normalised =
+        format!("datetime={:?};kind={kinds:?};precision={precisions:?};q={:?};filter={cql2:?}", q.datetime, q.q);
     Ok(Some((q, normalised)))
 }
 
