@@ -255,7 +255,13 @@ fn filtered_tiles_count_what_the_filter_lets_through() {
     let july = tile_with(base, 3, x, y, "kind=settlement&datetime=2021-07-01/2021-07-31");
     assert_eq!(points_inside(&july), matched("datetime=2021-07-01/2021-07-31"));
     // a CQL2 filter draws the same tile as the parameters that mean the same
-    let cql2 = tile_with(base, 3, x, y, "filter=kind%3D%27settlement%27%20AND%20T_INTERSECTS(datetime%2CINTERVAL(%272021-05-01%27%2C%272021-05-31%27))");
+    let cql2 = tile_with(
+        base,
+        3,
+        x,
+        y,
+        "filter=kind%3D%27settlement%27%20AND%20T_INTERSECTS(datetime%2CINTERVAL(%272021-05-01%27%2C%272021-05-31%27))",
+    );
     assert_eq!(points_inside(&cql2), may, "{cql2:?}");
     let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?filter=no_such_property%3D1")).send().unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -266,4 +272,58 @@ fn filtered_tiles_count_what_the_filter_lets_through() {
     assert!(e.to_string().contains("limit"), "{e}");
     let r = c.get(format!("{base}/tiles/3/{x}/{y}.mvt?datetime=2021-02-31")).send().unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Issue 15: `/tiles.json` reads as TileJSON 3.0.0 with the `tilejson` crate (Martin's), and its
+/// `vector_layers` list every attribute a tile carries (the schema's fields), so GDAL's MVT driver
+/// and MapLibre see them all.
+#[test]
+fn tilejson_is_valid_and_lists_every_tile_attribute() {
+    let server = common::start(Some(TOKEN), &["--no-samples"]);
+    let base = &server.base;
+    let c = common::client();
+    let r = c
+        .post(format!("{base}/api/articles"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"title": "Goris", "published": "2023-09-25", "text": "Refugees arrived in Goris and Kapan, Armenia."}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = c.get(format!("{base}/tiles.json")).send().unwrap().json().unwrap();
+    let tj: tilejson::TileJSON = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not TileJSON: {e}: {v}"));
+    assert_eq!(tj.tilejson, "3.0.0");
+    assert_eq!(tj.tiles, [format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt")]);
+    assert!(tj.minzoom.unwrap_or(0) <= tj.maxzoom.unwrap_or(30));
+    let b = tj.bounds.expect("bounds");
+    assert!(b.left >= -180.0 && b.right <= 180.0 && b.bottom >= -90.0 && b.top <= 90.0 && b.left <= b.right, "{b:?}");
+    let layers = tj.vector_layers.expect("vector_layers");
+    let fields = |id: &str| -> Vec<String> {
+        layers.iter().find(|l| l.id == id).unwrap_or_else(|| panic!("layer {id}")).fields.keys().cloned().collect()
+    };
+    use sitrep::schema::{FieldType, AGGREGATE_FIELDS, CLUSTER_FIELDS, MENTION_FIELDS};
+    // every scalar property (objects such as `relation` are GeoJSON-only, never tile tags)
+    let scalar = |f: &&sitrep::schema::Field| f.ty != FieldType::Object;
+    let incidents = fields("incidents");
+    for f in MENTION_FIELDS.iter().chain(CLUSTER_FIELDS).filter(scalar) {
+        assert!(incidents.iter().any(|k| k == f.name), "incidents lacks {}: {incidents:?}", f.name);
+    }
+    for id in ["areas", "lines"] {
+        let have = fields(id);
+        for f in MENTION_FIELDS.iter().chain(AGGREGATE_FIELDS).filter(scalar) {
+            assert!(have.iter().any(|k| k == f.name), "{id} lacks {}: {have:?}", f.name);
+        }
+    }
+    // and every tag of real tiles is listed: a cluster (z3) and single points (z12)
+    let mut clusters = 0;
+    for z in [3u8, 12] {
+        let (x, y) = tile_of(46.34, 39.51, z);
+        let t = fetch(base, z, x, y);
+        for (_, _, props) in t.get("incidents").unwrap_or_else(|| panic!("Goris at z{z}")) {
+            clusters += usize::from(props.contains_key("point_count"));
+            for k in props.keys() {
+                assert!(incidents.contains(k), "tile tag {k} not in TileJSON: {incidents:?}");
+            }
+        }
+    }
+    assert!(clusters > 0, "Goris and Kapan cluster at z3");
 }
