@@ -481,7 +481,12 @@ pub fn poll(
             }
         }
     }
-    store.put_fetched(url, &h.validators).map_err(store_err)?;
+    // Remember the validators only when every item was read: a link that failed this time (a
+    // timeout, a 503) must be tried again, and after a 304 it never would be (stored items are
+    // recognised by URL and text on the next full fetch, so nothing is stored twice).
+    if out.skipped.is_empty() {
+        store.put_fetched(url, &h.validators).map_err(store_err)?;
+    }
     Ok(out)
 }
 

@@ -268,6 +268,31 @@ fn feed_items_follow_their_links_and_a_second_poll_gets_304() {
     assert_eq!(stored(&dir.path().join("s.db")).len(), 2);
 }
 
+/// An item whose link failed is not lost: the feed's ETag is not remembered, so the next poll
+/// fetches the feed in full and tries the link again.
+#[test]
+fn a_failed_link_is_tried_again_on_the_next_poll() {
+    let o = Origin::start();
+    let mut r = resp("application/rss+xml", rss(&[("Shelling in Kharkiv", &o.url("/late"), "")]));
+    r.headers.push(("ETag".into(), "\"v1\"".into()));
+    o.put("/feed", r);
+    o.put("/late", Resp { status: 404, headers: vec![], body: b"not yet".to_vec(), no_length: false });
+    o.put(
+        "/other",
+        resp("text/html", page("Clashes near Goma", "Clashes were reported near Goma in North Kivu.", "http://wire/b")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = ingest(dir.path(), &[&o.url("/other"), &o.url("/feed")]);
+    assert!(!ok, "a skipped item is a failure: {out}{err}");
+    assert_eq!(stored(&dir.path().join("s.db")).len(), 1);
+    o.put("/late", resp("text/html", page("Shelling in Kharkiv", KHARKIV, "http://wire/late")));
+    let (ok, out, err) = ingest(dir.path(), &[&o.url("/feed")]);
+    assert!(ok, "{out}{err}");
+    let feed_requests = o.requests("/feed");
+    assert_eq!(feed_requests[1].headers.get("if-none-match"), None, "no conditional request after a failed item");
+    assert_eq!(stored(&dir.path().join("s.db")).len(), 2);
+}
+
 #[test]
 fn last_modified_is_sent_back_and_a_redirect_is_followed() {
     let o = Origin::start();

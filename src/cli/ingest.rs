@@ -91,7 +91,9 @@ pub fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                     Ok(h) => {
                         not_modified += usize::from(h.not_modified);
                         known_links += h.known;
-                        if !h.not_modified {
+                        // remembered only when every item was read: an item whose link failed
+                        // must be tried again, and after a 304 it would not be
+                        if !h.not_modified && h.items.iter().all(|i| i.article.is_ok()) {
                             validators.push((url.to_string(), h.validators));
                         }
                         Ok(h.items)
