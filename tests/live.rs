@@ -9,13 +9,7 @@ use std::io::BufRead;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
-}
+use common::tile_of;
 
 #[test]
 fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {

@@ -12,13 +12,7 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "replica-token";
 
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
-}
+use common::tile_of;
 
 fn replica(url: &str) -> common::Server {
     common::start_on(std::path::Path::new(url), &["--no-samples", "--refresh-ms", "100", "--token", TOKEN])

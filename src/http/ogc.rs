@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 const GEOJSON: &str = "application/geo+json";
 
-fn pairs(query: &Option<String>) -> Vec<(String, String)> {
+pub(super) fn pairs(query: &Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
 }
 

@@ -96,8 +96,7 @@ const TILE_PARAMS: &[&str] = &["datetime", "kind", "precision", "q", "filter", "
 
 /// The filter of a tile request and its normalised text (`None`: no filter).
 fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, ApiError> {
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned().collect();
+    let pairs = super::ogc::pairs(query);
     let mut filters: Vec<(&str, &str)> = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {

@@ -7,7 +7,10 @@
 //! read the articles and places those mentions refer to. Together they let a running server pick
 //! up a `sitrep ingest` into its database without reloading everything.
 
-use super::{parse_place, sqlite::stored_mention, CodePoints, SqliteStore, StoreError, StoredMention, StoredPlace};
+use super::{
+    parse_place, sqlite::place_row, sqlite::stored_mention, CodePoints, SqliteStore, StoreError, StoredMention,
+    StoredPlace,
+};
 use crate::schema::ArticleMeta;
 use rusqlite::params_from_iter;
 use std::collections::HashMap;
@@ -86,16 +89,7 @@ impl SqliteStore {
                 let marks = vec!["?"; chunk.len()].join(",");
                 let mut stmt = conn
                     .prepare(&format!("SELECT id, name, kind, lon, lat, geometry FROM places WHERE id IN ({marks})"))?;
-                let rows = stmt.query_map(params_from_iter(chunk), |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, f64>(3)?,
-                        r.get::<_, f64>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })?;
+                let rows = stmt.query_map(params_from_iter(chunk), place_row)?;
                 for r in rows {
                     raw.push(r?);
                 }

@@ -165,16 +165,7 @@ impl SqliteStore {
     pub fn places(&self) -> Result<Vec<StoredPlace>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT id, name, kind, lon, lat, geometry FROM places ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, f64>(3)?,
-                r.get::<_, f64>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })?;
+        let rows = stmt.query_map([], place_row)?;
         let raw: Vec<_> = rows.collect::<Result<_, _>>()?;
         drop(stmt);
         drop(conn);
@@ -239,4 +230,9 @@ impl SqliteStore {
             })
             .optional()?)
     }
+}
+
+/// A `SELECT id, name, kind, lon, lat, geometry FROM places` row, for [`super::parse_place`].
+pub(super) fn place_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, f64, f64, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }

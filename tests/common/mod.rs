@@ -190,3 +190,13 @@ pub fn seed_article() -> Option<String> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/border-incident-article.txt");
     std::fs::read_to_string(p).ok()
 }
+
+/// The XYZ tile holding a lon/lat position at zoom `z` (Web Mercator).
+#[allow(dead_code)] // not every test binary draws tiles
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
