@@ -73,6 +73,12 @@ pub const MENTION_FIELDS: &[Field] = &[
     f("relation", Object, "how the place was qualified (near, border of, ...)", false),
 ];
 
+/// Property names of the geoparser's role reading (`sitrep geoparse` predictions and
+/// `/api/geoparse` features; issue 14): literal or not, event site or context, and why context.
+pub const LITERAL: &str = "literal";
+pub const EVENT: &str = "event";
+pub const ROLE_REASON: &str = "role_reason";
+
 /// What the mentions of one area or line in a tile add up to (every zoom).
 pub const AGGREGATE_FIELDS: &[Field] = &[
     f("mention_count", Number, "mentions of this place drawn as this feature", true),

@@ -21,7 +21,8 @@
 //! 6. [`score`] and [`resolve`]: the scorer, which chooses one reading per candidate or drops it;
 //! 7. [`borders`] and [`relations`]: generic border references and relative references;
 //! 8. [`literal`]: whether each mention names the place itself or stands for a government, team,
-//!    people or organisation.
+//!    people or organisation;
+//! 9. [`event`]: which mentions are the event site and why the others are context.
 //!
 //! Word tables are built once ([`tables`]); word lists are data in `data/lexicon/` ([`lexicon`]).
 
@@ -30,6 +31,7 @@ mod candidate;
 mod context;
 mod cues;
 mod doc;
+mod event;
 mod filters;
 mod lexicon;
 mod literal;
@@ -105,6 +107,10 @@ pub struct Mention {
     pub literal: bool,
     /// The features that reading was made from (for `sitrep geoparse --literal-features`).
     pub literal_features: Vec<&'static str>,
+    /// Where the reported event happened (`true`), or context — stage 9, [`event`].
+    pub event: bool,
+    /// Why a mention is context ("dateline", "named as a government", ...); `None` for event sites.
+    pub role_reason: Option<&'static str>,
 }
 
 /// A border segment of the curated layer and the countries/divisions it separates.
@@ -280,6 +286,8 @@ impl Geoparser {
         mentions.sort_by_key(|m| (m.start, m.end));
         // 8. literal or not
         doc.literal(&mut mentions);
+        // 9. the event site
+        doc.event(&mut mentions, date);
         if let Some(t) = trace {
             for (n, c) in t.fired.iter_mut().zip(&doc.fired) {
                 *n += c.get();

@@ -1,6 +1,7 @@
 //! Output formats of mentions: GeoJSON features and the evaluation corpora's prediction format.
 
 use super::{Mention, Role};
+use crate::schema;
 use serde_json::{json, Map, Value};
 
 /// One GeoJSON feature per mention (RFC 7946): the place's representative point with the mention
@@ -22,7 +23,11 @@ pub fn feature(m: &Mention) -> Value {
             Role::Demonym => "demonym",
         }),
     );
-    props.insert("literal".into(), json!(m.literal));
+    props.insert(schema::LITERAL.into(), json!(m.literal));
+    props.insert(schema::EVENT.into(), json!(m.event));
+    if let Some(r) = m.role_reason {
+        props.insert(schema::ROLE_REASON.into(), json!(r));
+    }
     props.insert("precision".into(), json!(m.precision));
     props.insert("geo_precision".into(), json!(m.geo_precision));
     props.insert("confidence".into(), json!((m.confidence as f64 * 1000.0).round() / 1000.0));
@@ -50,8 +55,12 @@ pub fn prediction(m: &Mention) -> Value {
         "precision": m.precision, "geo_precision": m.geo_precision,
         "confidence": (m.confidence as f64 * 1000.0).round() / 1000.0,
         "role": match m.role { Role::Place => "place", Role::Demonym => "demonym" },
-        "literal": m.literal,
     });
+    v[schema::LITERAL] = json!(m.literal);
+    v[schema::EVENT] = json!(m.event);
+    if let Some(r) = m.role_reason {
+        v[schema::ROLE_REASON] = json!(r);
+    }
     if let Some(r) = &m.relation {
         v["relation"] = serde_json::to_value(r).unwrap_or(Value::Null);
     }

@@ -176,6 +176,8 @@ impl<'a> Doc<'a> {
             relation: None,
             literal: role == Role::Place,
             literal_features: Vec::new(),
+            event: false,
+            role_reason: None,
         }
     }
 }
