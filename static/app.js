@@ -827,6 +827,12 @@ function connectEvents() {
     toast(`New article${d.article_id != null ? ' ' + esc(d.article_id) : ''}: ${esc(d.mentions ?? '?')} place mention${d.mentions === 1 ? '' : 's'}${bbox ? ' <button type="button">show</button>' : ''}`,
       bbox ? () => map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 9 }) : null);
   });
+  es.addEventListener('delete', (ev) => {
+    let d = {};
+    try { d = JSON.parse(ev.data); } catch { /* ignore */ }
+    refreshAfterIngest();
+    toast(`Article${d.article_id != null ? ' ' + esc(d.article_id) : ''} deleted: ${esc(d.mentions ?? '?')} place mention${d.mentions === 1 ? '' : 's'} removed`);
+  });
   window.sitrepEvents = es;
 }
 

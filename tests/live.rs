@@ -5,9 +5,8 @@
 mod common;
 
 use serde_json::Value;
-use std::io::BufRead;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::tile_of;
 
@@ -27,18 +26,7 @@ fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {
     assert_eq!(c.get(&tile_url).send().unwrap().status(), reqwest::StatusCode::NO_CONTENT);
 
     // listen on the event stream before the other process writes
-    let events_url = format!("{base}/api/events");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let r = reqwest::blocking::Client::new().get(events_url).send().unwrap();
-        for line in std::io::BufReader::new(r).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let events = common::listen(&format!("{base}/api/events"));
 
     let dir = tempfile::tempdir().unwrap();
     let article = dir.path().join("goris.txt");
@@ -52,19 +40,13 @@ fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {
         .output()
         .unwrap();
     assert!(out.status.success(), "ingest failed: {}", String::from_utf8_lossy(&out.stderr));
-    let written = Instant::now();
 
     // /health counts
-    let mut seen = None;
-    while written.elapsed() < Duration::from_secs(2) {
+    let seen = common::within(Duration::from_secs(2), || {
         let h = health(&c);
-        if h["articles"] == 1 && h["incidents"].as_u64().unwrap_or(0) >= 2 {
-            seen = Some(written.elapsed());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let seen = seen.unwrap_or_else(|| panic!("not in /health within 2 s: {}", health(&c)));
+        h["articles"] == 1 && h["incidents"].as_u64().unwrap_or(0) >= 2
+    })
+    .unwrap_or_else(|| panic!("not in /health within 2 s: {}", health(&c)));
     eprintln!("visible in /health {} ms after the CLI ingest exited", seen.as_millis());
 
     // the cached empty tile was invalidated: the tile now carries Goris
@@ -85,19 +67,10 @@ fn cli_ingest_into_a_running_servers_database_shows_up_within_two_seconds() {
     let items: Value =
         c.get(format!("{base}/collections/incidents/items?bbox=46,39,47,40")).send().unwrap().json().unwrap();
     assert!(!items["features"].as_array().unwrap().is_empty(), "{items}");
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut got_event = false;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match rx.recv_timeout(left) {
-            Ok(line) if line.starts_with("event: ingest") || line.contains("\"article_id\"") => {
-                got_event = true;
-                break;
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    assert!(got_event, "no ingest event on /api/events for the other process's write");
+    assert!(
+        common::await_event(&events, "ingest", "\"article_id\"", Duration::from_secs(2)),
+        "no ingest event on /api/events for the other process's write"
+    );
 
     // the same text again changes nothing
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))

@@ -1,14 +1,15 @@
 //! Several `sitrep serve` replicas on one PostgreSQL database (a throwaway PostGIS cluster, see
 //! common/pg.rs): an article ingested through one replica reaches another's items, tiles and event
 //! stream within 2 s (LISTEN/NOTIFY); a replica started later serves what is stored; the same
-//! article posted to two replicas at once is stored once; GIS clients read the `incidents` view.
-//! Skipped (failing under SITREP_REQUIRE_ALL=1) when PostgreSQL 15 or PostGIS is not installed.
+//! article posted to two replicas at once is stored once; GIS clients read the `incidents` view;
+//! an article deleted through one replica leaves the others' items, tiles and streams within 2 s
+//! (on PostgreSQL, and on SQLite with two servers on one file); a database of the previous schema
+//! migrates. Skipped (failing under SITREP_REQUIRE_ALL=1) when PostgreSQL 15 or PostGIS is not installed.
 
 mod common;
 
 use serde_json::{json, Value};
-use std::io::BufRead;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TOKEN: &str = "replica-token";
 
@@ -42,35 +43,17 @@ fn an_article_ingested_through_one_replica_reaches_the_others_within_two_seconds
     let tile_url = format!("{}/tiles/10/{x}/{y}.mvt", b.base);
     assert_eq!(c.get(&tile_url).send().unwrap().status(), reqwest::StatusCode::NO_CONTENT);
     // B's event stream, listened to before A writes
-    let events_url = format!("{}/api/events", b.base);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let r = reqwest::blocking::Client::new().get(events_url).send().unwrap();
-        for line in std::io::BufReader::new(r).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let events = common::listen(&format!("{}/api/events", b.base));
 
     let body = json!({"title": "Refugees reach Goris", "published": "2023-09-25",
         "text": "Thousands of refugees arrived in Goris, Armenia, on Monday."});
     let v = post(&c, &a.base, &body);
     let id = v["articles"][0]["id"].as_i64().unwrap();
-    let written = Instant::now();
 
-    let mut seen = None;
-    while written.elapsed() < Duration::from_secs(2) {
-        let page = items(&c, &b.base, goris);
-        if page["features"].as_array().unwrap().iter().any(|f| f["properties"]["article_id"] == id) {
-            seen = Some(written.elapsed());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let seen = seen.unwrap_or_else(|| panic!("article {id} not in replica B's items within 2 s"));
+    let seen = common::within(Duration::from_secs(2), || {
+        items(&c, &b.base, goris)["features"].as_array().unwrap().iter().any(|f| f["properties"]["article_id"] == id)
+    })
+    .unwrap_or_else(|| panic!("article {id} not in replica B's items within 2 s"));
     eprintln!("visible on replica B {} ms after replica A stored it", seen.as_millis());
 
     // B's cached empty tile was invalidated
@@ -80,19 +63,10 @@ fn an_article_ingested_through_one_replica_reaches_the_others_within_two_seconds
     assert!(t.get("incidents").is_some_and(|fs| !fs.is_empty()), "B's tile has no incident points: {t:?}");
 
     // B announced it on its event stream
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut got_event = false;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match rx.recv_timeout(left) {
-            Ok(line) if line.contains(&format!("\"article_id\":{id}")) => {
-                got_event = true;
-                break;
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    assert!(got_event, "no ingest event for article {id} on replica B's /api/events");
+    assert!(
+        common::await_event(&events, "ingest", &format!("\"article_id\":{id}"), Duration::from_secs(2)),
+        "no ingest event for article {id} on replica B's /api/events"
+    );
 
     // the incidents view holds the mentions with PostGIS geometries, for GIS clients
     let n: i64 = cluster
@@ -146,4 +120,80 @@ fn the_same_article_posted_to_two_replicas_at_once_is_stored_once() {
     let mentions: i64 = cluster.query(&url, "SELECT count(*) FROM mentions").parse().unwrap();
     assert_eq!(ha["incidents"].as_i64(), Some(mentions), "{ha}");
     assert_eq!(hb["incidents"].as_i64(), Some(mentions), "{hb}");
+}
+
+/// Posts an article through replica `a`, waits for `b` to serve it, deletes it through `a`: it
+/// must leave `b`'s items, its (cached) tile and its health counts, announced as a `delete`
+/// event, within 2 s.
+fn a_delete_through_one_server_reaches_the_other(db: &str) {
+    let a = replica(db);
+    let b = replica(db);
+    let c = common::client();
+    let goris = "46,39,47,40";
+    let body = json!({"title": "Shelling near Goris", "published": "2023-09-26",
+        "text": "Shelling was reported near Goris, Armenia, overnight."});
+    let id = post(&c, &a.base, &body)["articles"][0]["id"].as_i64().unwrap();
+    let has = |base: &str| {
+        items(&c, base, goris)["features"].as_array().unwrap().iter().any(|f| f["properties"]["article_id"] == id)
+    };
+    assert!(common::within(Duration::from_secs(2), || has(&b.base)).is_some(), "B never served article {id}");
+    // B's tile over Goris, cached while it holds the article
+    let (x, y) = tile_of(46.342, 39.511, 10);
+    let tile_url = format!("{}/tiles/10/{x}/{y}.mvt", b.base);
+    assert_eq!(c.get(&tile_url).send().unwrap().status(), reqwest::StatusCode::OK);
+    let events = common::listen(&format!("{}/api/events", b.base));
+
+    let r = c.delete(format!("{}/api/articles/{id}", a.base)).bearer_auth(TOKEN).send().unwrap();
+    assert!(r.status().is_success(), "DELETE through A: {}", r.status());
+    let gone = common::within(Duration::from_secs(2), || !has(&b.base))
+        .unwrap_or_else(|| panic!("article {id} still in replica B's items 2 s after A deleted it"));
+    eprintln!("gone from B {} ms after A deleted it", gone.as_millis());
+    assert_eq!(c.get(&tile_url).send().unwrap().status(), reqwest::StatusCode::NO_CONTENT, "B's cached tile is stale");
+    assert!(
+        common::await_event(&events, "delete", &format!("\"article_id\":{id}"), Duration::from_secs(2)),
+        "no delete event for article {id} on B's /api/events"
+    );
+    let h: Value = c.get(format!("{}/health", b.base)).send().unwrap().json().unwrap();
+    assert_eq!(h["incidents"], 0, "{h}");
+    // A itself announced nothing twice and serves nothing of it either
+    assert!(!has(&a.base));
+    assert_eq!(c.get(format!("{}/api/articles/{id}", b.base)).send().unwrap().status(), reqwest::StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn an_article_deleted_through_one_replica_leaves_the_others_within_two_seconds() {
+    let Some(cluster) = common::pg::shared() else { return };
+    a_delete_through_one_server_reaches_the_other(&cluster.database());
+}
+
+#[test]
+fn an_article_deleted_by_a_second_server_on_the_same_sqlite_file_leaves_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    a_delete_through_one_server_reaches_the_other(db.to_str().unwrap());
+}
+
+#[test]
+fn a_postgres_database_of_the_previous_schema_migrates_and_logs_deletions() {
+    let Some(cluster) = common::pg::shared() else { return };
+    let url = cluster.database();
+    let c = common::client();
+    let id = {
+        let a = replica(&url);
+        let body = json!({"title": "Goris", "text": "Thousands of refugees arrived in Goris, Armenia."});
+        post(&c, &a.base, &body)["articles"][0]["id"].as_i64().unwrap()
+    };
+    // back to schema v2, as the previous release left it: no change log of deletions
+    cluster.query(&url, "DROP TABLE deleted_mentions; UPDATE schema_version SET version = 2");
+    let mentions: i64 = cluster.query(&url, "SELECT count(*) FROM mentions").parse().unwrap();
+    assert!(mentions >= 2);
+    let a = replica(&url);
+    assert_eq!(cluster.query(&url, "SELECT version FROM schema_version"), "3");
+    let h: Value = c.get(format!("{}/health", a.base)).send().unwrap().json().unwrap();
+    assert_eq!(h["incidents"].as_i64(), Some(mentions), "every mention kept: {h}");
+    let r = c.delete(format!("{}/api/articles/{id}", a.base)).bearer_auth(TOKEN).send().unwrap();
+    assert!(r.status().is_success());
+    let logged: i64 =
+        cluster.query(&url, &format!("SELECT count(*) FROM deleted_mentions WHERE article_id = {id}")).parse().unwrap();
+    assert_eq!(logged, mentions, "each deleted mention logged");
 }

@@ -193,7 +193,7 @@ pub(crate) fn store_and_publish(
     let bbox = super::live::publish(st, incidents);
     for d in &done {
         if d.created {
-            let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox });
+            let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox, deleted: false });
         }
     }
     tracing::debug!("stored {} articles, {n} mentions", done.len());

@@ -100,7 +100,15 @@ pub async fn delete(
     let removed = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
         let Some(ids) = st.store.delete_article(id)? else { return Ok(None) };
         let ids: Vec<u64> = ids.into_iter().map(|i| i as u64).collect();
-        super::live::withdraw(&st, &ids);
+        // None: the refresh thread saw the logged deletion first, withdrew and announced it
+        if let Some(bbox) = super::live::withdraw(&st, &ids) {
+            let _ = st.events.send(super::IngestEvent {
+                article_id: id,
+                mentions: ids.len(),
+                bbox: Some(bbox),
+                deleted: true,
+            });
+        }
         Ok(Some(ids.len()))
     })
     .await

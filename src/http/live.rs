@@ -2,12 +2,18 @@
 //!
 //! Contract: [`publish`] adds incidents to the index and invalidates the cached tiles and items
 //! pages their places touch (each new mention's place bbox, outermost boxes only); [`withdraw`]
-//! removes incidents the same way. Both the HTTP ingest and [`spawn_refresh`] go through them.
-//! [`spawn_refresh`] watches the store for commits by other connections (`PRAGMA data_version`:
-//! `sitrep ingest` or another server writing into the same file), reads the mentions above the
-//! highest id it knows, builds their incidents (places and articles read once) and publishes
-//! them, announcing each new article on `/api/events`. Rows deleted by another process are not
-//! seen until a restart.
+//! removes incidents the same way. Both the HTTP ingest and delete and [`spawn_refresh`] go
+//! through them. [`spawn_refresh`] watches the store for commits by other connections (SQLite's
+//! `PRAGMA data_version`: `sitrep ingest` or another server writing into the same file;
+//! PostgreSQL's notifications on `sitrep_changes`: another replica), then
+//! - reads the mentions above the highest id it knows, builds their incidents (places and
+//!   articles read once) and publishes them, announcing each new article on `/api/events`
+//!   (event `ingest`);
+//! - reads the change log of deletions (`deleted_mentions`) above the highest seq it has seen,
+//!   withdraws those of its incidents, and announces each article removed (event `delete`).
+//!
+//! Its own writes come back through the same log too; what the index already holds (or no
+//! longer holds) is skipped, so nothing is published or announced twice.
 
 use super::{AppState, IngestEvent};
 use crate::features;
@@ -54,7 +60,9 @@ fn invalidate(st: &AppState, boxes: &[[f64; 4]]) {
 }
 
 /// Polls the store every `every` for other writers' commits (see the module contract).
-pub fn spawn_refresh(state: Arc<AppState>, every: std::time::Duration) {
+/// `deletions_seen` is the change log's highest seq when the index was loaded.
+pub fn spawn_refresh(state: Arc<AppState>, every: std::time::Duration, deletions_seen: i64) {
+    let mut deletions_seen = deletions_seen;
     let mut watermark = state
         .index
         .snapshot()
@@ -80,10 +88,16 @@ pub fn spawn_refresh(state: Arc<AppState>, every: std::time::Duration) {
                         continue;
                     }
                 }
+                // additions first: a mention added and deleted meanwhile is then withdrawn below
                 match refresh(&state, &mut watermark) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("refresh: {n} mentions written by another process added to the map"),
                     Err(e) => tracing::warn!("refresh: reading new rows failed: {e}"),
+                }
+                match catch_up_deletions(&state, &mut deletions_seen) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("refresh: {n} mentions deleted by another process removed from the map"),
+                    Err(e) => tracing::warn!("refresh: reading the deletion log failed: {e}"),
                 }
             }
         })
@@ -91,26 +105,73 @@ pub fn spawn_refresh(state: Arc<AppState>, every: std::time::Duration) {
         .unwrap_or_else(|e| tracing::warn!("refresh: cannot start its thread: {e}"));
 }
 
-/// Publishes every stored mention above `watermark` that the index does not hold yet.
-fn refresh(st: &AppState, watermark: &mut i64) -> Result<usize, crate::store::StoreError> {
+/// Reads the rows above `cursor` page by page (ascending by `key`) until a short page, moving
+/// `cursor` past each page and handing it to `handle`; returns the sum of what `handle` counted.
+fn drain<T>(
+    cursor: &mut i64,
+    fetch: impl Fn(i64, usize) -> Result<Vec<T>, crate::store::StoreError>,
+    key: impl Fn(&T) -> i64,
+    mut handle: impl FnMut(Vec<T>) -> Result<usize, crate::store::StoreError>,
+) -> Result<usize, crate::store::StoreError> {
     const PAGE: usize = 20_000;
-    let mut added = 0;
+    let mut counted = 0;
     loop {
-        let rows = st.store.mentions_after(*watermark, PAGE)?;
-        let Some(last) = rows.last() else { return Ok(added) };
-        *watermark = last.id;
+        let rows = fetch(*cursor, PAGE)?;
+        let Some(last) = rows.last() else { return Ok(counted) };
+        *cursor = key(last);
         let full = rows.len() == PAGE;
-        let snap = st.index.snapshot();
-        let rows: Vec<_> = rows.into_iter().filter(|m| snap.get(m.id as u64).is_none()).collect();
-        drop(snap);
-        if !rows.is_empty() {
-            added += rows.len();
-            publish_rows(st, rows)?;
-        }
+        counted += handle(rows)?;
         if !full {
-            return Ok(added);
+            return Ok(counted);
         }
     }
+}
+
+/// Publishes every stored mention above `watermark` that the index does not hold yet.
+fn refresh(st: &AppState, watermark: &mut i64) -> Result<usize, crate::store::StoreError> {
+    drain(
+        watermark,
+        |after, n| st.store.mentions_after(after, n),
+        |m| m.id,
+        |rows| {
+            let snap = st.index.snapshot();
+            let rows: Vec<_> = rows.into_iter().filter(|m| snap.get(m.id as u64).is_none()).collect();
+            drop(snap);
+            let n = rows.len();
+            if n > 0 {
+                publish_rows(st, rows)?;
+            }
+            Ok(n)
+        },
+    )
+}
+
+/// Withdraws the incidents the change log of deletions lists above `seen`; announces each
+/// article whose mentions left the map. Returns how many incidents were removed.
+fn catch_up_deletions(st: &AppState, seen: &mut i64) -> Result<usize, crate::store::StoreError> {
+    drain(
+        seen,
+        |after, n| st.store.deletions_after(after, n),
+        |d| d.seq,
+        |rows| {
+            let snap = st.index.snapshot();
+            let rows: Vec<_> = rows.into_iter().filter(|d| snap.get(d.mention_id as u64).is_some()).collect();
+            drop(snap);
+            let mut per_article: Vec<(i64, Vec<u64>)> = Vec::new();
+            for d in &rows {
+                match per_article.last_mut() {
+                    Some((a, ids)) if *a == d.article_id => ids.push(d.mention_id as u64),
+                    _ => per_article.push((d.article_id, vec![d.mention_id as u64])),
+                }
+            }
+            for (article_id, ids) in &per_article {
+                let bbox = withdraw(st, ids);
+                let _ =
+                    st.events.send(IngestEvent { article_id: *article_id, mentions: ids.len(), bbox, deleted: true });
+            }
+            Ok(rows.len())
+        },
+    )
 }
 
 fn publish_rows(st: &AppState, rows: Vec<crate::store::StoredMention>) -> Result<(), crate::store::StoreError> {
@@ -141,7 +202,7 @@ fn publish_rows(st: &AppState, rows: Vec<crate::store::StoredMention>) -> Result
     }
     let bbox = publish(st, incidents);
     for (article_id, mentions) in per_article {
-        let _ = st.events.send(IngestEvent { article_id, mentions, bbox });
+        let _ = st.events.send(IngestEvent { article_id, mentions, bbox, deleted: false });
     }
     Ok(())
 }

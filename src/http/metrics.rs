@@ -199,6 +199,7 @@ pub async fn count_ingests(metrics: Arc<Metrics>, mut rx: tokio::sync::broadcast
     metrics.internal_receivers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     loop {
         match rx.recv().await {
+            Ok(ev) if ev.deleted => {}
             Ok(ev) => {
                 metrics.ingested_articles.inc();
                 metrics.ingested_mentions.inc_by(ev.mentions as u64);

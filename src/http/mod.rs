@@ -111,12 +111,15 @@ pub struct ServeConfig {
     pub feeds: Option<feeds::FeedsConfig>,
 }
 
-/// One ingest, as announced on `/api/events`.
+/// One ingest or deletion, as announced on `/api/events` (event `ingest`, or `delete` when
+/// `deleted`: the article's `mentions` left the map).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct IngestEvent {
     pub article_id: i64,
     pub mentions: usize,
     pub bbox: Option<[f64; 4]>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 pub struct AppState {
@@ -567,6 +570,8 @@ pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Inci
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = Store::open(&config.db)?;
+    // read before the index is: a deletion committed while it loads is then caught up on
+    let deletions_seen = store.max_deletion_seq()?;
     let load_gazetteer = || -> anyhow::Result<(Arc<Gazetteer>, f64)> {
         let t = std::time::Instant::now();
         Ok((Arc::new(Gazetteer::load(&config.data_dir)?), t.elapsed().as_secs_f64()))
@@ -605,7 +610,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     let state = Arc::new(state);
     if !config.refresh.is_zero() {
-        live::spawn_refresh(state.clone(), config.refresh);
+        live::spawn_refresh(state.clone(), config.refresh, deletions_seen);
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

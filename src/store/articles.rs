@@ -3,8 +3,9 @@
 //!
 //! Contract: [`Store::list_articles`] pages through the articles (newest id first) filtered by
 //! source and published date, with the total that matched; [`Store::delete_article`] removes an
-//! article and its mentions in one transaction and returns the removed mention ids (the caller
-//! takes them out of the index), `None` when there was no such article. Places stay stored: other
+//! article and its mentions in one transaction — logging each removed mention in
+//! `deleted_mentions` in that transaction, for other processes' catch-up — and returns the removed
+//! mention ids (the caller takes them out of the index), `None` when there was no such article. Places stay stored: other
 //! articles may name them.
 
 use super::{SqliteStore, StoreError};
@@ -84,6 +85,12 @@ impl SqliteStore {
             let rows = stmt.query_map([id], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
+        // the change log other processes catch up from (see changes.rs), in the same transaction
+        tx.execute(
+            "INSERT INTO deleted_mentions (mention_id, article_id)
+             SELECT id, article_id FROM mentions WHERE article_id = ?1 ORDER BY id",
+            [id],
+        )?;
         tx.execute("DELETE FROM mentions WHERE article_id = ?1", [id])?;
         tx.execute("DELETE FROM articles WHERE id = ?1", [id])?;
         tx.commit()?;

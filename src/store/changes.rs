@@ -4,12 +4,14 @@
 //! another `Store` on the same file) commits, and not for this store's own writes;
 //! [`Store::mentions_after`] returns the stored mentions with an id above a watermark, in id
 //! order, each quote cut from its article; [`Store::article_metas_in`] and [`Store::places_in`]
-//! read the articles and places those mentions refer to. Together they let a running server pick
-//! up a `sitrep ingest` into its database without reloading everything.
+//! read the articles and places those mentions refer to; [`Store::deletions_after`] returns the
+//! logged deletions (table `deleted_mentions`, written by every delete in its own transaction)
+//! with a seq above a watermark. Together they let a running server pick up a `sitrep ingest`
+//! into its database, or a deletion by another process, without reloading everything.
 
 use super::{
-    parse_place, sqlite::place_row, sqlite::stored_mention, CodePoints, SqliteStore, StoreError, StoredMention,
-    StoredPlace,
+    parse_place, sqlite::place_row, sqlite::stored_mention, CodePoints, Deletion, SqliteStore, StoreError,
+    StoredMention, StoredPlace,
 };
 use crate::schema::ArticleMeta;
 use rusqlite::params_from_iter;
@@ -54,6 +56,23 @@ impl SqliteStore {
             out.push(stored_mention(r, texts[&article_id].as_ref())?);
         }
         Ok(out)
+    }
+
+    /// The largest `deleted_mentions.seq` (0 when nothing was ever deleted).
+    pub fn max_deletion_seq(&self) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row("SELECT coalesce(max(seq), 0) FROM deleted_mentions", [], |r| r.get(0))?)
+    }
+
+    /// Up to `limit` logged deletions with `seq > after`, in seq order.
+    pub fn deletions_after(&self, after: i64, limit: usize) -> Result<Vec<Deletion>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, mention_id, article_id FROM deleted_mentions WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![after, limit as i64], |r| {
+            Ok(Deletion { seq: r.get(0)?, mention_id: r.get(1)?, article_id: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The metadata of the articles with these ids (those that exist).

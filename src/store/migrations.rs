@@ -3,7 +3,8 @@
 //!
 //! Contract: SQLite records its version in `PRAGMA user_version`, PostgreSQL in the one-row table
 //! `schema_version`; each migration runs in its own transaction. The tables are the same on both
-//! (articles, places, mentions); PostgreSQL keeps a place's geometry also as a PostGIS
+//! (articles, places, mentions, and `deleted_mentions`, the change log of deletions other
+//! processes catch up from); PostgreSQL keeps a place's geometry also as a PostGIS
 //! `geometry(Geometry, 4326)` with a GiST index, enforces the unique text hash itself, and has the
 //! `incidents` view (one row per mention with its place's geometry and its article's metadata) for
 //! GIS clients (QGIS, pg_featureserv, Martin).
@@ -66,6 +67,15 @@ CREATE TABLE fetched (
     fetched_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 "#,
+    // v5: the change log of deletions: one row per mention deleted, written in the deleting
+    // transaction, its `seq` growing in commit order, so other processes' catch-up sees them.
+    r#"
+CREATE TABLE deleted_mentions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mention_id INTEGER NOT NULL,
+    article_id INTEGER NOT NULL
+);
+"#,
 ];
 
 /// PostgreSQL's migrations; entry i brings `schema_version.version` to i + 1.
@@ -122,6 +132,15 @@ CREATE TABLE fetched (
     etag TEXT,
     last_modified TEXT,
     fetched_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+"#,
+    // v3: the change log of deletions (as SQLite's v5); writers hold the write lock, so `seq`
+    // grows in commit order.
+    r#"
+CREATE TABLE deleted_mentions (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mention_id BIGINT NOT NULL,
+    article_id BIGINT NOT NULL
 );
 "#,
 ];

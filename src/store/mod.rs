@@ -13,7 +13,8 @@
 //! article's text. [`Store::places`], [`Store::article_metas`] and [`Store::for_each_mention`]
 //! read them back for the index, each thing once; [`Store::data_version`] changes when another
 //! writer commits, and mention ids grow in commit order, so [`Store::mentions_after`] a watermark
-//! is everything others added since.
+//! is everything others added since; every deletion logs its mentions in the same transaction,
+//! so [`Store::deletions_after`] a seq is everything others removed since.
 //! Not for: geoparsing (the caller passes mentions in) or spatial queries (that is `index`).
 
 mod articles;
@@ -89,6 +90,15 @@ pub struct StoredMention {
     pub geo_precision: u8,
     pub confidence: f64,
     pub relation: Option<serde_json::Value>,
+}
+
+/// One mention removed, as the change log of deletions (`deleted_mentions`) records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deletion {
+    /// Grows in commit order.
+    pub seq: i64,
+    pub mention_id: i64,
+    pub article_id: i64,
 }
 
 /// What storing one article did.
@@ -240,6 +250,16 @@ impl Store {
     /// Up to `limit` stored mentions with `id > after`, in id order.
     pub fn mentions_after(&self, after: i64, limit: usize) -> Result<Vec<StoredMention>, StoreError> {
         dispatch!(self, s => s.mentions_after(after, limit))
+    }
+
+    /// The largest seq of the change log of deletions (0 when nothing was ever deleted).
+    pub fn max_deletion_seq(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.max_deletion_seq())
+    }
+
+    /// Up to `limit` logged deletions with `seq > after`, in seq (= commit) order.
+    pub fn deletions_after(&self, after: i64, limit: usize) -> Result<Vec<Deletion>, StoreError> {
+        dispatch!(self, s => s.deletions_after(after, limit))
     }
 
     /// The metadata of the articles with these ids (those that exist).

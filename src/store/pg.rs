@@ -8,6 +8,8 @@
 //!   stored once and both get its id;
 //! - writers take a transaction-level advisory lock before allocating ids, so mention ids grow
 //!   in commit order and a reader's watermark never skips a row committed late;
+//! - a deletion logs each removed mention in `deleted_mentions` (under the same write lock, so
+//!   its `seq` grows in commit order) for the other replicas' catch-up;
 //! - every write commits with `NOTIFY sitrep_changes, '{"max_article_id":…,"max_mention_id":…,
 //!   "bbox":[…]}'`; a dedicated connection (its own thread) LISTENs and counts other sessions'
 //!   notifications, which is what [`PgStore::data_version`] returns — the same signal the
@@ -18,8 +20,8 @@
 //! Not for: TLS connections, connection pooling (one connection per store, like SQLite's).
 
 use super::{
-    geometry_json, migrations, new_stored, parse_place, ArticleFilter, ArticleRow, CodePoints, Inserted, MentionRow,
-    NewArticle, StoreError, StoredMention, StoredPlace,
+    geometry_json, migrations, new_stored, parse_place, ArticleFilter, ArticleRow, CodePoints, Deletion, Inserted,
+    MentionRow, NewArticle, StoreError, StoredMention, StoredPlace,
 };
 use crate::geoparse::{Mention, Role};
 use crate::schema::ArticleMeta;
@@ -333,6 +335,20 @@ impl PgStore {
         Ok(out)
     }
 
+    pub fn max_deletion_seq(&self) -> Result<i64, StoreError> {
+        self.count("SELECT coalesce(max(seq), 0) FROM deleted_mentions")
+    }
+
+    pub fn deletions_after(&self, after: i64, limit: usize) -> Result<Vec<Deletion>, StoreError> {
+        self.run(|c| {
+            let rows = c.query(
+                "SELECT seq, mention_id, article_id FROM deleted_mentions WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after, &(limit as i64)],
+            )?;
+            Ok(rows.iter().map(|r| Deletion { seq: r.get(0), mention_id: r.get(1), article_id: r.get(2) }).collect())
+        })
+    }
+
     pub fn article(&self, id: i64) -> Result<Option<NewArticle>, StoreError> {
         self.run(|c| {
             let r = c.query_opt("SELECT title, url, published, source, text FROM articles WHERE id = $1", &[&id])?;
@@ -378,11 +394,17 @@ impl PgStore {
             if tx.query_opt("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE", &[&id])?.is_none() {
                 return Ok(None);
             }
-            let ids: Vec<i64> = tx
+            let mut ids: Vec<i64> = tx
                 .query("DELETE FROM mentions WHERE article_id = $1 RETURNING id", &[&id])?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
+            ids.sort_unstable();
+            // the change log other replicas catch up from, in the same transaction
+            tx.execute(
+                "INSERT INTO deleted_mentions (mention_id, article_id) SELECT m, $2 FROM unnest($1::bigint[]) m",
+                &[&ids, &id],
+            )?;
             tx.execute("DELETE FROM articles WHERE id = $1", &[&id])?;
             notify(&mut tx, None, &ids)?;
             tx.commit()?;

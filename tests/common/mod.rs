@@ -200,3 +200,55 @@ pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
     (x, y)
 }
+
+/// Polls `ready` every 50 ms for up to `limit`; how long it took to become true, `None` if it
+/// did not.
+pub fn within(limit: Duration, mut ready: impl FnMut() -> bool) -> Option<Duration> {
+    let t = Instant::now();
+    loop {
+        if ready() {
+            return Some(t.elapsed());
+        }
+        if t.elapsed() >= limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Subscribes to a server-sent event stream (`/api/events`); its lines arrive on the receiver.
+/// Returns once the subscription is open, so nothing sent after the call is missed.
+pub fn listen(url: &str) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let r = reqwest::blocking::Client::new().get(url).send().unwrap();
+    assert!(r.status().is_success(), "GET {url}: {}", r.status());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(r).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits up to `limit` for an event named `name` whose data line contains `needle`.
+pub fn await_event(rx: &std::sync::mpsc::Receiver<String>, name: &str, needle: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut current = String::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(ev) = line.strip_prefix("event:") {
+                    current = ev.trim().to_string();
+                } else if line.starts_with("data:") && current == name && line.contains(needle) {
+                    return true;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    false
+}
