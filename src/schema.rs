@@ -59,6 +59,9 @@ pub const MENTION_FIELDS: &[Field] = &[
     f("precision", Number, "UCDP where_prec 1 (exact) .. 7 (country)", true),
     f("geo_precision", Number, "ACLED geo_precision 1 .. 3", false),
     f("confidence", Number, "geoparser confidence 0 .. 1", false),
+    f(EVENT, Boolean, "the event site (true) or context (false: dateline, a government, ...); absent: not read", true),
+    f(LITERAL, Boolean, "the place itself (true) or standing for a government, people, team (false)", false),
+    f(ROLE_REASON, Str, "why a mention is context (\"dateline\", \"named as a government\", ...)", false),
     f("article_id", Number, "id of the article", false),
     f("title", Str, "article title", false),
     f("url", Str, "article URL", false),
@@ -73,8 +76,9 @@ pub const MENTION_FIELDS: &[Field] = &[
     f("relation", Object, "how the place was qualified (near, border of, ...)", false),
 ];
 
-/// Property names of the geoparser's role reading (`sitrep geoparse` predictions and
-/// `/api/geoparse` features; issue 14): literal or not, event site or context, and why context.
+/// Property names of the geoparser's role reading (`sitrep geoparse` predictions,
+/// `/api/geoparse` features, and stored mentions on the map): literal or not, event site or
+/// context, and why context.
 pub const LITERAL: &str = "literal";
 pub const EVENT: &str = "event";
 pub const ROLE_REASON: &str = "role_reason";
@@ -82,6 +86,7 @@ pub const ROLE_REASON: &str = "role_reason";
 /// What the mentions of one area or line in a tile add up to (every zoom).
 pub const AGGREGATE_FIELDS: &[Field] = &[
     f("mention_count", Number, "mentions of this place drawn as this feature", true),
+    f("event_count", Number, "how many of them are event sites (not context)", true),
     f("first_time", Number, "earliest article date among them, unix seconds", false),
     f("last_time", Number, "latest article date among them, unix seconds", false),
 ];
@@ -128,6 +133,17 @@ pub struct MentionProps {
     pub quote_start: u32,
     pub quote_end: u32,
     pub relation: Option<Box<Value>>,
+    /// The role reading (`None`: stored before roles were kept).
+    pub literal: Option<bool>,
+    pub event: Option<bool>,
+    pub role_reason: Option<Box<str>>,
+}
+
+impl MentionProps {
+    /// Context rather than the event site (`false` when not read: such mentions show as before).
+    pub fn is_context(&self) -> bool {
+        self.event == Some(false)
+    }
 }
 
 /// An incident's properties: a stored mention, or the properties of a loaded GeoJSON feature
@@ -213,6 +229,15 @@ pub fn visit<'a>(s: &'a impl Subject, out: &mut impl FnMut(&'a str, Val<'a>)) {
     out("precision", Val::Int(i64::from(s.precision())));
     out("geo_precision", Val::Int(i64::from(m.geo_precision)));
     out("confidence", Val::Float(round(f64::from(m.confidence), 1000.0)));
+    if let Some(e) = m.event {
+        out(EVENT, Val::Bool(e));
+    }
+    if let Some(l) = m.literal {
+        out(LITERAL, Val::Bool(l));
+    }
+    if let Some(r) = &m.role_reason {
+        out(ROLE_REASON, Val::Str(r));
+    }
     out("article_id", Val::Int(m.article.id));
     for (k, v) in [
         ("title", &m.article.title),

@@ -44,6 +44,7 @@ const state = {
   kinds: new Set(KINDS.map(([k]) => k)),
   precisions: new Set([1, 2, 3, 4, 5, 6, 7]),
   osm: false,
+  context: false, // show context mentions (datelines, governments, ...) beside the event sites
   tileVersion: 0,
   tab: 'list',
 };
@@ -60,6 +61,7 @@ function readHash() {
   if (h.has('kind')) out.kinds = new Set(h.get('kind').split(',').filter(Boolean));
   if (h.has('prec')) out.precisions = new Set(h.get('prec').split(',').map(Number).filter((n) => n >= 1 && n <= 7));
   out.osm = h.get('osm') === '1';
+  out.context = h.get('ctx') === '1';
   if (h.get('tab')) out.tab = h.get('tab');
   return out;
 }
@@ -73,6 +75,7 @@ function writeHash() {
   if (state.kinds.size !== KINDS.length) p.set('kind', [...state.kinds].join(','));
   if (state.precisions.size !== 7) p.set('prec', [...state.precisions].sort().join(','));
   if (state.osm) p.set('osm', '1');
+  if (state.context) p.set('ctx', '1');
   if (state.tab !== 'list') p.set('tab', state.tab);
   const h = '#' + p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
   if (h !== location.hash) history.replaceState(null, '', h);
@@ -86,10 +89,12 @@ function timeBounds() {
 }
 function filtersActive() {
   const { from, to } = timeBounds();
-  return from != null || to != null || state.kinds.size !== KINDS.length || state.precisions.size !== 7;
+  return from != null || to != null || state.kinds.size !== KINDS.length || state.precisions.size !== 7 || !state.context;
 }
 function userFilter() {
   const parts = [];
+  // context mentions carry event=false; mentions stored before roles were read have no event
+  if (!state.context) parts.push(['!=', ['get', 'event'], false]);
   const { from, to } = timeBounds();
   if (from != null || to != null) {
     parts.push(['has', 'time']);
@@ -120,6 +125,7 @@ function filterParams() {
     p.set('kind', ks.join(','));
   }
   if (state.precisions.size !== 7) p.set('precision', [...state.precisions].sort().join(','));
+  if (!state.context) p.set('role', 'event');
   return p;
 }
 
@@ -356,6 +362,7 @@ function incidentHtml(p0) {
     <div>${url ? `<a href="${esc(url)}" target="_blank" rel="noopener noreferrer">${title}</a>` : title}</div>
     <div class="pp-src">${esc(p.source || '')}${p.source && p.published ? ' · ' : ''}${esc(p.published || '')}</div>
     ${p.quote ? `<blockquote>${quoteHtml(p.quote, p.quote_start, p.quote_end, p.name)}</blockquote>` : ''}
+    ${p.event === false ? `<div class="pp-role">Context, not where the event happened${p.role_reason ? `: ${esc(p.role_reason)}` : ''}</div>` : ''}
     <div class="pp-prec">Location precision: ${precisionHtml(p.precision)}${acled}</div>
     <div class="pp-conf">Geoparser confidence: ${confidenceHtml(p.confidence)}</div>
     <div class="pp-id">mention ${esc(p.mention_id)} · ${esc(p.place_id || '')}</div>
@@ -522,7 +529,7 @@ function updateList() {
     return `<li data-mention="${esc(p.mention_id ?? f.id)}" tabindex="0">
       <i class="sw ${sw}"></i>
       <span class="place">${esc(p.place_name || p.name)}${g.length > 1 ? ` <span class="times" title="${g.length} mentions in this article">×${g.length}</span>` : ''}</span>
-      <span class="meta">${esc(p.published || 'undated')} · ${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(PRECISION_SHORT[p.precision] || 'precision ?')}</span>
+      <span class="meta">${esc(p.published || 'undated')} · ${esc(String(p.kind || '').replace(/_/g, ' '))} · ${esc(PRECISION_SHORT[p.precision] || 'precision ?')}${p.event === false ? ` · context${p.role_reason ? ' (' + esc(p.role_reason) + ')' : ''}` : ''}</span>
       ${p.title ? `<span class="title">${esc(p.title)}</span>` : ''}</li>`;
   }).join('') + (rows.length > LIST_LIMIT || truncated ? `<li class="more">… more; zoom in or narrow the filters</li>` : '');
   if (ol.dataset.html !== html) { ol.innerHTML = html; ol.dataset.html = html; }
@@ -617,6 +624,11 @@ function setOsm(on) {
   writeHash();
 }
 $('osm').addEventListener('change', (e) => setOsm(e.target.checked));
+$('context').addEventListener('change', (e) => {
+  state.context = e.target.checked;
+  applyFilters();
+  refreshIncidentTiles(true);
+});
 
 function wireMapEvents() {
   const clickable = ['clusters', ...INCIDENT_LAYERS, ...PASTE_LAYERS];
@@ -841,7 +853,7 @@ function connectEvents() {
 // near a place), trimmed of the outer 5% on each side so one stray mention does not zoom out to the world.
 async function frameIncidents() {
   try {
-    const r = await fetch('/api/incidents?precision=1,2&limit=10000', { headers: { Accept: 'application/geo+json' } });
+    const r = await fetch(`/api/incidents?precision=1,2${state.context ? '' : '&role=event'}&limit=10000`, { headers: { Accept: 'application/geo+json' } });
     if (!r.ok) return;
     const pts = ((await r.json()).features || []).filter((f) => f.geometry?.type === 'Point').map((f) => f.geometry.coordinates);
     if (!pts.length) return;
@@ -860,6 +872,8 @@ function applyHashState(h) {
   if (h.precisions) state.precisions = h.precisions;
   if (h.tab) state.tab = h.tab;
   state.osm = !!h.osm;
+  state.context = !!h.context;
+  if ($('context')) $('context').checked = state.context;
   if (state.from != null && state.from < state.domain[0]) state.domain[0] = state.from;
   if (state.to != null && state.to > state.domain[1]) state.domain[1] = state.to;
 }

@@ -763,6 +763,9 @@ mod tests {
             quote_start: 14,
             quote_end: 19,
             relation: None,
+            literal: Some(true),
+            event: Some(true),
+            role_reason: None,
         });
         i
     }

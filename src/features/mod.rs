@@ -57,6 +57,14 @@ pub fn unknown_param(param: &str, known: &[&str]) -> QueryError {
     }
 }
 
+/// What `role=` selects: the event sites (and mentions stored before roles were read), or the
+/// context mentions (datelines, governments, comparisons, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Event,
+    Context,
+}
+
 /// The parameters of the items resource.
 pub const ITEMS_PARAMS: &[&str] = &[
     "bbox",
@@ -67,6 +75,7 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "offset",
     "kind",
     "precision",
+    "role",
     "q",
     "zoom",
     "filter",
@@ -94,6 +103,9 @@ pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>
             quote_start: m.quote_start.clamp(0, i64::from(u32::MAX)) as u32,
             quote_end: m.quote_end.clamp(0, i64::from(u32::MAX)) as u32,
             relation: m.relation.clone().map(Box::new),
+            literal: m.literal,
+            event: m.event,
+            role_reason: m.role_reason.as_deref().map(Into::into),
         }),
     }
 }
@@ -162,6 +174,8 @@ pub struct ItemsQuery {
     pub offset: usize,
     pub kinds: Vec<String>,
     pub precisions: Vec<u8>,
+    /// `role=`: event sites only ([`Role::Event`]), context only, or both (`None`).
+    pub role: Option<Role>,
     pub q: Option<String>,
     /// Geometries are simplified for display at this zoom (see [`simplified`]); `None`: at most
     /// [`crate::index::DISPLAY_VERTICES`] vertices a feature.
@@ -216,6 +230,7 @@ impl ItemsQuery {
             offset: 0,
             kinds: vec![],
             precisions: vec![],
+            role: None,
             q: None,
             zoom: None,
             filter: None,
@@ -244,6 +259,14 @@ impl ItemsQuery {
                         .map(|s| s.trim().parse::<u8>().ok().filter(|p| (1..=7).contains(p)))
                         .collect::<Option<Vec<u8>>>()
                         .ok_or_else(|| qerr("precision", "expected codes 1..7, comma-separated"))?
+                }
+                "role" => {
+                    q.role = match v {
+                        "event" => Some(Role::Event),
+                        "context" => Some(Role::Context),
+                        "all" | "" => None,
+                        _ => return Err(qerr("role", format!("{v:?} is not a role; use event, context or all"))),
+                    }
                 }
                 "q" => q.q = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
                 "zoom" => {
@@ -284,6 +307,22 @@ impl ItemsQuery {
         Ok(q)
     }
 
+    /// The non-spatial filters in one canonical text (lists sorted, the CQL2 filter normalised):
+    /// two spellings of the same query give the same key (tile cache variants, paging links).
+    pub fn normalised(&self) -> String {
+        let mut kinds = self.kinds.clone();
+        kinds.sort();
+        kinds.dedup();
+        let mut precisions = self.precisions.clone();
+        precisions.sort_unstable();
+        precisions.dedup();
+        let cql2 = self.filter.as_ref().map(|f| f.normalized());
+        format!(
+            "datetime={:?};kind={kinds:?};precision={precisions:?};role={:?};q={:?};filter={cql2:?}",
+            self.datetime, self.role, self.q
+        )
+    }
+
     /// Whether an incident passes the non-spatial filters.
     pub fn accepts(&self, i: &Incident) -> bool {
         if let Some(iv) = self.datetime {
@@ -296,6 +335,12 @@ impl ItemsQuery {
         }
         if !self.precisions.is_empty() && !self.precisions.contains(&i.precision) {
             return false;
+        }
+        if let Some(role) = self.role {
+            let context = matches!(&i.props, Props::Mention(m) if m.is_context());
+            if context != (role == Role::Context) {
+                return false;
+            }
         }
         if let Some(q) = &self.q {
             if !crate::schema::text_matches(i, q) {

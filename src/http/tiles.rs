@@ -92,7 +92,8 @@ async fn cached(
 }
 
 /// The parameters the incidents tile takes.
-const TILE_PARAMS: &[&str] = &["datetime", "kind", "precision", "q", "filter", "filter-lang", "filter-crs", "v"];
+const TILE_PARAMS: &[&str] =
+    &["datetime", "kind", "precision", "role", "q", "filter", "filter-lang", "filter-crs", "v"];
 
 /// The filter of a tile request and its normalised text (`None`: no filter).
 fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, ApiError> {
@@ -101,7 +102,9 @@ fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, A
     for (k, v) in &pairs {
         match k.as_str() {
             "v" => {}
-            "datetime" | "kind" | "precision" | "q" | "filter" | "filter-lang" | "filter-crs" => filters.push((k, v)),
+            "datetime" | "kind" | "precision" | "role" | "q" | "filter" | "filter-lang" | "filter-crs" => {
+                filters.push((k, v))
+            }
             other => return Err(features::unknown_param(other, TILE_PARAMS).into()),
         }
     }
@@ -109,15 +112,7 @@ fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, A
         return Ok(None);
     }
     let q = ItemsQuery::parse(filters)?;
-    let mut kinds = q.kinds.clone();
-    kinds.sort();
-    kinds.dedup();
-    let mut precisions = q.precisions.clone();
-    precisions.sort_unstable();
-    precisions.dedup();
-    let cql2 = q.filter.as_ref().map(|f| f.normalized());
-    let normalised =
-        format!("datetime={:?};kind={kinds:?};precision={precisions:?};q={:?};filter={cql2:?}", q.datetime, q.q);
+    let normalised = q.normalised();
     Ok(Some((q, normalised)))
 }
 

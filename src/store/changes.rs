@@ -38,7 +38,7 @@ impl SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                    precision, geo_precision, confidence, relation
+                    precision, geo_precision, confidence, relation, literal, event, role_reason
              FROM mentions WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
         let mut text_stmt = conn.prepare_cached("SELECT text FROM articles WHERE id = ?1")?;

@@ -76,6 +76,14 @@ CREATE TABLE deleted_mentions (
     article_id INTEGER NOT NULL
 );
 "#,
+    // v6: the geoparser's role reading of each mention (issue 14): the place itself or standing
+    // for a government, people, team (`literal`), the event site or context (`event`), and why
+    // context (`role_reason`). NULL in rows stored before: not read, shown as before.
+    r#"
+ALTER TABLE mentions ADD COLUMN literal INTEGER;
+ALTER TABLE mentions ADD COLUMN event INTEGER;
+ALTER TABLE mentions ADD COLUMN role_reason TEXT;
+"#,
 ];
 
 /// PostgreSQL's migrations; entry i brings `schema_version.version` to i + 1.
@@ -142,5 +150,14 @@ CREATE TABLE deleted_mentions (
     mention_id BIGINT NOT NULL,
     article_id BIGINT NOT NULL
 );
+"#,
+    // v4: the role reading of each mention (as SQLite's v6), also in the `incidents` view.
+    r#"
+ALTER TABLE mentions ADD COLUMN literal BOOLEAN, ADD COLUMN event BOOLEAN, ADD COLUMN role_reason TEXT;
+CREATE OR REPLACE VIEW incidents AS
+SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, m.precision,
+       m.geo_precision, m.confidence, m.relation, a.title, a.url, a.source, a.published,
+       a.ingested_at, p.geom, m.literal, m.event, m.role_reason
+FROM mentions m JOIN places p ON p.id = m.place_id JOIN articles a ON a.id = m.article_id;
 "#,
 ];

@@ -90,6 +90,10 @@ pub struct StoredMention {
     pub geo_precision: u8,
     pub confidence: f64,
     pub relation: Option<serde_json::Value>,
+    /// The role reading (`None` in rows stored before it was kept): see [`crate::geoparse::Mention`].
+    pub literal: Option<bool>,
+    pub event: Option<bool>,
+    pub role_reason: Option<String>,
 }
 
 /// One mention removed, as the change log of deletions (`deleted_mentions`) records it.
@@ -287,6 +291,9 @@ struct MentionRow {
     geo_precision: u8,
     confidence: f64,
     relation: Option<String>,
+    literal: Option<bool>,
+    event: Option<bool>,
+    role_reason: Option<String>,
 }
 
 impl MentionRow {
@@ -309,6 +316,9 @@ impl MentionRow {
             geo_precision: self.geo_precision,
             confidence: self.confidence,
             relation: self.relation.and_then(|s| serde_json::from_str(&s).ok()),
+            literal: self.literal,
+            event: self.event,
+            role_reason: self.role_reason,
         }
     }
 }
@@ -345,6 +355,9 @@ fn new_stored(id: i64, article_id: i64, m: &Mention, relation: Option<serde_json
         geo_precision: m.geo_precision,
         confidence: f64::from(m.confidence),
         relation,
+        literal: Some(m.literal),
+        event: Some(m.event),
+        role_reason: m.role_reason.map(str::to_string),
     }
 }
 

@@ -55,7 +55,7 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 const MENTION_COLS: &str = r#"id, article_id, place_id, surface, start, "end", sentence_start, sentence_end,
-    precision, geo_precision, confidence, relation"#;
+    precision, geo_precision, confidence, relation, literal, event, role_reason"#;
 
 fn mention_row(r: &postgres::Row) -> Result<MentionRow, postgres::Error> {
     Ok(MentionRow {
@@ -71,6 +71,9 @@ fn mention_row(r: &postgres::Row) -> Result<MentionRow, postgres::Error> {
         geo_precision: r.try_get::<_, i32>(9)?.clamp(0, 255) as u8,
         confidence: r.try_get(10)?,
         relation: r.try_get(11)?,
+        literal: r.try_get(12)?,
+        event: r.try_get(13)?,
+        role_reason: r.try_get(14)?,
     })
 }
 
@@ -183,8 +186,8 @@ impl PgStore {
             )?;
             let insert_mention = tx.prepare(
                 r#"INSERT INTO mentions (article_id, place_id, surface, start, "end", sentence_start, sentence_end,
-                 precision, geo_precision, confidence, relation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                 RETURNING id"#,
+                 precision, geo_precision, confidence, relation, literal, event, role_reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"#,
             )?;
             let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
             let mut bbox: Option<[f64; 4]> = None;
@@ -233,6 +236,9 @@ impl PgStore {
                                 &i32::from(m.geo_precision),
                                 &f64::from(m.confidence),
                                 &relation_text,
+                                &m.literal,
+                                &m.event,
+                                &m.role_reason,
                             ],
                         )?
                         .get(0);

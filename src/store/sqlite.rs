@@ -20,7 +20,8 @@ pub struct SqliteStore {
 }
 
 /// A mention row (columns `id, article_id, place_id, surface, start, end, sentence_start,
-/// sentence_end, precision, geo_precision, confidence, relation`, in that order) with its quote cut
+/// sentence_end, precision, geo_precision, confidence, relation, literal, event, role_reason`,
+/// in that order) with its quote cut
 /// from its article's text (`None`: no text, an empty quote).
 pub(super) fn stored_mention(r: &rusqlite::Row, text: Option<&CodePoints>) -> rusqlite::Result<StoredMention> {
     Ok(MentionRow {
@@ -36,6 +37,9 @@ pub(super) fn stored_mention(r: &rusqlite::Row, text: Option<&CodePoints>) -> ru
         geo_precision: r.get(9)?,
         confidence: r.get(10)?,
         relation: r.get(11)?,
+        literal: r.get(12)?,
+        event: r.get(13)?,
+        role_reason: r.get(14)?,
     }
     .into_stored(text))
 }
@@ -102,7 +106,8 @@ impl SqliteStore {
             )?;
             let mut mention_stmt = tx.prepare_cached(
                 "INSERT INTO mentions (article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                 precision, geo_precision, confidence, relation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 precision, geo_precision, confidence, relation, literal, event, role_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for (article, mentions) in batch {
@@ -150,7 +155,10 @@ impl SqliteStore {
                         m.precision,
                         m.geo_precision,
                         m.confidence as f64,
-                        relation_text
+                        relation_text,
+                        m.literal,
+                        m.event,
+                        m.role_reason
                     ])?;
                     stored.push(new_stored(tx.last_insert_rowid(), article_id, m, relation));
                 }
@@ -196,7 +204,7 @@ impl SqliteStore {
         let mut texts = texts.query([article])?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                    precision, geo_precision, confidence, relation
+                    precision, geo_precision, confidence, relation, literal, event, role_reason
              FROM mentions WHERE ?1 IS NULL OR article_id = ?1 ORDER BY article_id, id",
         )?;
         let mut rows = stmt.query([article])?;

@@ -4,7 +4,8 @@
 //! - [`incidents_tile`] → MVT bytes with layers `incidents` (points, one feature per mention;
 //!   grid-clustered for z ≤ [`cluster::CLUSTER_MAX_ZOOM`]), `areas`, `lines` (one feature per
 //!   *place* at every zoom, its geometry prepared once per tile: the properties of its latest
-//!   mention plus `mention_count`, `first_time`, `last_time`); extent 4096, buffer 64; feature id =
+//!   event-site mention, else latest mention, plus `mention_count`, `event_count`, `first_time`,
+//!   `last_time`); extent 4096, buffer 64; feature id =
 //!   mention id; every scalar property of the incident schema ([`crate::schema`]) as a typed tag.
 //!   An empty `Vec` means no features (HTTP 204).
 //! - Tile budget: no tile exceeds [`MAX_TILE_BYTES`]. When the first rendering is too large, the
@@ -94,11 +95,14 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// A prepared line/area feature with its zoom-wide size (bbox extent in tile units).
 struct Sized<'a> {
     size: f64,
-    /// The mention whose properties the feature carries: the latest (by date, then id).
+    /// The mention whose properties the feature carries: the latest event site, else the latest
+    /// context mention (by date, then id).
     inc: &'a IndexedIncident,
     geometry: Geometry<i32>,
     /// Mentions of the place drawn as this feature, and their earliest and latest dates.
     count: usize,
+    /// How many of them are not context (event sites, or stored before roles were read).
+    events: usize,
     first_time: Option<i64>,
     last_time: Option<i64>,
 }
@@ -119,6 +123,7 @@ fn pick<'a>(v: &'a [Sized<'a>], min_size: f64, essential: bool) -> Vec<EncFeatur
         .map(|s| {
             let mut f = incident_feature(s.inc, Cow::Borrowed(&s.geometry), essential);
             f.tags.push("mention_count", TagValue::Int(s.count as i64));
+            f.tags.push("event_count", TagValue::Int(s.events as i64));
             if let (Some(a), Some(b)) = (s.first_time, s.last_time) {
                 f.tags.push("first_time", TagValue::Int(a));
                 f.tags.push("last_time", TagValue::Int(b));
@@ -222,20 +227,24 @@ fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<
         };
         all_full &= place.layer() == Layer::Areas && is_full_square(&g);
         let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
-        let mut count = 1;
+        let is_event =
+            |m: &IndexedIncident| !matches!(&m.incident().props, crate::schema::Props::Mention(p) if p.is_context());
+        let rank = |m: &IndexedIncident| (is_event(m), m.incident().time, m.incident().id);
+        let (mut count, mut events) = (1, usize::from(is_event(latest)));
         for m in mentions {
             count += 1;
+            events += usize::from(is_event(m));
             let t = m.incident().time;
             if let Some(t) = t {
                 first_time = Some(first_time.map_or(t, |f| f.min(t)));
                 last_time = Some(last_time.map_or(t, |l| l.max(t)));
             }
-            if (t, m.incident().id) > (latest.incident().time, latest.incident().id) {
+            if rank(m) > rank(latest) {
                 latest = m;
             }
         }
         let size = (bb.width().max(bb.height())) * scale;
-        let s = Sized { size, inc: latest, geometry: g, count, first_time, last_time };
+        let s = Sized { size, inc: latest, geometry: g, count, events, first_time, last_time };
         if place.layer() == Layer::Areas {
             areas.push(s)
         } else {

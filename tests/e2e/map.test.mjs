@@ -290,6 +290,31 @@ test('a newly ingested article appears without a reload', { timeout: 240000 }, a
   await shot('06-live-update.png');
 });
 
+test('context mentions are hidden until switched on, then dimmed with why they are context', { timeout: 240000 }, async () => {
+  await ingest({ title: 'Depot hit near Lozova', published: '2024-05-05',
+    text: 'KHARKIV, May 5 - Missiles struck a rail depot in Lozova overnight, wounding three workers, Kyiv said.' });
+  const dateline = async () => (await rendered(['points'])).filter((f) => f.props.name === 'KHARKIV');
+  await goto('map=13/49.9935/36.2304');
+  await settle();
+  assert.equal((await dateline()).length, 0, 'the dateline is hidden by default');
+  assert.ok(requests.some((u) => /\/tiles\/.*role=event/.test(u)), 'tiles are asked for event sites only');
+  await page.check('#context');
+  await settle();
+  await page.waitForFunction(() => window.map.queryRenderedFeatures({ layers: ['points'] }).some((f) => f.properties.name === 'KHARKIV'), null, { timeout: 20000, polling: 200 });
+  const [f] = await dateline();
+  assert.equal(f.props.event, false);
+  const xy = await page.evaluate((c) => { const p = window.map.project(c); const r = window.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }, f.coords);
+  await page.mouse.click(xy[0], xy[1]);
+  await page.waitForSelector('.maplibregl-popup .pp-role', { timeout: 20000 });
+  const text = (await page.$eval('.maplibregl-popup', (e) => e.textContent)).replace(/\s+/g, ' ');
+  assert.match(text, /Context, not where the event happened: dateline/);
+  assert.match(await page.evaluate(() => location.hash), /ctx=1/, 'the choice is kept in the URL');
+  await shot('10-context.png');
+  await page.evaluate(() => document.querySelector('.maplibregl-popup-close-button')?.click());
+  await page.uncheck('#context');
+  await settle();
+});
+
 test('narrow window: map and panel both usable', { timeout: 240000 }, async () => {
   const p = await ctx.newPage();
   await p.setViewportSize({ width: 390, height: 780 });
@@ -334,8 +359,8 @@ test('initial page load transfers under 2 MB (gzipped)', { timeout: 240000 }, as
     // without a view in the URL the page frames the incidents: most of them are on screen, as markers or in bubbles
     const onScreen = await rendered(['points', 'clusters'], p);
     const shown = onScreen.reduce((n, f) => n + (f.layer === 'clusters' ? Number(f.props.point_count) || 0 : 1), 0);
-    const pointTotal = await p.evaluate(async () => (await (await fetch('/api/incidents?precision=1,2&limit=10000')).json()).numberMatched);
-    assert.ok(shown >= 0.5 * pointTotal, `default view shows ${shown} of ${pointTotal} precisely located incidents`);
+    const pointTotal = await p.evaluate(async () => (await (await fetch('/api/incidents?precision=1,2&role=event&limit=10000')).json()).numberMatched);
+    assert.ok(shown >= 0.5 * pointTotal, `default view shows ${shown} of ${pointTotal} precisely located event sites`);
     assert.match(await p.evaluate(() => location.hash), /map=/, 'the framed view is written to the URL');
     await shot('09-default-view.png', p);
   } finally {
