@@ -3,6 +3,10 @@
 //!
 //! Data flows one way: `gazetteer` → `geoparse` → `store` → `index` → `tiles` / `features` → `http`.
 
+// The library reports through return values and `tracing`; only the command-line edge (`cli`)
+// prints.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod cli;
 pub mod datetime;
 pub mod export;

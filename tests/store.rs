@@ -50,7 +50,7 @@ fn a_country_named_in_many_articles_is_one_geometry_in_the_store_and_the_index()
 
     // restart: every mention comes back, each place one shared geometry and one R-tree entry
     let index = SpatialIndex::new();
-    let incidents = sitrep::http::load_incidents(&store, &index).unwrap();
+    let incidents = sitrep::features::load_incidents(&store, &index).unwrap();
     assert_eq!(incidents.len() as i64, count(&db, "SELECT count(*) FROM mentions"));
     let arm: Vec<_> = incidents.iter().filter(|i| i.place.id.as_deref() == Some("ne-country:ARM")).collect();
     assert_eq!(arm.len() as i64, armenia_mentions);
@@ -136,7 +136,7 @@ fn a_database_of_the_previous_release_migrates_and_keeps_every_mention() {
     }
     // and the server's start-up path reads it
     let index = SpatialIndex::new();
-    assert_eq!(sitrep::http::load_incidents(&store, &index).unwrap().len(), before.len());
+    assert_eq!(sitrep::features::load_incidents(&store, &index).unwrap().len(), before.len());
     // opening again is a no-op
     drop(store);
     Store::open(&db).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! Contract:
 //! - [`Selection`] is what an export writes: every stored mention read into an index snapshot the
-//!   way `sitrep serve` builds its own ([`crate::http::load_incidents`]), then — only when a filter
+//!   way `sitrep serve` builds its own ([`crate::features::load_incidents`]), then — only when a filter
 //!   is given — the incidents passing an [`ItemsQuery`] (bbox, datetime, kind, precision, q: the
 //!   parameters of the OGC items, with their meaning) rebuilt into a snapshot of their own.
 //!   [`select`] is the one filter, shared with the HTTP download.
@@ -125,7 +125,7 @@ impl Selection {
     /// Every stored mention, filtered by `query` when it filters anything.
     pub fn from_store(store: &Store, query: &ItemsQuery) -> Result<Selection, ExportError> {
         let index = SpatialIndex::new();
-        index.replace_all(crate::http::load_incidents(store, &index)?);
+        index.replace_all(crate::features::load_incidents(store, &index)?);
         let snapshot = index.snapshot();
         if !is_filter(query) {
             return Ok(Selection { snapshot, query: query.clone() });

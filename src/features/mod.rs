@@ -7,7 +7,8 @@
 //! Each feature carries its place's geometry simplified for display ([`simplified`]: at most 500
 //! vertices by default, `zoom=N` for a map zoom, `zoom=22` for every vertex) and the properties of
 //! the incident schema. [`incident`] turns a stored mention into an index incident over its shared
-//! place and article; [`places_dictionary`] gives each place
+//! place and article, [`load_incidents`] every stored mention so (each place built once);
+//! [`places_dictionary`] gives each place
 //! of a geoparse answer once. Dates are read by [`crate::datetime`].
 //! Not for: HTTP plumbing (that is `http`), or tiles.
 
@@ -16,7 +17,7 @@ pub mod filter;
 use crate::geoparse::Mention;
 use crate::index::{Incident, IndexSnapshot, Place, SpatialIndex};
 use crate::schema::{ArticleMeta, MentionProps, Props};
-use crate::store::{StoredMention, StoredPlace};
+use crate::store::{Store, StoredMention, StoredPlace};
 use geo::MapCoords;
 use geo_types::Geometry;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -108,6 +109,30 @@ pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>
             role_reason: m.role_reason.as_deref().map(Into::into),
         }),
     }
+}
+
+/// Every stored mention as an incident: each place built once (in parallel) and registered with
+/// `index`, each article's metadata held once.
+pub fn load_incidents(store: &Store, index: &SpatialIndex) -> Result<Vec<Incident>, crate::store::StoreError> {
+    use rayon::prelude::*;
+    let places: Vec<Arc<crate::index::Place>> =
+        store.places()?.into_par_iter().map(|p| Arc::new(stored_place(p))).collect();
+    let by_id: std::collections::HashMap<&str, Arc<crate::index::Place>> =
+        places.iter().filter_map(|p| Some((p.id.as_deref()?, p.clone()))).collect();
+    let articles: std::collections::HashMap<i64, Arc<crate::schema::ArticleMeta>> =
+        store.article_metas()?.into_iter().map(|a| (a.id, Arc::new(a))).collect();
+    let mut out = Vec::new();
+    let mut missing = None;
+    store.for_each_mention(None, |m| match (by_id.get(m.place_id.as_str()), articles.get(&m.article_id)) {
+        (Some(p), Some(a)) => out.push(incident(&m, p.clone(), a)),
+        _ => missing = Some(m.id),
+    })?;
+    if let Some(id) = missing {
+        tracing::warn!("mention {id} refers to a missing place or article; left out of the map");
+    }
+    drop(by_id);
+    index.add_places(places);
+    Ok(out)
 }
 
 /// The place of a gazetteer-resolved mention (built once per place id by the index).

@@ -46,12 +46,9 @@ fn format_err(path: &Path, message: impl Into<String>) -> GazetteerError {
 /// Loads every file; missing optional files (curated layers, aliases) are skipped.
 pub(super) fn load_all(dir: &Path) -> Result<Vec<Place>, GazetteerError> {
     let gz = dir.join("gazetteer");
-    let timing = std::env::var_os("SITREP_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let lap = |what: &str| {
-        if timing {
-            eprintln!("gazetteer load: {what} at {:.3} s", t0.elapsed().as_secs_f64());
-        }
+        tracing::debug!(target: "sitrep::gazetteer", "{what} at {:.3} s", t0.elapsed().as_secs_f64());
     };
     // The three big files are independent: read them at once (places.tsv is itself parsed in chunks).
     let (places, ((countries, admin1), admin2)) = rayon::join(

@@ -294,9 +294,7 @@ impl Gazetteer {
         let g = Gazetteer::from_places(places);
         // Parsing left freed buffers resident in every worker thread's heap arena.
         crate::mem::release_free_memory();
-        if std::env::var_os("SITREP_TIMING").is_some() {
-            eprintln!("gazetteer load: name index built in {:.3} s", t.elapsed().as_secs_f64());
-        }
+        tracing::debug!(target: "sitrep::gazetteer", "name index built in {:.3} s", t.elapsed().as_secs_f64());
         Ok(g)
     }
 

@@ -1,8 +1,9 @@
 //! The HTTP server: routes, shared state and start-up.
 //!
 //! Contract: [`router`] wires every resource (tiles, OGC API Features, ingest, events, static map)
-//! over one [`AppState`]; [`serve`] opens the store, loads the sample articles into an empty store,
-//! builds the index and listens (127.0.0.1:8080 by default). Reads are public; writes need the token.
+//! over one [`AppState`]; [`serve_connections`] runs it on a listener until SIGINT/SIGTERM
+//! (start-up — store, samples, index, the listening address — is `sitrep serve`'s, in
+//! `cli/serve.rs`). Reads are public; writes need the token.
 //! Every request is bounded ([`Limits`]): body size, batch size, CPU slots and a deadline for
 //! geoparse and ingest (cancelled when the client goes away), a header read timeout and a request
 //! timeout; each answered with a JSON 4xx (413, 408) or a 503 with `Retry-After`. One middleware
@@ -35,7 +36,7 @@ pub use origin::{HttpOptions, Origins};
 use crate::features;
 use crate::gazetteer::{Gazetteer, Kind};
 use crate::geoparse::Geoparser;
-use crate::index::{Incident, SpatialIndex};
+use crate::index::SpatialIndex;
 use crate::store::Store;
 use crate::tiles::cache::TileCache;
 use crate::tiles::{Basemap, BasemapFeature, BasemapLayer};
@@ -142,19 +143,18 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state: index over every stored mention, basemap from the gazetteer.
-    pub fn new(gazetteer: Arc<Gazetteer>, store: Store, token: Option<String>) -> anyhow::Result<AppState> {
-        let index = SpatialIndex::new();
-        index.replace_all(load_incidents(&store, &index)?);
-        AppState::with_index(gazetteer, store, index, token)
-    }
-
-    /// Builds the state over an index already loaded from `store` ([`load_incidents`]).
-    pub fn with_index(
+    pub fn new(
         gazetteer: Arc<Gazetteer>,
         store: Store,
-        index: SpatialIndex,
         token: Option<String>,
-    ) -> anyhow::Result<AppState> {
+    ) -> Result<AppState, crate::store::StoreError> {
+        let index = SpatialIndex::new();
+        index.replace_all(features::load_incidents(&store, &index)?);
+        Ok(AppState::with_index(gazetteer, store, index, token))
+    }
+
+    /// Builds the state over an index already loaded from `store` ([`features::load_incidents`]).
+    pub fn with_index(gazetteer: Arc<Gazetteer>, store: Store, index: SpatialIndex, token: Option<String>) -> AppState {
         let basemap = Arc::new(std::sync::OnceLock::new());
         {
             let (cell, gaz) = (basemap.clone(), gazetteer.clone());
@@ -165,7 +165,7 @@ impl AppState {
             });
         }
         let (events, _) = broadcast::channel(256);
-        Ok(AppState {
+        AppState {
             geoparser: Geoparser::new(gazetteer),
             store,
             index,
@@ -177,32 +177,8 @@ impl AppState {
             events,
             cpu: Arc::new(tokio::sync::Semaphore::new(Limits::default().cpu_slots)),
             limits: Limits::default(),
-        })
+        }
     }
-}
-
-/// Every stored mention as an incident: each place built once (in parallel) and registered with
-/// `index`, each article's metadata held once.
-pub fn load_incidents(store: &Store, index: &SpatialIndex) -> Result<Vec<Incident>, crate::store::StoreError> {
-    use rayon::prelude::*;
-    let places: Vec<Arc<crate::index::Place>> =
-        store.places()?.into_par_iter().map(|p| Arc::new(features::stored_place(p))).collect();
-    let by_id: std::collections::HashMap<&str, Arc<crate::index::Place>> =
-        places.iter().filter_map(|p| Some((p.id.as_deref()?, p.clone()))).collect();
-    let articles: std::collections::HashMap<i64, Arc<crate::schema::ArticleMeta>> =
-        store.article_metas()?.into_iter().map(|a| (a.id, Arc::new(a))).collect();
-    let mut out = Vec::new();
-    let mut missing = None;
-    store.for_each_mention(None, |m| match (by_id.get(m.place_id.as_str()), articles.get(&m.article_id)) {
-        (Some(p), Some(a)) => out.push(features::incident(&m, p.clone(), a)),
-        _ => missing = Some(m.id),
-    })?;
-    if let Some(id) = missing {
-        tracing::warn!("mention {id} refers to a missing place or article; left out of the map");
-    }
-    drop(by_id);
-    index.add_places(places);
-    Ok(out)
 }
 
 /// The offline basemap: country and first-level division polygons, capitals and large cities.
@@ -451,196 +427,6 @@ async fn around(
     resp
 }
 
-/// Loads the sample articles shipped in `data/articles/` into the store.
-pub fn load_samples(geoparser: &Geoparser, store: &Store, data_dir: &std::path::Path) -> anyhow::Result<usize> {
-    let dir = data_dir.join("articles");
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(rd) => {
-            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect()
-        }
-        Err(_) => return Ok(0),
-    };
-    files.sort();
-    let mut n = 0;
-    for f in files {
-        for rec in crate::ingest::read_path(&f).map_err(anyhow::Error::msg)? {
-            let article = rec.map_err(anyhow::Error::msg)?;
-            if let Ok(done) = crate::ingest::ingest(geoparser, store, &article)? {
-                n += done.created as usize;
-            }
-        }
-    }
-    Ok(n)
-}
-
-/// Reads a GeoJSON FeatureCollection into incidents, one feature at a time (no whole-document tree):
-/// Point/MultiPoint → `incidents`, lines → `lines`, polygons → `areas`; properties kept as they are,
-/// the numeric `id` kept (features without one get ids after the largest given); kind from the
-/// `kind` or `category` property; time from `date`/`published` (YYYY-MM-DD…).
-pub fn load_geojson_incidents(path: &std::path::Path) -> anyhow::Result<Vec<Incident>> {
-    use serde::de::{Deserializer, SeqAccess, Visitor};
-    use serde_json::{Map, Value};
-
-    #[derive(serde::Deserialize)]
-    struct RawFeature {
-        #[serde(default)]
-        id: Option<Value>,
-        geometry: Option<geojson::Geometry>,
-        #[serde(default)]
-        properties: Option<Map<String, Value>>,
-    }
-    type Raw = (Option<u64>, geo_types::Geometry<f64>, geo_types::Point<f64>, String, Option<i64>, Map<String, Value>);
-    struct Features(Vec<Raw>);
-    impl<'de> serde::Deserialize<'de> for Features {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Features;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("an array of GeoJSON features")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Features, A::Error> {
-                    let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                    while let Some(f) = seq.next_element::<RawFeature>()? {
-                        let Some(g) = f.geometry else { continue };
-                        let Ok(geometry) = geo_types::Geometry::<f64>::try_from(&g.value) else { continue };
-                        let point = match &geometry {
-                            geo_types::Geometry::Point(p) => *p,
-                            other => match geo::Centroid::centroid(other) {
-                                Some(p) => p,
-                                None => continue,
-                            },
-                        };
-                        let props = f.properties.unwrap_or_default();
-                        let kind = ["kind", "category"]
-                            .iter()
-                            .find_map(|k| props.get(*k).and_then(Value::as_str))
-                            .unwrap_or("settlement")
-                            .to_string();
-                        let time = ["date", "published"]
-                            .iter()
-                            .find_map(|k| props.get(*k).and_then(Value::as_str))
-                            .and_then(|s| features::date_to_unix(s.get(..10).unwrap_or(s)));
-                        let id = f.id.as_ref().and_then(Value::as_u64);
-                        out.push((id, geometry, point, kind, time, props));
-                    }
-                    Ok(Features(out))
-                }
-            }
-            d.deserialize_seq(V)
-        }
-    }
-    #[derive(serde::Deserialize)]
-    struct Collection {
-        features: Features,
-    }
-
-    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let fc: Collection = serde_json::from_slice(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not a GeoJSON FeatureCollection: {e}", path.display()))?;
-    drop(bytes);
-    let mut next = fc.features.0.iter().filter_map(|f| f.0).max().unwrap_or(0) + 1;
-    let with_ids: Vec<(u64, Raw)> = fc
-        .features
-        .0
-        .into_iter()
-        .map(|f| {
-            let id = f.0.unwrap_or_else(|| {
-                next += 1;
-                next - 1
-            });
-            (id, f)
-        })
-        .collect();
-    // deriving each feature's world geometry and ranks is the costly part: in parallel
-    use rayon::prelude::*;
-    Ok(with_ids
-        .into_par_iter()
-        .map(|(id, (_, geometry, point, kind, time, props))| Incident {
-            id,
-            place: Arc::new(crate::index::Place::new(None, "", &kind, Arc::new(geometry), point)),
-            precision: 1,
-            time,
-            props: crate::schema::Props::Json(props),
-        })
-        .collect())
-}
-
-/// Runs the server until SIGINT or SIGTERM.
-pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    let store = Store::open(&config.db)?;
-    // read before the index is: a deletion committed while it loads is then caught up on
-    let deletions_seen = store.max_deletion_seq()?;
-    let load_gazetteer = || -> anyhow::Result<(Arc<Gazetteer>, f64)> {
-        let t = std::time::Instant::now();
-        Ok((Arc::new(Gazetteer::load(&config.data_dir)?), t.elapsed().as_secs_f64()))
-    };
-    let index = SpatialIndex::new();
-    let (gazetteer, gazetteer_s) = if config.samples && store.article_count()? == 0 {
-        let (gazetteer, s) = load_gazetteer()?;
-        let gp = Geoparser::new(gazetteer.clone());
-        let n = load_samples(&gp, &store, &config.data_dir)?;
-        eprintln!("sitrep: loaded {n} sample articles into the empty store (start with --no-samples to skip)");
-        index.replace_all(load_incidents(&store, &index)?);
-        (gazetteer, s)
-    } else {
-        // the gazetteer loads while the stored incidents are read: neither needs the other
-        std::thread::scope(|scope| -> anyhow::Result<(Arc<Gazetteer>, f64)> {
-            let gazetteer = scope.spawn(load_gazetteer);
-            index.replace_all(load_incidents(&store, &index)?);
-            gazetteer.join().map_err(|_| anyhow::anyhow!("loading the gazetteer failed"))?
-        })?
-    };
-    // reading the store parses every place's GeoJSON and every row once: hand that back
-    crate::mem::release_free_memory();
-    let mut state =
-        AppState::with_index(gazetteer, store, index, config.token.clone())?.with_limits(config.limits.clone());
-    state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
-    if let Some(path) = &config.load_geojson {
-        let t = std::time::Instant::now();
-        let loaded = load_geojson_incidents(path)?;
-        let n = loaded.len();
-        state.index.insert(loaded);
-        eprintln!(
-            "sitrep: loaded {n} features from {} into the index in {:.2} s",
-            path.display(),
-            t.elapsed().as_secs_f64()
-        );
-    }
-    let state = Arc::new(state);
-    if !config.refresh.is_zero() {
-        live::spawn_refresh(state.clone(), config.refresh, deletions_seen);
-    }
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (pick another with --addr HOST:PORT)", config.addr))?;
-    let addr = listener.local_addr()?;
-    eprintln!(
-        "sitrep: {} incidents from {} articles; serving http://{addr}/ (ready in {:.2} s, gazetteer {:.2} s){}",
-        state.index.snapshot().len(),
-        state.store.article_count()?,
-        started.elapsed().as_secs_f64(),
-        gazetteer_s,
-        if config.token.is_none() { "; writes disabled (set --token or SITREP_TOKEN)" } else { "" }
-    );
-    let options = HttpOptions {
-        static_dir: config.static_dir.clone(),
-        trust_forwarded: config.trust_forwarded,
-        read_origins: config.read_origins.clone(),
-        write_origins: config.write_origins.clone(),
-    };
-    let stop_feeds = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    if let Some(f) = config.feeds.clone().filter(|f| !f.urls.is_empty()) {
-        eprintln!("sitrep: watching {} feed(s) every {} s", f.urls.len(), f.interval.as_secs_f64());
-        feeds::spawn(state.clone(), f, stop_feeds.clone())?;
-    }
-    let app = router_with(state, options);
-    let result = serve_connections(listener, app, config.limits.header_timeout).await;
-    stop_feeds.store(true, std::sync::atomic::Ordering::Relaxed);
-    result
-}
-
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `systemctl stop` and `docker stop` send).
 pub async fn stop_signal() {
     let term = async {
@@ -660,11 +446,11 @@ pub async fn stop_signal() {
 /// The accept loop: hyper's HTTP/1 and HTTP/2 connections over the router, each HTTP/1
 /// connection closed when its request headers take longer than `header_timeout` (slow-header
 /// clients cannot hold connections open); stops on SIGINT or SIGTERM, letting open requests finish.
-async fn serve_connections(
+pub async fn serve_connections(
     listener: tokio::net::TcpListener,
     app: Router,
     header_timeout: std::time::Duration,
-) -> anyhow::Result<()> {
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use tower::ServiceExt;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
