@@ -48,6 +48,12 @@ fn list_read_and_delete_articles() {
     let goris_id = v["articles"][0]["id"].as_i64().unwrap();
     let (s, v) = post("text/plain", "?colour=red", "Shelling near Kherson.");
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    // with a JSON or JSONL body a query parameter is refused, not ignored
+    for ctype in ["application/json", "application/x-ndjson"] {
+        let (s, v) = post(ctype, "?title=Kherson", "{\"text\": \"Shelling near Kherson.\"}");
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{ctype}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("`title`"), "{v}");
+    }
 
     let get = |url: String| -> (StatusCode, Value) {
         let r = c.get(url).send().unwrap();

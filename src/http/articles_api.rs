@@ -3,7 +3,8 @@
 //! `DELETE /api/articles/{id}` (token; its incidents leave the index, tiles and items pages at
 //! once). Also the request bodies `POST /api/articles` takes: JSON (one article or an array),
 //! JSONL (`application/x-ndjson`, `application/jsonl`: one article a line) and `text/plain` (the
-//! text of one article, title = first line, metadata from `?title=&published=&source=&url=`).
+//! text of one article, title = first line, metadata from `?title=&published=&source=&url=`; with
+//! a JSON or JSONL body a query parameter is a 400: such an article carries its own).
 
 use super::{ApiError, AppState};
 use crate::features;
@@ -129,15 +130,27 @@ pub fn articles_of_body(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -
         })
     };
     let known_meta = ["title", "published", "date", "source", "url"];
+    // the query describes a text/plain body; a JSON article carries its own metadata
+    let no_query = || match form_urlencoded::parse(query.unwrap_or_default().as_bytes()).next() {
+        Some((k, _)) => Err(ApiError::BadRequest(format!(
+            "parameter `{k}` is taken only with a text/plain body: a JSON or JSONL article carries its own {}",
+            known_meta.join(", ")
+        ))),
+        None => Ok(()),
+    };
     match mime.as_str() {
-        m if m == "application/json" || m.ends_with("+json") => match serde_json::from_slice::<Value>(body) {
+        m if m == "application/json" || m.ends_with("+json") => match no_query().and_then(|()| {
+            serde_json::from_slice::<Value>(body)
+                .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+        }) {
             Ok(Value::Array(items)) if items.is_empty() => Err(ApiError::BadRequest("the batch is empty".into())),
             Ok(Value::Array(items)) => Ok(items),
             Ok(v @ Value::Object(_)) => Ok(vec![v]),
             Ok(_) => Err(ApiError::BadRequest("send one article object or an array of them".into())),
-            Err(e) => Err(ApiError::BadRequest(format!("the body is not valid JSON: {e}"))),
+            Err(e) => Err(e),
         },
         "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/jsonlines" => {
+            no_query()?;
             let mut out = Vec::new();
             for (i, line) in utf8()?.lines().enumerate() {
                 if line.trim().is_empty() {

@@ -272,75 +272,47 @@ pub async fn not_found(uri: Uri) -> (StatusCode, Json<Value>) {
     )
 }
 
+/// The OpenAPI 3.0.3 document of every route (`src/http/openapi.json`, written by hand), with
+/// this server's base URL and version filled in.
 pub async fn openapi(BaseUrl(b): BaseUrl) -> Response {
-    let param = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
-    let items_params = vec![
-        param(
-            "bbox",
-            "minLon,minLat,maxLon,maxLat (CRS84)",
-            json!({"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
-        ),
-        param("datetime", "a date or an interval `start/end` (`..` for open)", json!({"type": "string"})),
-        param(
-            "limit",
-            "page size, 1..10000",
-            json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
-        ),
-        param("offset", "start of the page", json!({"type": "integer", "minimum": 0, "default": 0})),
-        param(
-            "kind",
-            "comma-separated place kinds (settlement, admin1, country, corridor, line_of_contact, ...)",
-            json!({"type": "string"}),
-        ),
-        param("precision", "comma-separated UCDP precision codes 1..7", json!({"type": "string"})),
-        param("q", "text contained in the place name, surface text, title or quote", json!({"type": "string"})),
-        param(
-            "zoom",
-            "simplify each geometry for a map at this zoom (22 keeps every vertex); default: at most 500 vertices a feature",
-            json!({"type": "integer", "minimum": 0, "maximum": 22}),
-        ),
-        param(
-            "filter",
-            "a CQL2 filter over the queryables (OGC API Features Part 3)",
-            json!({"type": "string", "maxLength": features::filter::MAX_FILTER_BYTES}),
-        ),
-        param(
-            "filter-lang",
-            "how `filter` is written",
-            json!({"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
-        ),
-        param(
-            "filter-crs",
-            "the CRS of geometries in `filter` (CRS84 only)",
-            json!({"type": "string", "enum": [features::CRS84]}),
-        ),
-    ];
-    let ok = |desc: &str, ct: &str| json!({"200": {"description": desc, "content": {ct: {}}}, "400": {"description": "bad request (JSON error body)"}});
-    let doc = json!({
-        "openapi": "3.0.3",
-        "info": {"title": "sitrep", "version": env!("CARGO_PKG_VERSION"), "description": "Incidents geoparsed from news articles."},
-        "servers": [{"url": b}],
-        "paths": {
-            "/": {"get": {"operationId": "landing", "summary": "landing page", "responses": ok("landing page", "application/json")}},
-            "/conformance": {"get": {"operationId": "conformance", "responses": ok("conformance classes", "application/json")}},
-            "/collections": {"get": {"operationId": "collections", "responses": ok("collections", "application/json")}},
-            "/collections/incidents": {"get": {"operationId": "collection", "responses": ok("the incidents collection", "application/json")}},
-            "/collections/incidents/items": {"get": {"operationId": "items", "parameters": items_params, "responses": ok("incidents", GEOJSON)}},
-            "/collections/incidents/queryables": {"get": {"operationId": "queryables", "summary": "what a CQL2 filter can name", "responses": ok("JSON Schema of the queryables", "application/schema+json")}},
-            "/collections/incidents/items/{id}": {"get": {"operationId": "item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": ok("one incident", GEOJSON)}},
-            "/tiles/{z}/{x}/{y}.mvt": {"get": {"operationId": "tile", "summary": "incident vector tile (layers incidents, areas, lines)", "parameters": [
-                {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 22}},
-                {"name": "x", "in": "path", "required": true, "schema": {"type": "integer"}},
-                {"name": "y", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {}}}, "204": {"description": "empty tile"}}}},
-            "/api/geoparse": {"post": {"operationId": "geoparse", "summary": "places in a text, nothing stored: each mention a point feature, each place once in `places`",
-                "parameters": [
-                    param("geometry", "geometry of each place in `places`: point (none), simplified (default) or full", json!({"type": "string", "enum": ["point", "simplified", "full"]})),
-                    param("zoom", "with geometry=simplified: simplify for a map at this zoom", json!({"type": "integer", "minimum": 0, "maximum": 22}))],
-                "responses": {"200": {"description": "mentions", "content": {GEOJSON: {}}}, "400": {"description": "bad input"}, "413": {"description": "text over the limit"}, "503": {"description": "busy or past the deadline; see Retry-After"}}}},
-            "/api/articles": {"post": {"operationId": "ingest", "summary": "store articles (Bearer token)", "security": [{"bearer": []}], "responses": {"201": {"description": "stored"}, "400": {"description": "an invalid article; nothing written"}, "401": {"description": "bad token"}, "403": {"description": "writes disabled"}, "413": {"description": "body or batch over the limit"}, "503": {"description": "busy or past the deadline; nothing written; see Retry-After"}}}}
-        },
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
-    });
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let mut doc = DOC.get_or_init(openapi_template).clone();
+    doc["servers"] = json!([{"url": b}]);
+    doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], Json(doc)).into_response()
+}
+
+/// `openapi.json` as shipped in the binary (checked by the test below, so it always parses).
+fn openapi_template() -> Value {
+    serde_json::from_str(include_str!("openapi.json")).unwrap_or_else(|_| json!({"openapi": "3.0.3", "paths": {}}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document parses, and the limits it states are the server's.
+    #[test]
+    fn openapi_document_states_the_server_limits() {
+        let doc: Value = serde_json::from_str(include_str!("openapi.json")).expect("openapi.json parses");
+        assert_eq!(doc["openapi"], "3.0.3");
+        let p = &doc["components"]["parameters"];
+        assert_eq!(p["filter"]["schema"]["maxLength"], json!(features::filter::MAX_FILTER_BYTES));
+        assert_eq!(p["filter-crs"]["schema"]["enum"], json!([features::CRS84]));
+        assert_eq!(p["bbox-crs"]["schema"]["enum"], json!([features::CRS84]));
+        assert_eq!(p["z"]["schema"]["maximum"], json!(crate::tiles::MAX_ZOOM));
+        let items = &doc["paths"]["/collections/incidents/items"]["get"]["parameters"];
+        let names: Vec<String> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let name = r["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+                p[name]["name"].as_str().unwrap().to_string()
+            })
+            .collect();
+        for n in features::ITEMS_PARAMS {
+            assert!(names.iter().any(|x| x == n), "items parameter {n} is not in openapi.json");
+        }
+    }
 }
