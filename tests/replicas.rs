@@ -174,7 +174,7 @@ fn an_article_deleted_by_a_second_server_on_the_same_sqlite_file_leaves_the_firs
 }
 
 #[test]
-fn a_postgres_database_of_the_previous_schema_migrates_and_logs_deletions() {
+fn a_postgres_database_of_an_earlier_schema_migrates_and_logs_deletions() {
     let Some(cluster) = common::pg::shared() else { return };
     let url = cluster.database();
     let c = common::client();
@@ -183,12 +183,28 @@ fn a_postgres_database_of_the_previous_schema_migrates_and_logs_deletions() {
         let body = json!({"title": "Goris", "text": "Thousands of refugees arrived in Goris, Armenia."});
         post(&c, &a.base, &body)["articles"][0]["id"].as_i64().unwrap()
     };
-    // back to schema v2, as the previous release left it: no change log of deletions
-    cluster.query(&url, "DROP TABLE deleted_mentions; UPDATE schema_version SET version = 2");
+    // back to schema v2, as an earlier release left it: no change log of deletions (v3), no
+    // role reading (v4), the incidents view as v1 made it
+    cluster.query(
+        &url,
+        "DROP TABLE deleted_mentions; DROP VIEW incidents;
+         ALTER TABLE mentions DROP COLUMN literal, DROP COLUMN event, DROP COLUMN role_reason;
+         CREATE VIEW incidents AS
+         SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, m.precision,
+                m.geo_precision, m.confidence, m.relation, a.title, a.url, a.source, a.published,
+                a.ingested_at, p.geom
+         FROM mentions m JOIN places p ON p.id = m.place_id JOIN articles a ON a.id = m.article_id;
+         UPDATE schema_version SET version = 2",
+    );
     let mentions: i64 = cluster.query(&url, "SELECT count(*) FROM mentions").parse().unwrap();
     assert!(mentions >= 2);
     let a = replica(&url);
-    assert_eq!(cluster.query(&url, "SELECT version FROM schema_version"), "3");
+    assert_eq!(cluster.query(&url, "SELECT version FROM schema_version"), "4", "v2 -> v3 (deletion log) -> v4 (roles)");
+    // rows stored before the role reading have none
+    assert_eq!(
+        cluster.query(&url, "SELECT count(*) FROM incidents WHERE event IS NULL").parse::<i64>().unwrap(),
+        mentions
+    );
     let h: Value = c.get(format!("{}/health", a.base)).send().unwrap().json().unwrap();
     assert_eq!(h["incidents"].as_i64(), Some(mentions), "every mention kept: {h}");
     let r = c.delete(format!("{}/api/articles/{id}", a.base)).bearer_auth(TOKEN).send().unwrap();

@@ -157,7 +157,7 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
     });
     let child = rx.recv().unwrap().expect("sitrep starts");
     let base = format!("http://127.0.0.1:{port}");
-    let server = Server { base: base.clone(), db, child, _dir: dir };
+    let mut server = Server { base: base.clone(), db, child, _dir: dir };
     let client = reqwest::blocking::Client::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -165,6 +165,9 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
             if r.status().is_success() {
                 return server;
             }
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("sitrep serve exited before answering /health ({status}); its stderr is above");
         }
         assert!(Instant::now() < deadline, "sitrep did not answer /health within 120 s");
         std::thread::sleep(Duration::from_millis(200));
