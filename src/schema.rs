@@ -139,10 +139,11 @@ pub struct MentionProps {
     pub role_reason: Option<Box<str>>,
 }
 
-impl MentionProps {
-    /// Context rather than the event site (`false` when not read: such mentions show as before).
+impl Props {
+    /// A mention read as context rather than the event site (`false` when its role was not read,
+    /// and for loaded GeoJSON features: those show as before).
     pub fn is_context(&self) -> bool {
-        self.event == Some(false)
+        matches!(self, Props::Mention(m) if m.event == Some(false))
     }
 }
 

@@ -362,8 +362,7 @@ impl ItemsQuery {
             return false;
         }
         if let Some(role) = self.role {
-            let context = matches!(&i.props, Props::Mention(m) if m.is_context());
-            if context != (role == Role::Context) {
+            if i.props.is_context() != (role == Role::Context) {
                 return false;
             }
         }

@@ -227,8 +227,7 @@ fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<
         };
         all_full &= place.layer() == Layer::Areas && is_full_square(&g);
         let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
-        let is_event =
-            |m: &IndexedIncident| !matches!(&m.incident().props, crate::schema::Props::Mention(p) if p.is_context());
+        let is_event = |m: &IndexedIncident| !m.incident().props.is_context();
         let rank = |m: &IndexedIncident| (is_event(m), m.incident().time, m.incident().id);
         let (mut count, mut events) = (1, usize::from(is_event(latest)));
         for m in mentions {
