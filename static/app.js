@@ -815,10 +815,14 @@ function toast(html, onShow) {
   toastTimer = setTimeout(() => { t.hidden = true; }, 9000);
 }
 let ingestTimer;
-function refreshAfterIngest() {
+// generation: the index generation an /api/events message names; as the tiles' v= it asks the
+// server for tiles that show the change (a cached out-of-date tile is otherwise served for up to
+// --tile-stale-ms); without one (our own POST), a time stamp asks for current tiles.
+function refreshAfterIngest(generation) {
   clearTimeout(ingestTimer);
+  const v = Number.isInteger(generation) ? generation : Date.now();
   ingestTimer = setTimeout(() => {
-    state.tileVersion = Date.now();
+    state.tileVersion = v;
     apiList = { key: null, features: [], truncated: false, error: null }; // the list re-asks the API too
     apiPending = null;
     refreshIncidentTiles(true);
@@ -834,7 +838,7 @@ function connectEvents() {
   es.addEventListener('ingest', (ev) => {
     let d = {};
     try { d = JSON.parse(ev.data); } catch { /* ignore */ }
-    refreshAfterIngest();
+    refreshAfterIngest(d.generation);
     const bbox = Array.isArray(d.bbox) && d.bbox.length === 4 && d.bbox.every(Number.isFinite) ? d.bbox : null;
     toast(`New article${d.article_id != null ? ' ' + esc(d.article_id) : ''}: ${esc(d.mentions ?? '?')} place mention${d.mentions === 1 ? '' : 's'}${bbox ? ' <button type="button">show</button>' : ''}`,
       bbox ? () => map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 9 }) : null);
@@ -842,7 +846,7 @@ function connectEvents() {
   es.addEventListener('delete', (ev) => {
     let d = {};
     try { d = JSON.parse(ev.data); } catch { /* ignore */ }
-    refreshAfterIngest();
+    refreshAfterIngest(d.generation);
     toast(`Article${d.article_id != null ? ' ' + esc(d.article_id) : ''} deleted: ${esc(d.mentions ?? '?')} place mention${d.mentions === 1 ? '' : 's'} removed`);
   });
   window.sitrepEvents = es;

@@ -314,3 +314,59 @@ fn tilejson_is_valid_and_lists_every_tile_attribute() {
     }
     assert!(clusters > 0, "Goris and Kapan cluster at z3");
 }
+
+/// With `--tile-stale-ms`, a cached tile that a write made out of date is still served for a
+/// while (writes then cost no render); a request whose `v=` names the write's generation (from
+/// `/api/events`, as the map sends it) gets the tile that shows it, and without `v=` the change
+/// shows once the stale time is over.
+#[test]
+fn out_of_date_tiles_are_served_for_a_bounded_time_unless_v_asks_for_the_change() {
+    let server = common::start(Some(TOKEN), &["--no-samples", "--tile-stale-ms", "6000"]);
+    let base = &server.base;
+    let c = common::client();
+    let post = |text: &str| {
+        let r = c
+            .post(format!("{base}/api/articles"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"published": "2023-09-25", "text": text}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    };
+    let (x, y) = tile_of(46.342, 39.511, 10);
+    let get = |query: &str| -> (String, u64) {
+        let r = c.get(format!("{base}/tiles/10/{x}/{y}.mvt{query}")).send().unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        (etag, points_inside(&decode(&r.bytes().unwrap())))
+    };
+    post("Thousands of refugees arrived in Goris, Armenia, on Monday.");
+    let (first, n1) = get("");
+    assert_eq!(n1, 1);
+    let events = common::listen(&format!("{base}/api/events"));
+    post("More refugees reached Goris, Armenia, on Tuesday.");
+    // the event names the generation that shows the new mention
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut generation = None;
+    while generation.is_none() && std::time::Instant::now() < deadline {
+        if let Ok(line) = events.recv_timeout(std::time::Duration::from_millis(200)) {
+            if let Some(data) = line.strip_prefix("data:") {
+                let d: Value = serde_json::from_str(data.trim()).unwrap();
+                generation = d["generation"].as_u64();
+            }
+        }
+    }
+    let generation = generation.expect("an ingest event with its generation");
+    // at once: the cached tile is out of date and still served
+    assert_eq!(get(""), (first.clone(), 1), "within --tile-stale-ms the cached tile is served");
+    // asking for the change's generation: the tile that shows it
+    let (second, n2) = get(&format!("?v={generation}"));
+    assert_ne!(second, first);
+    assert_eq!(n2, 2);
+    // which is now the cached one
+    assert_eq!(get(""), (second.clone(), 2));
+    // a third article: without v= it shows within the stale time (6 s) plus a render
+    post("A third convoy of refugees came to Goris, Armenia, on Wednesday.");
+    let shown = common::within(std::time::Duration::from_secs(12), || get("").1 == 3);
+    assert!(shown.is_some(), "the third mention never showed without v=");
+}

@@ -50,6 +50,13 @@ pub struct ServeArgs {
     /// Benchmarks: incident tile cache size in MiB; 0 disables it (cold rendering on every request).
     #[arg(long, value_name = "MIB", default_value_t = 256, hide_short_help = true)]
     pub tile_cache_mb: usize,
+    /// Milliseconds a cached incident tile that a write made out of date may still be served:
+    /// for the first half it is served as it is (later writes in that time cost no render), in
+    /// the second half while one background render replaces it; then it is rendered on request.
+    /// A tile request with `v=` at or past the generation of an `/api/events` message always
+    /// shows that change. 0: a write drops the tiles it touches (every answer is current).
+    #[arg(long, value_name = "MS", default_value_t = 800, env = "SITREP_TILE_STALE_MS")]
+    pub tile_stale_ms: u64,
     /// Largest number of articles in one POST /api/articles batch (larger batches get a 413).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_batch: usize,
@@ -115,6 +122,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         feeds: None,
         load_geojson: args.load_geojson,
         tile_cache_mb: args.tile_cache_mb,
+        tile_stale: std::time::Duration::from_millis(args.tile_stale_ms),
         limits: crate::http::Limits {
             max_batch: args.max_batch.max(1),
             cpu_slots: args.cpu_slots.unwrap_or_else(|| crate::http::Limits::default().cpu_slots).max(1),
@@ -295,7 +303,8 @@ async fn run_server(config: ServeConfig) -> anyhow::Result<()> {
     crate::mem::release_free_memory();
     let mut state =
         AppState::with_index(gazetteer, store, index, config.token.clone()).with_limits(config.limits.clone());
-    state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20);
+    state.incident_tiles = TileCache::new(50_000, config.tile_cache_mb << 20)
+        .with_refresh(crate::tiles::cache::Refresh { quiet: config.tile_stale / 2, max_age: config.tile_stale });
     if let Some(path) = &config.load_geojson {
         let t = std::time::Instant::now();
         let loaded = load_geojson_incidents(path)?;

@@ -581,16 +581,39 @@ pub struct ItemsPage<'a> {
     pub links: Vec<Link>,
 }
 
+/// What follows the features in a serialised [`ItemsPage`] (the same fields in the same order),
+/// for a server that caches the features' JSON and writes the rest per request.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsTail<'p> {
+    pub number_matched: usize,
+    pub number_returned: usize,
+    pub links: &'p [Link],
+}
+
+impl<'p> ItemsTail<'p> {
+    pub fn of(page: &'p ItemsPage<'_>) -> ItemsTail<'p> {
+        ItemsTail { number_matched: page.number_matched, number_returned: page.number_returned, links: &page.links }
+    }
+}
+
 const WORLD: [f64; 4] = [-180.0, -90.0, 180.0, 90.0];
 
 /// Answers an items query from one snapshot. `base` is the absolute URL of the items resource and
 /// `extra` the query string to repeat in paging links (without limit/offset).
 pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> ItemsPage<'a> {
-    // query_bbox_lonlat answers in id order, which the filter keeps: paging is stable
-    let hits: Vec<&Incident> =
-        snap.query_bbox_lonlat(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
-    debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
+    // pages in id order (stable paging): the first offset + limit matches by id are selected
+    // (linear), then only those are sorted
+    let mut hits: Vec<&Incident> =
+        snap.query_bbox_lonlat_unordered(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
     let matched = hits.len();
+    let wanted = q.offset.saturating_add(q.limit);
+    if wanted < hits.len() {
+        hits.select_nth_unstable_by_key(wanted, |i| i.id);
+        hits.truncate(wanted);
+    }
+    hits.sort_unstable_by_key(|i| i.id);
+    debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
     let features: Vec<FeatureRef> =
         hits.into_iter().skip(q.offset).take(q.limit).map(|incident| FeatureRef { incident, zoom: q.zoom }).collect();
     let returned = features.len();

@@ -193,7 +193,13 @@ pub(crate) fn store_and_publish(
     let bbox = super::live::publish(st, incidents);
     for d in &done {
         if d.created {
-            let _ = st.events.send(IngestEvent { article_id: d.id, mentions: d.stored.len(), bbox, deleted: false });
+            let _ = st.events.send(IngestEvent {
+                article_id: d.id,
+                mentions: d.stored.len(),
+                bbox,
+                deleted: false,
+                generation: st.index.snapshot().generation(),
+            });
         }
     }
     tracing::debug!("stored {} articles, {n} mentions", done.len());

@@ -108,6 +108,7 @@ pub async fn delete(
                 mentions: ids.len(),
                 bbox: Some(bbox),
                 deleted: true,
+                generation: st.index.snapshot().generation(),
             });
         }
         Ok(Some(ids.len()))

@@ -1,7 +1,9 @@
 //! Keeping the running map in step with the store: one path for every change to the index.
 //!
-//! Contract: [`publish`] adds incidents to the index and invalidates the cached tiles and items
-//! pages their places touch (each new mention's place bbox, outermost boxes only); [`withdraw`]
+//! Contract: [`publish`] adds incidents to the index and invalidates the cached tiles their
+//! places may touch (each distinct place's [`Footprint`]: its bbox, narrowed by its coarse cover
+//! for lines and areas; an items page touched keeps its features' JSON when its incidents are the
+//! same, see `pages`); [`withdraw`]
 //! removes incidents the same way. Both the HTTP ingest and delete and [`spawn_refresh`] go
 //! through them. [`spawn_refresh`] watches the store for commits by other connections (SQLite's
 //! `PRAGMA data_version`: `sitrep ingest` or another server writing into the same file;
@@ -17,6 +19,7 @@
 
 use super::{AppState, IngestEvent};
 use crate::features;
+use crate::index::cover::Footprint;
 use crate::index::Incident;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -24,12 +27,14 @@ use std::sync::Arc;
 /// Inserts `incidents` and invalidates what they touch; returns the touched lon/lat bbox.
 pub fn publish(st: &AppState, incidents: Vec<Incident>) -> Option<[f64; 4]> {
     let mut seen = HashSet::new();
-    let boxes: Vec<[f64; 4]> =
-        incidents.iter().filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize)).map(|i| i.place.bbox()).collect();
-    let boxes = crate::tiles::cache::outermost(&boxes);
+    let fps: Vec<Footprint> = incidents
+        .iter()
+        .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
+        .map(|i| Footprint::of(&i.place))
+        .collect();
     let bbox = st.index.insert(incidents);
     if bbox.is_some() {
-        invalidate(st, &boxes);
+        invalidate(st, &fps);
     }
     bbox
 }
@@ -38,25 +43,24 @@ pub fn publish(st: &AppState, incidents: Vec<Incident>) -> Option<[f64; 4]> {
 pub fn withdraw(st: &AppState, ids: &[u64]) -> Option<[f64; 4]> {
     let snap = st.index.snapshot();
     let mut seen = HashSet::new();
-    let boxes: Vec<[f64; 4]> = ids
+    let fps: Vec<Footprint> = ids
         .iter()
         .filter_map(|id| snap.get(*id))
         .filter(|i| seen.insert(Arc::as_ptr(&i.place) as usize))
-        .map(|i| i.place.bbox())
+        .map(|i| Footprint::of(&i.place))
         .collect();
     drop(snap);
-    let boxes = crate::tiles::cache::outermost(&boxes);
     let bbox = st.index.remove(ids);
     if bbox.is_some() {
-        invalidate(st, &boxes);
+        invalidate(st, &fps);
     }
     bbox
 }
 
-fn invalidate(st: &AppState, boxes: &[[f64; 4]]) {
+fn invalidate(st: &AppState, fps: &[Footprint]) {
     let generation = st.index.snapshot().generation();
-    st.incident_tiles.invalidate_bboxes(boxes, generation);
-    st.item_pages.note_write(generation, boxes);
+    st.incident_tiles.invalidate(fps, generation);
+    st.item_pages.note_write(generation, fps);
 }
 
 /// Polls the store every `every` for other writers' commits (see the module contract).
@@ -166,8 +170,13 @@ fn catch_up_deletions(st: &AppState, seen: &mut i64) -> Result<usize, crate::sto
             }
             for (article_id, ids) in &per_article {
                 let bbox = withdraw(st, ids);
-                let _ =
-                    st.events.send(IngestEvent { article_id: *article_id, mentions: ids.len(), bbox, deleted: true });
+                let _ = st.events.send(IngestEvent {
+                    article_id: *article_id,
+                    mentions: ids.len(),
+                    bbox,
+                    deleted: true,
+                    generation: st.index.snapshot().generation(),
+                });
             }
             Ok(rows.len())
         },
@@ -202,7 +211,13 @@ fn publish_rows(st: &AppState, rows: Vec<crate::store::StoredMention>) -> Result
     }
     let bbox = publish(st, incidents);
     for (article_id, mentions) in per_article {
-        let _ = st.events.send(IngestEvent { article_id, mentions, bbox, deleted: false });
+        let _ = st.events.send(IngestEvent {
+            article_id,
+            mentions,
+            bbox,
+            deleted: false,
+            generation: st.index.snapshot().generation(),
+        });
     }
     Ok(())
 }

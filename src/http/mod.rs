@@ -100,6 +100,8 @@ pub struct ServeConfig {
     pub load_geojson: Option<PathBuf>,
     /// Size limit of the incident tile cache in MiB (256 by default); 0 keeps no tiles (every request renders).
     pub tile_cache_mb: usize,
+    /// How long an out-of-date incident tile may be served (`--tile-stale-ms`).
+    pub tile_stale: std::time::Duration,
     pub limits: Limits,
     /// Links from `Forwarded` / `X-Forwarded-*` ([`HttpOptions::trust_forwarded`]).
     pub trust_forwarded: bool,
@@ -121,6 +123,9 @@ pub struct IngestEvent {
     pub bbox: Option<[f64; 4]>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The index generation that shows the change: a tile request with `v=` this or later
+    /// never gets an out-of-date cached tile.
+    pub generation: u64,
 }
 
 pub struct AppState {

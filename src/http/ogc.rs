@@ -174,15 +174,36 @@ fn answer(
     }
     let gzip_ok = super::accepts_gzip(headers);
     let key = format!("{base}{path}?{}&limit={}&offset={}", extra.join("&"), q.limit, q.offset);
-    let page = match state.item_pages.get(&key) {
+    let page = match state.item_pages.current(&key) {
         Some(p) => p,
         None => {
             let snap = state.index.snapshot();
             let body = features::items(&snap, &q, &format!("{base}{path}"), &extra.join("&"));
-            let raw = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(format!("items page: {e}")))?;
+            let identity: super::pages::Identity = body
+                .features
+                .iter()
+                .map(|f| (f.incident.id, Arc::as_ptr(&f.incident.place) as usize, f.incident.time))
+                .collect();
+            let mut failed = None;
+            let part = state.item_pages.part(&key, identity, |identity| {
+                let json = serde_json::to_vec(&body.features).unwrap_or_else(|e| {
+                    failed = Some(e);
+                    Vec::new()
+                });
+                super::pages::Part::new(identity, &json)
+            });
+            if let Some(e) = failed {
+                return Err(ApiError::Internal(format!("items page: {e}")));
+            }
+            let tail = features::ItemsTail::of(&body);
+            let mut tail = serde_json::to_vec(&tail).map_err(|e| ApiError::Internal(format!("items page: {e}")))?;
+            // `{"numberMatched":…}` continues the features part: `,"numberMatched":…}`
+            if let Some(first) = tail.first_mut() {
+                *first = b',';
+            }
+            let page = part.page(tail);
             let bbox = q.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
-            let page = Arc::new(super::pages::Page::new(snap.generation(), bbox, &raw));
-            state.item_pages.insert(key, page.clone());
+            state.item_pages.store(key, snap.generation(), bbox, &page);
             page
         }
     };
@@ -193,7 +214,7 @@ fn answer(
         return Ok(not_modified(etag, &vary));
     }
     let mut resp = if gzip_ok {
-        let mut r = page.gzip.clone().into_response();
+        let mut r = page.gzip().into_response();
         r.headers_mut().insert(header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
         r
     } else {

@@ -12,7 +12,7 @@
 use super::origin::BaseUrl;
 use super::{ApiError, AppState};
 use crate::features::{self, ItemsQuery};
-use crate::tiles::cache::{CachedTile, TileCache};
+use crate::tiles::cache::{CachedTile, Lookup, TileCache};
 use crate::tiles::{self, TileError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -76,32 +76,70 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
 
 /// The cached tile, or a freshly rendered one (off the async threads) cached under the snapshot
 /// generation it was rendered from, so an ingest racing the render cannot leave a stale tile.
-async fn cached(
-    cache: &TileCache,
-    (z, x, y, variant): (u8, u32, u32, u64),
+/// A tile a recent write made out of date is served while one background render replaces it
+/// (`tiles::cache::TileCache::with_refresh`; not when `must_show` asks for a later generation).
+/// Concurrent misses of one tile render it once (the others wait for it and take it from the
+/// cache; a render that the cache refused because of a later write is done again).
+async fn cached<R>(
+    state: &Arc<AppState>,
+    which: fn(&AppState) -> &TileCache,
+    key: (u8, u32, u32, u64),
     generation: u64,
-    render: impl FnOnce() -> Result<Vec<u8>, TileError> + Send + 'static,
-) -> Result<Arc<CachedTile>, ApiError> {
-    if let Some(t) = cache.get(z, x, y, variant) {
-        return Ok(t);
+    must_show: Option<u64>,
+    render: R,
+) -> Result<Arc<CachedTile>, ApiError>
+where
+    R: FnOnce() -> Result<Vec<u8>, TileError> + Send + 'static,
+{
+    let cache = which(state);
+    match cache.lookup(key, must_show) {
+        Lookup::Fresh(t) => return Ok(t),
+        Lookup::Stale { tile, refresh } => {
+            if refresh {
+                let st = state.clone();
+                tokio::task::spawn_blocking(move || {
+                    let c = which(&st);
+                    match render() {
+                        Ok(raw) => {
+                            c.insert(key, generation, CachedTile::new(raw));
+                        }
+                        Err(_) => c.refresh_failed(key),
+                    }
+                });
+            }
+            return Ok(tile);
+        }
+        Lookup::Miss => {}
+    }
+    // one render per tile at a time: who waited here finds the tile the first one cached
+    let _flight = cache.flight(key).lock().await;
+    match cache.peek(key, must_show) {
+        Lookup::Fresh(t) | Lookup::Stale { tile: t, refresh: false } => return Ok(t),
+        Lookup::Stale { refresh: true, .. } => cache.refresh_failed(key),
+        Lookup::Miss => {}
     }
     let tile = tokio::task::spawn_blocking(move || render().map(CachedTile::new))
         .await
         .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
-    Ok(cache.insert((z, x, y, variant), generation, tile))
+    Ok(cache.insert(key, generation, tile))
 }
 
 /// The parameters the incidents tile takes.
 const TILE_PARAMS: &[&str] =
     &["datetime", "kind", "precision", "role", "q", "filter", "filter-lang", "filter-crs", "v"];
 
-/// The filter of a tile request and its normalised text (`None`: no filter).
-fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, ApiError> {
+/// A filter and its normalised text.
+type TileFilter = Option<(ItemsQuery, String)>;
+
+/// The filter of a tile request and its normalised text (`None`: no filter), and the generation
+/// its `v=` asks to see (a number; other cache-busters ask nothing).
+fn tile_filter(query: &Option<String>) -> Result<(TileFilter, Option<u64>), ApiError> {
     let pairs = super::ogc::pairs(query);
+    let mut must_show = None;
     let mut filters: Vec<(&str, &str)> = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
-            "v" => {}
+            "v" => must_show = v.parse().ok(),
             "datetime" | "kind" | "precision" | "role" | "q" | "filter" | "filter-lang" | "filter-crs" => {
                 filters.push((k, v))
             }
@@ -109,11 +147,11 @@ fn tile_filter(query: &Option<String>) -> Result<Option<(ItemsQuery, String)>, A
         }
     }
     if filters.is_empty() {
-        return Ok(None);
+        return Ok((None, must_show));
     }
     let q = ItemsQuery::parse(filters)?;
     let normalised = q.normalised();
-    Ok(Some((q, normalised)))
+    Ok((Some((q, normalised)), must_show))
 }
 
 pub async fn incident_tile(
@@ -123,19 +161,31 @@ pub async fn incident_tile(
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
-    let filter = tile_filter(&query)?;
+    let (filter, must_show) = tile_filter(&query)?;
     let snap = state.index.snapshot();
     let generation = snap.generation();
     let tile = match filter {
         None => {
-            cached(&state.incident_tiles, (z, x, y, 0), generation, move || tiles::incidents_tile(&snap, z, x, y))
-                .await?
+            cached(
+                &state,
+                |s| &s.incident_tiles,
+                (z, x, y, 0),
+                generation,
+                must_show,
+                move || tiles::incidents_tile(&snap, z, x, y),
+            )
+            .await?
         }
         Some((q, normalised)) => {
             let key = (z, x, y, crate::tiles::cache::variant(&normalised));
-            cached(&state.incident_tiles, key, generation, move || {
-                tiles::incidents_tile_filtered(&snap, z, x, y, &|i| q.accepts(i))
-            })
+            cached(
+                &state,
+                |s| &s.incident_tiles,
+                key,
+                generation,
+                must_show,
+                move || tiles::incidents_tile_filtered(&snap, z, x, y, &|i| q.accepts(i)),
+            )
             .await?
         }
     };
@@ -149,8 +199,15 @@ pub async fn basemap_tile(
 ) -> Result<Response, ApiError> {
     let (z, x, y) = parse_zxy(&z, &x, &y)?;
     let st = state.clone();
-    let tile =
-        cached(&state.basemap_tiles, (z, x, y, 0), 0, move || tiles::basemap_tile(st.basemap.wait(), z, x, y)).await?;
+    let tile = cached(
+        &state,
+        |s| &s.basemap_tiles,
+        (z, x, y, 0),
+        0,
+        None,
+        move || tiles::basemap_tile(st.basemap.wait(), z, x, y),
+    )
+    .await?;
     Ok(respond(&tile, &headers, 86_400))
 }
 

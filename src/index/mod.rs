@@ -25,6 +25,7 @@
 //!   past a sixteenth of the base (amortised O(log n) per inserted incident).
 //! - Not for: persistence (that is `store`), tile geometry preparation (that is `tiles`).
 
+pub mod cover;
 pub mod proj;
 pub mod simplify;
 
@@ -100,6 +101,8 @@ pub struct Place {
     display_rank: std::sync::OnceLock<f32>,
     /// The display geometry serialised once, by whoever first needs it ([`Place::display_json`]).
     display_json: std::sync::OnceLock<Box<serde_json::value::RawValue>>,
+    /// [`cover::Cover`] of a line or area, computed on first use ([`Place::cover`]).
+    cover: std::sync::OnceLock<Option<cover::Cover>>,
 }
 
 /// Two places are equal when their ids, names, kinds, geometries and points are (the rest is
@@ -143,7 +146,13 @@ impl Place {
             ranks,
             display_rank: std::sync::OnceLock::new(),
             display_json: std::sync::OnceLock::new(),
+            cover: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The coarse coverage of a line or area (`None` for points), computed once per place.
+    pub fn cover(&self) -> Option<&cover::Cover> {
+        self.cover.get_or_init(|| cover::Cover::of(&self.world, &self.ranks)).as_ref()
     }
 
     /// A serialised form of the display geometry, made by `make` on first use and kept with the
@@ -424,6 +433,96 @@ struct Group {
     place: Arc<Place>,
     /// Entry slots, ascending incident id.
     members: Vec<u32>,
+    /// What all the members add up to, computed on first use (reset when members change).
+    summary: std::sync::OnceLock<GroupSummary>,
+}
+
+impl Group {
+    fn new(place: Arc<Place>, members: Vec<u32>) -> Group {
+        Group { place, members, summary: std::sync::OnceLock::new() }
+    }
+
+    /// [`Summary`] of all members (dead ones included: the caller checks there are none).
+    fn summary(&self, entries: &[Arc<IndexedIncident>]) -> GroupSummary {
+        *self.summary.get_or_init(|| {
+            let mut s = GroupSummary { count: 0, events: 0, first_time: None, last_time: None, latest: 0 };
+            let mut best: Option<(bool, Option<i64>, u64)> = None;
+            for &slot in &self.members {
+                let inc = entries[slot as usize].incident();
+                let r = Summary::rank(inc);
+                s.count += 1;
+                s.events += usize::from(r.0);
+                if let Some(t) = inc.time {
+                    s.first_time = Some(s.first_time.map_or(t, |f: i64| f.min(t)));
+                    s.last_time = Some(s.last_time.map_or(t, |l: i64| l.max(t)));
+                }
+                if best.is_none_or(|b| r > b) {
+                    best = Some(r);
+                    s.latest = slot;
+                }
+            }
+            s
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+struct GroupSummary {
+    count: usize,
+    events: usize,
+    first_time: Option<i64>,
+    last_time: Option<i64>,
+    /// Slot of the member of highest [`Summary::rank`].
+    latest: u32,
+}
+
+/// What a line or area place's live mentions add up to (see [`PlaceHit::summary`]).
+#[derive(Clone, Copy)]
+pub struct Summary<'a> {
+    pub count: usize,
+    /// Mentions that are event sites (not context).
+    pub events: usize,
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+    /// The mention a place's feature shows: the highest [`Summary::rank`].
+    pub latest: &'a IndexedIncident,
+}
+
+impl<'a> Summary<'a> {
+    /// The order in which a place's mentions stand for it: event sites first, then the latest
+    /// time, then the highest id.
+    pub fn rank(i: &Incident) -> (bool, Option<i64>, u64) {
+        (!i.props.is_context(), i.time, i.id)
+    }
+
+    /// The summary of some mentions (`None` when there are none).
+    pub fn of(mut mentions: impl Iterator<Item = &'a IndexedIncident>) -> Option<Summary<'a>> {
+        let first = mentions.next()?;
+        let mut s = Summary {
+            count: 1,
+            events: usize::from(!first.incident().props.is_context()),
+            first_time: first.incident().time,
+            last_time: first.incident().time,
+            latest: first,
+        };
+        for m in mentions {
+            s.add(m);
+        }
+        Some(s)
+    }
+
+    fn add(&mut self, m: &'a IndexedIncident) {
+        let inc = m.incident();
+        self.count += 1;
+        self.events += usize::from(!inc.props.is_context());
+        if let Some(t) = inc.time {
+            self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+            self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        }
+        if Summary::rank(inc) > Summary::rank(self.latest.incident()) {
+            self.latest = m;
+        }
+    }
 }
 
 /// A set of incidents with its own R-trees: one entry per point mention (layer `Incidents`), one
@@ -470,7 +569,7 @@ impl Segment {
                 pts.extend(e.place().index_rects().into_iter().map(|r| GeomWithData::new(r, slot as u32)));
             } else {
                 let g = *group_of.entry(place_key(e.place())).or_insert_with(|| {
-                    groups.push(Group { place: e.place().clone(), members: Vec::new() });
+                    groups.push(Group::new(e.place().clone(), Vec::new()));
                     (groups.len() - 1) as u32
                 });
                 groups[g as usize].members.push(slot as u32);
@@ -523,6 +622,7 @@ impl Segment {
                     // ids arrive in increasing order in practice; keep members sorted anyway
                     Some(&g) => {
                         let id = e.incident.id;
+                        seg.groups[g as usize].summary = std::sync::OnceLock::new();
                         let members = &mut seg.groups[g as usize].members;
                         let at = members.partition_point(|&s| {
                             let other = if s == slot { id } else { seg.entries[s as usize].incident.id };
@@ -532,7 +632,7 @@ impl Segment {
                     }
                     None => {
                         let g = seg.groups.len() as u32;
-                        seg.groups.push(Group { place: e.place().clone(), members: vec![slot] });
+                        seg.groups.push(Group::new(e.place().clone(), vec![slot]));
                         seg.group_of.insert(place_key(e.place()), g);
                         for r in e.place().index_rects() {
                             seg.shapes.insert(GeomWithData::new(r, g));
@@ -573,6 +673,41 @@ impl<'a> PlaceHit<'a> {
             .into_iter()
             .flat_map(move |g| g.members.iter().map(move |&s| snap.delta.entries[s as usize].as_ref()));
         base.chain(delta)
+    }
+
+    /// What the live mentions add up to: from each segment's summary, kept with the index,
+    /// when no base mention of the place was removed (else by walking [`Self::mentions`]).
+    pub fn summary(&self) -> Option<Summary<'a>> {
+        let snap = self.snap;
+        if !snap.dead.is_empty() && self.base.is_some() {
+            return Summary::of(self.mentions());
+        }
+        let part = |g: Option<&Group>, seg: &'a Segment| {
+            g.map(|g| {
+                let s = g.summary(&seg.entries);
+                Summary {
+                    count: s.count,
+                    events: s.events,
+                    first_time: s.first_time,
+                    last_time: s.last_time,
+                    latest: seg.entries[s.latest as usize].as_ref(),
+                }
+            })
+        };
+        match (part(self.base, &snap.base), part(self.delta, &snap.delta)) {
+            (Some(a), Some(b)) => Some(Summary {
+                count: a.count + b.count,
+                events: a.events + b.events,
+                first_time: a.first_time.into_iter().chain(b.first_time).min(),
+                last_time: a.last_time.max(b.last_time),
+                latest: if Summary::rank(b.latest.incident()) > Summary::rank(a.latest.incident()) {
+                    b.latest
+                } else {
+                    a.latest
+                },
+            }),
+            (a, b) => a.or(b).filter(|s| s.count > 0),
+        }
     }
 
     /// Number of live mentions.
@@ -1164,6 +1299,14 @@ impl IndexSnapshot {
     /// box crosses the antimeridian), sorted by id. A place's geometry is tested once for all
     /// its mentions.
     pub fn query_bbox_lonlat(&self, bbox: [f64; 4]) -> Vec<&Incident> {
+        let mut out = self.query_bbox_lonlat_unordered(bbox);
+        out.sort_unstable_by_key(|i| i.id);
+        out
+    }
+
+    /// [`Self::query_bbox_lonlat`] in no particular order (a caller that wants only the first
+    /// few by id selects them, rather than sorting a country's every mention).
+    pub fn query_bbox_lonlat_unordered(&self, bbox: [f64; 4]) -> Vec<&Incident> {
         let boxes = lonlat_boxes(bbox);
         if boxes.is_empty() {
             return Vec::new();
@@ -1190,7 +1333,6 @@ impl IndexSnapshot {
                 out.extend(hit.mentions().map(|e| &e.incident));
             }
         }
-        out.sort_unstable_by_key(|i| i.id);
         out
     }
 }
@@ -1442,6 +1584,48 @@ mod tests {
             time: None,
             props: Props::Json(Default::default()),
         }
+    }
+
+    #[test]
+    fn a_places_kept_summary_equals_walking_its_mentions() {
+        let area: Geometry<f64> =
+            polygon![(x: 44.0, y: 39.0), (x: 46.0, y: 39.0), (x: 46.0, y: 41.0), (x: 44.0, y: 41.0)].into();
+        let place = Arc::new(Place::anonymous("country", area));
+        let mk = |id: u64, time: Option<i64>| Incident {
+            id,
+            place: place.clone(),
+            precision: 3,
+            time,
+            props: Props::Json(Default::default()),
+        };
+        let idx = SpatialIndex::from_incidents(
+            (1..=40).map(|i| mk(i, (i % 3 != 0).then_some(1_000 + (i as i64 * 37) % 50))).collect(),
+        );
+        let check = |label: &str| {
+            let snap = idx.snapshot();
+            let [x0, y0, x1, y1] = [0.0, 0.0, 1.0, 1.0];
+            let hits = snap.query_world_places(x0, y0, x1, y1);
+            assert_eq!(hits.len(), 1, "{label}");
+            let kept = hits[0].summary().expect("mentions");
+            let walked = Summary::of(hits[0].mentions()).expect("mentions");
+            assert_eq!(
+                (kept.count, kept.events, kept.first_time, kept.last_time, kept.latest.incident().id),
+                (walked.count, walked.events, walked.first_time, walked.last_time, walked.latest.incident().id),
+                "{label}"
+            );
+            kept.count
+        };
+        assert_eq!(check("base only"), 40);
+        idx.insert(vec![mk(41, Some(999)), mk(42, None)]);
+        assert_eq!(check("base and delta"), 42);
+        idx.insert(vec![mk(43, Some(5_000))]);
+        assert_eq!(check("a later write to the delta"), 43);
+        assert_eq!(
+            idx.snapshot().query_world_places(0.0, 0.0, 1.0, 1.0)[0].summary().unwrap().latest.incident().id,
+            43
+        );
+        idx.remove(&[43, 7]);
+        assert_eq!(check("after removals"), 41);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("stored geometry of place {0} is not valid GeoJSON")]
     Geometry(String),
+    #[error("the database changed under a write: {0}")]
+    Inconsistent(String),
     #[error("the database at {path} was written by a newer sitrep (schema version {found}, this build knows {known})")]
     TooNew { path: String, found: i64, known: i64 },
 }

@@ -170,81 +170,137 @@ impl PgStore {
         Ok(self.version.load(Ordering::Acquire))
     }
 
+    /// One transaction, a fixed number of round trips whatever the batch size: the articles in
+    /// one `INSERT … SELECT FROM unnest(…)`, the places not yet stored (looked up in one query, so
+    /// a country's geometry is sent once, not once per batch), mention ids taken from the
+    /// sequence in one query and the mentions in one multi-row insert.
     pub fn insert_articles(&self, batch: &[(&NewArticle, &[Mention])]) -> Result<Vec<Inserted>, StoreError> {
         self.run(|c| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-            let insert_article = tx.prepare(
-                "INSERT INTO articles (title, url, published, source, text, text_hash) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (text_hash) DO NOTHING RETURNING id",
-            )?;
-            let find = tx.prepare("SELECT id FROM articles WHERE text_hash = $1")?;
+            let hashes: Vec<String> = batch.iter().map(|(a, _)| super::text_hash(&a.text)).collect();
+            let col =
+                |f: fn(&NewArticle) -> Option<&str>| -> Vec<Option<&str>> { batch.iter().map(|(a, _)| f(a)).collect() };
+            let texts: Vec<&str> = batch.iter().map(|(a, _)| a.text.as_str()).collect();
+            let created: HashMap<String, i64> = tx
+                .query(
+                    "INSERT INTO articles (title, url, published, source, text, text_hash)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                     ON CONFLICT (text_hash) DO NOTHING RETURNING text_hash, id",
+                    &[
+                        &col(|a| a.title.as_deref()),
+                        &col(|a| a.url.as_deref()),
+                        &col(|a| a.published.as_deref()),
+                        &col(|a| a.source.as_deref()),
+                        &texts,
+                        &hashes,
+                    ],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            let missing: Vec<&String> = hashes.iter().filter(|h| !created.contains_key(*h)).collect();
+            let existing: HashMap<String, i64> = if missing.is_empty() {
+                HashMap::new()
+            } else {
+                tx.query("SELECT text_hash, id FROM articles WHERE text_hash = ANY($1)", &[&missing])?
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect()
+            };
+            // places not stored yet, each inserted once
+            let mut wanted: Vec<&str> = batch
+                .iter()
+                .flat_map(|(_, ms)| ms.iter().filter(|m| m.role == Role::Place).map(|m| m.place_id.as_str()))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let stored: std::collections::HashSet<String> =
+                tx.query("SELECT id FROM places WHERE id = ANY($1)", &[&wanted])?.iter().map(|r| r.get(0)).collect();
             let insert_place = tx.prepare(
                 "INSERT INTO places (id, name, kind, lon, lat, geometry, geom)
                  VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_GeomFromGeoJSON($6), 4326))
                  ON CONFLICT (id) DO NOTHING",
             )?;
-            let insert_mention = tx.prepare(
-                r#"INSERT INTO mentions (article_id, place_id, surface, start, "end", sentence_start, sentence_end,
-                 precision, geo_precision, confidence, relation, literal, event, role_reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"#,
-            )?;
-            let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
-            let mut bbox: Option<[f64; 4]> = None;
-            let mut out = Vec::with_capacity(batch.len());
-            for (article, mentions) in batch {
-                let hash = super::text_hash(&article.text);
-                let created = tx.query_opt(
-                    &insert_article,
-                    &[&article.title, &article.url, &article.published, &article.source, &article.text, &hash],
-                )?;
-                let Some(created) = created else {
-                    let id: i64 = tx.query_one(&find, &[&hash])?.get(0);
-                    out.push(Inserted { id, created: false, mentions: Vec::new() });
-                    continue;
-                };
-                let article_id: i64 = created.get(0);
-                let mut stored = Vec::new();
-                for m in mentions.iter().filter(|m| m.role == Role::Place) {
-                    if seen_places.insert(&m.place_id) {
-                        let geometry = geometry_json(m)?;
-                        tx.execute(
-                            &insert_place,
-                            &[&m.place_id, &m.place_name, &m.kind.as_str(), &m.point.x(), &m.point.y(), &geometry],
-                        )?;
-                    }
-                    let (x, y) = (m.point.x(), m.point.y());
-                    bbox = Some(match bbox {
-                        None => [x, y, x, y],
-                        Some(b) => [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)],
-                    });
-                    let relation = m.relation.as_ref().and_then(|r| serde_json::to_value(r).ok());
-                    let relation_text = relation.as_ref().map(|r| r.to_string());
-                    let sentence_len = m.sentence.chars().count();
-                    let id: i64 = tx
-                        .query_one(
-                            &insert_mention,
-                            &[
-                                &article_id,
-                                &m.place_id,
-                                &m.name,
-                                &(m.start as i64),
-                                &(m.end as i64),
-                                &(m.sentence_start as i64),
-                                &((m.sentence_start + sentence_len) as i64),
-                                &i32::from(m.precision),
-                                &i32::from(m.geo_precision),
-                                &f64::from(m.confidence),
-                                &relation_text,
-                                &m.literal,
-                                &m.event,
-                                &m.role_reason,
-                            ],
-                        )?
-                        .get(0);
-                    stored.push(new_stored(id, article_id, m, relation));
+            let mut placed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            for m in batch.iter().flat_map(|(_, ms)| ms.iter()).filter(|m| m.role == Role::Place) {
+                if !stored.contains(&m.place_id) && placed.insert(&m.place_id) {
+                    let geometry = geometry_json(m)?;
+                    tx.execute(
+                        &insert_place,
+                        &[&m.place_id, &m.place_name, &m.kind.as_str(), &m.point.x(), &m.point.y(), &geometry],
+                    )?;
                 }
-                out.push(Inserted { id: article_id, created: true, mentions: stored });
+            }
+            // which batch entries were created (a text twice in one batch: the first), their ids
+            let mut first: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            let mut out = Vec::with_capacity(batch.len());
+            let mut rows: Vec<(i64, &Mention)> = Vec::new();
+            for ((_, mentions), hash) in batch.iter().zip(&hashes) {
+                match created.get(hash) {
+                    Some(&id) if first.insert(hash) => {
+                        rows.extend(mentions.iter().filter(|m| m.role == Role::Place).map(|m| (id, m)));
+                        out.push(Inserted { id, created: true, mentions: Vec::new() });
+                    }
+                    Some(&id) => out.push(Inserted { id, created: false, mentions: Vec::new() }),
+                    None => {
+                        let id = *existing.get(hash).ok_or_else(|| {
+                            StoreError::Inconsistent(format!(
+                                "article with text hash {hash} neither inserted nor found"
+                            ))
+                        })?;
+                        out.push(Inserted { id, created: false, mentions: Vec::new() });
+                    }
+                }
+            }
+            let ids: Vec<i64> = tx
+                .query(
+                    "SELECT nextval(pg_get_serial_sequence('mentions', 'id')) FROM generate_series(1, $1::bigint)",
+                    &[&(rows.len() as i64)],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let relations: Vec<Option<serde_json::Value>> =
+                rows.iter().map(|(_, m)| m.relation.as_ref().and_then(|r| serde_json::to_value(r).ok())).collect();
+            let v64 = |f: &dyn Fn(&Mention) -> i64| -> Vec<i64> { rows.iter().map(|(_, m)| f(m)).collect() };
+            let v32 = |f: &dyn Fn(&Mention) -> i32| -> Vec<i32> { rows.iter().map(|(_, m)| f(m)).collect() };
+            tx.execute(
+                r#"INSERT INTO mentions (id, article_id, place_id, surface, start, "end", sentence_start, sentence_end,
+                 precision, geo_precision, confidence, relation, literal, event, role_reason)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                   $7::bigint[], $8::bigint[], $9::int[], $10::int[], $11::float8[], $12::text[], $13::bool[],
+                   $14::bool[], $15::text[])"#,
+                &[
+                    &ids,
+                    &rows.iter().map(|(a, _)| *a).collect::<Vec<i64>>(),
+                    &rows.iter().map(|(_, m)| m.place_id.as_str()).collect::<Vec<&str>>(),
+                    &rows.iter().map(|(_, m)| m.name.as_str()).collect::<Vec<&str>>(),
+                    &v64(&|m| m.start as i64),
+                    &v64(&|m| m.end as i64),
+                    &v64(&|m| m.sentence_start as i64),
+                    &v64(&|m| (m.sentence_start + m.sentence.chars().count()) as i64),
+                    &v32(&|m| i32::from(m.precision)),
+                    &v32(&|m| i32::from(m.geo_precision)),
+                    &rows.iter().map(|(_, m)| f64::from(m.confidence)).collect::<Vec<f64>>(),
+                    &relations.iter().map(|r| r.as_ref().map(|r| r.to_string())).collect::<Vec<Option<String>>>(),
+                    &rows.iter().map(|(_, m)| m.literal).collect::<Vec<bool>>(),
+                    &rows.iter().map(|(_, m)| m.event).collect::<Vec<bool>>(),
+                    &rows.iter().map(|(_, m)| m.role_reason).collect::<Vec<Option<&str>>>(),
+                ],
+            )?;
+            let mut bbox: Option<[f64; 4]> = None;
+            let mut by_article: HashMap<i64, Vec<StoredMention>> = HashMap::new();
+            for (((article_id, m), id), relation) in rows.iter().zip(&ids).zip(relations) {
+                let (x, y) = (m.point.x(), m.point.y());
+                bbox = Some(match bbox {
+                    None => [x, y, x, y],
+                    Some(b) => [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)],
+                });
+                by_article.entry(*article_id).or_default().push(new_stored(*id, *article_id, m, relation));
+            }
+            for i in out.iter_mut().filter(|i| i.created) {
+                i.mentions = by_article.remove(&i.id).unwrap_or_default();
             }
             if out.iter().any(|i| i.created) {
                 notify(&mut tx, bbox, &[])?;

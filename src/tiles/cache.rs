@@ -3,23 +3,25 @@
 //!
 //! Contract: stores each tile's raw MVT bytes, its gzip bytes and a strong ETag (the first 16
 //! hex digits of the SHA-256 of the raw bytes, quoted; the gzip representation gets a `-gz`
-//! suffix because it is a different representation). [`TileCache::invalidate_bbox`] drops every
-//! cached tile whose buffered area (plus one cluster cell) intersects a lon/lat bbox, at every
-//! zoom. Coherence with the index: a tile is tagged with the snapshot generation it was built
+//! suffix because it is a different representation). [`TileCache::invalidate`] drops every
+//! cached tile whose buffered area (plus one cluster cell) a write's place footprints may meet
+//! (`index::cover`: the bbox, narrowed by the place's coarse cover for lines and areas), at
+//! every zoom; [`TileCache::invalidate_bbox`] does it for a bare lon/lat bbox. Coherence with the index: a tile is tagged with the snapshot generation it was built
 //! from, and [`TileCache::insert`] refuses a tile built before a later invalidation that touches
 //! it, so a slow render of an old snapshot cannot re-insert stale bytes. Eviction drops roughly
 //! the least recently used quarter when the entry or byte bound is exceeded.
 //! Not for: HTTP headers or deciding when to invalidate (the ingest path calls it).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use super::cluster::CELL_UNITS;
 use super::grid::{TileId, BUFFER};
-use crate::index::proj;
+use crate::index::cover::Footprint;
 
 /// (z, x, y, variant).
 type Key = (u8, u32, u32, u64);
@@ -64,13 +66,52 @@ impl CachedTile {
     }
 }
 
+/// A cached tile, fresh or stale.
+struct Entry {
+    tile: Arc<CachedTile>,
+    /// The snapshot generation it was rendered from.
+    built: u64,
+    /// Set once a write the tile does not show may meet it ([`TileCache::invalidate`]).
+    stale: Option<Stale>,
+}
+
+#[derive(Clone, Copy)]
+struct Stale {
+    /// When the oldest write the tile does not show was published.
+    since: Instant,
+    /// A background render was handed out ([`Lookup::Stale`] with `refresh`).
+    refreshing: bool,
+}
+
 struct Inner {
-    map: HashMap<Key, Arc<CachedTile>>,
+    map: HashMap<Key, Entry>,
     bytes: usize,
-    /// Recent invalidations: (generation of the snapshot that caused it, bbox).
-    log: VecDeque<(u64, [f64; 4])>,
+    /// Recent writes: (generation of the snapshot that published it, never decreasing; the
+    /// footprints of its places; when it was logged).
+    log: VecDeque<(u64, Arc<[Footprint]>, Instant)>,
     /// Tiles built from generations below this are refused (the log was trimmed past them).
     floor: u64,
+}
+
+/// How long a tile a write made stale may still be served (see [`TileCache::with_refresh`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refresh {
+    /// Served as it is, no render, for this long after the write.
+    pub quiet: Duration,
+    /// Then served while one background render runs, up to this age; older: rendered inline.
+    pub max_age: Duration,
+}
+
+/// The answer of [`TileCache::lookup`].
+pub enum Lookup {
+    /// Shows every write published so far that may meet it.
+    Fresh(Arc<CachedTile>),
+    /// Misses a write younger than [`Refresh::max_age`]; serve it. With `refresh`, the caller
+    /// renders the tile in the background and [`TileCache::insert`]s it (or calls
+    /// [`TileCache::refresh_failed`]).
+    Stale { tile: Arc<CachedTile>, refresh: bool },
+    /// Not cached, or too stale to serve: render it now.
+    Miss,
 }
 
 /// The tile cache.
@@ -78,37 +119,138 @@ pub struct TileCache {
     inner: Mutex<Inner>,
     max_entries: usize,
     max_bytes: usize,
+    /// `None`: a write drops the tiles it may meet.
+    refresh: Option<Refresh>,
+    /// Background renders handed out and not finished; at most [`Self::max_refreshing`].
+    refreshing: AtomicUsize,
+    max_refreshing: usize,
     clock: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Stripes of render locks ([`TileCache::flight`]).
+    flights: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// Render-lock stripes: tiles whose keys share a stripe render one after the other.
+const FLIGHTS: usize = 256;
 
 const LOG_LEN: usize = 4096;
 
 impl TileCache {
+    /// A cache where a write drops the tiles it may meet (every lookup is fresh or a miss).
     pub fn new(max_entries: usize, max_bytes: usize) -> TileCache {
         TileCache {
             inner: Mutex::new(Inner { map: HashMap::new(), bytes: 0, log: VecDeque::new(), floor: 0 }),
             max_entries: max_entries.max(1),
             max_bytes,
+            refresh: None,
+            refreshing: AtomicUsize::new(0),
+            max_refreshing: std::thread::available_parallelism().map_or(2, |n| n.get()),
             clock: AtomicU64::new(1),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            flights: (0..FLIGHTS).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
+    }
+
+    /// Keep the tiles a write may meet, marked stale: [`Self::lookup`] serves one as it is for
+    /// `refresh.quiet` after the write (writes in that time cost no render), then hands out one
+    /// background render per tile (at most as many at once as the machine has cores) while
+    /// still serving it, and past `refresh.max_age` answers [`Lookup::Miss`]. So a tile shows a
+    /// write within `max_age` plus one render, and a tile many writes meet is rendered about
+    /// once per `quiet`, not once per write. A zero `max_age` turns it off.
+    pub fn with_refresh(mut self, refresh: Refresh) -> TileCache {
+        self.refresh = (!refresh.max_age.is_zero()).then_some(refresh);
+        self
+    }
+
+    /// The render lock of a tile (one of [`FLIGHTS`] stripes): the HTTP layer holds it while it
+    /// renders a missing tile, so concurrent misses of one tile render it once.
+    pub fn flight(&self, (z, x, y, variant): Key) -> &tokio::sync::Mutex<()> {
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::with_seed(0).hash_one((z, x, y, variant));
+        &self.flights[(h % FLIGHTS as u64) as usize]
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn touch(&self, t: &CachedTile) {
+        t.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// The tile if it is fresh (see [`Self::lookup`] for stale ones).
     pub fn get(&self, z: u8, x: u32, y: u32, variant: u64) -> Option<Arc<CachedTile>> {
-        let Some(t) = self.lock().map.get(&(z, x, y, variant)).cloned() else {
+        let fresh = self.lock().map.get(&(z, x, y, variant)).filter(|e| e.stale.is_none()).map(|e| e.tile.clone());
+        let Some(t) = fresh else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
         self.hits.fetch_add(1, Ordering::Relaxed);
-        t.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        self.touch(&t);
         Some(t)
+    }
+
+    /// The tile, fresh, stale or missing (see [`Lookup`] and [`Self::with_refresh`]).
+    /// `must_show`: the generation of a write the client asks to see (the map's `v=`); a stale
+    /// tile rendered before it is then a miss.
+    pub fn lookup(&self, key: Key, must_show: Option<u64>) -> Lookup {
+        let out = self.peek(key, must_show);
+        match &out {
+            Lookup::Fresh(t) | Lookup::Stale { tile: t, .. } => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                self.touch(t);
+            }
+            Lookup::Miss => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        out
+    }
+
+    /// [`Self::lookup`] without counting a hit or a miss (a second look after waiting for a
+    /// render).
+    pub fn peek(&self, key: Key, must_show: Option<u64>) -> Lookup {
+        let now = Instant::now();
+        let out = {
+            let mut g = self.lock();
+            match g.map.get_mut(&key) {
+                None => Lookup::Miss,
+                Some(e) => match (&mut e.stale, self.refresh) {
+                    (None, _) => Lookup::Fresh(e.tile.clone()),
+                    (Some(st), Some(r)) if must_show.is_none_or(|v| v <= e.built) => {
+                        let age = now.saturating_duration_since(st.since);
+                        if age < r.quiet {
+                            Lookup::Stale { tile: e.tile.clone(), refresh: false }
+                        } else if age < r.max_age {
+                            let go = !st.refreshing && self.refreshing.load(Ordering::Relaxed) < self.max_refreshing;
+                            if go {
+                                st.refreshing = true;
+                                self.refreshing.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Lookup::Stale { tile: e.tile.clone(), refresh: go }
+                        } else {
+                            Lookup::Miss
+                        }
+                    }
+                    _ => Lookup::Miss,
+                },
+            }
+        };
+        out
+    }
+
+    /// A background render handed out by [`Self::lookup`] failed: the tile may be handed out
+    /// again.
+    pub fn refresh_failed(&self, key: Key) {
+        let mut g = self.lock();
+        if let Some(st) = g.map.get_mut(&key).and_then(|e| e.stale.as_mut()) {
+            if st.refreshing {
+                st.refreshing = false;
+                self.refreshing.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Lookups answered from the cache and lookups that missed, since start.
@@ -130,65 +272,93 @@ impl TileCache {
     }
 
     /// Cache a tile built from snapshot `generation`. Returns the shared tile (cached or not).
-    pub fn insert(&self, (z, x, y, variant): Key, generation: u64, tile: CachedTile) -> Arc<CachedTile> {
+    /// A tile that misses a later write that may meet it is refused, or, with
+    /// [`Self::with_refresh`], kept as stale since that write.
+    pub fn insert(&self, key: Key, generation: u64, tile: CachedTile) -> Arc<CachedTile> {
+        let (z, x, y, _) = key;
         let tile = Arc::new(tile);
-        tile.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        self.touch(&tile);
         let mut g = self.lock();
         if generation < g.floor {
             return tile;
         }
-        if let Ok(id) = TileId::new(z, x, y) {
-            let stale = g.log.iter().any(|(gen, bbox)| *gen > generation && tile_touches(&id, bbox));
-            if stale {
-                return tile;
-            }
+        let missed: Option<Instant> = match TileId::new(z, x, y) {
+            Ok(id) => g
+                .log
+                .iter()
+                .rev()
+                .take_while(|(gen, _, _)| *gen > generation)
+                .filter(|(_, fps, _)| tile_touches(&id, fps))
+                .map(|(_, _, at)| *at)
+                .last(),
+            Err(_) => None,
+        };
+        if missed.is_some() && self.refresh.is_none() {
+            return tile;
         }
-        if let Some(old) = g.map.insert((z, x, y, variant), tile.clone()) {
-            g.bytes -= old.bytes();
+        let entry = Entry {
+            tile: tile.clone(),
+            built: generation,
+            stale: missed.map(|since| Stale { since, refreshing: false }),
+        };
+        if let Some(old) = g.map.insert(key, entry) {
+            g.bytes -= old.tile.bytes();
+            if old.stale.is_some_and(|s| s.refreshing) {
+                self.refreshing.fetch_sub(1, Ordering::Relaxed);
+            }
         }
         g.bytes += tile.bytes();
         if g.map.len() > self.max_entries || g.bytes > self.max_bytes {
-            evict(&mut g, self.max_entries * 3 / 4, self.max_bytes / 4 * 3);
+            self.evict(&mut g, self.max_entries * 3 / 4, self.max_bytes / 4 * 3);
         }
         tile
     }
 
     /// Drop every cached tile that may show something inside `bbox` (`[w, s, e, n]`, `w > e`
     /// across the antimeridian), after the index published snapshot `generation`. Returns the
-    /// number of tiles dropped.
+    /// number of tiles dropped (or, with [`Self::with_refresh`], marked stale).
     pub fn invalidate_bbox(&self, bbox: [f64; 4], generation: u64) -> usize {
-        self.invalidate_bboxes(&[bbox], generation)
+        self.invalidate(&[Footprint::bbox(bbox)], generation)
     }
 
-    /// [`Self::invalidate_bbox`] for many boxes at once (the places one write touched), in one
-    /// pass over the cached tiles; boxes inside another are tested once, through the larger.
-    pub fn invalidate_bboxes(&self, bboxes: &[[f64; 4]], generation: u64) -> usize {
-        let boxes = outermost(bboxes);
-        let worlds: Vec<WorldBox> = boxes.iter().map(WorldBox::of).collect();
-        let mut g = self.lock();
-        for b in &boxes {
-            g.log.push_back((generation, *b));
+    /// Drop (or, with [`Self::with_refresh`], mark stale) every cached tile whose area of
+    /// influence (buffer plus one cluster cell) one of `footprints` may meet
+    /// ([`Footprint::may_touch_world`]: the places one write touched), after the index
+    /// published snapshot `generation`. The tiles are tested outside the lock; the write is
+    /// logged first, so a tile of an older snapshot inserted meanwhile is refused (or stale).
+    pub fn invalidate(&self, footprints: &[Footprint], generation: u64) -> usize {
+        if footprints.is_empty() {
+            return 0;
         }
-        while g.log.len() > LOG_LEN {
-            if let Some((gen, _)) = g.log.pop_front() {
-                g.floor = g.floor.max(gen);
-            }
-        }
-        let doomed: Vec<Key> = g
-            .map
-            .keys()
-            .filter(|&&(z, x, y, _)| match TileId::new(z, x, y) {
-                Ok(t) => {
-                    let tb = t.world_bounds(f64::from(BUFFER + CELL_UNITS));
-                    worlds.iter().any(|w| w.touches(tb))
+        let fps: Arc<[Footprint]> = footprints.into();
+        let now = Instant::now();
+        let keys: Vec<Key> = {
+            let mut g = self.lock();
+            let gen = g.log.back().map_or(generation, |(last, _, _)| generation.max(*last));
+            g.log.push_back((gen, fps.clone(), now));
+            while g.log.len() > LOG_LEN {
+                if let Some((gen, _, _)) = g.log.pop_front() {
+                    g.floor = g.floor.max(gen);
                 }
+            }
+            g.map.iter().filter(|(_, e)| e.stale.is_none() || self.refresh.is_none()).map(|(k, _)| *k).collect()
+        };
+        let doomed: Vec<Key> = keys
+            .into_iter()
+            .filter(|&(z, x, y, _)| match TileId::new(z, x, y) {
+                Ok(t) => tile_touches(&t, &fps),
                 Err(_) => true,
             })
-            .copied()
             .collect();
+        tracing::debug!(target: "sitrep::tiles::cache", footprints = fps.len(), doomed = doomed.len(), "write");
+        let mut g = self.lock();
         for k in &doomed {
-            if let Some(old) = g.map.remove(k) {
-                g.bytes -= old.bytes();
+            if self.refresh.is_some() {
+                if let Some(e) = g.map.get_mut(k) {
+                    e.stale.get_or_insert(Stale { since: now, refreshing: false });
+                }
+            } else if let Some(old) = g.map.remove(k) {
+                g.bytes -= old.tile.bytes();
             }
         }
         doomed.len()
@@ -197,76 +367,36 @@ impl TileCache {
     /// Drop everything (e.g. after a bulk reload).
     pub fn clear(&self, generation: u64) {
         let mut g = self.lock();
+        let handed_out = g.map.values().filter(|e| e.stale.is_some_and(|s| s.refreshing)).count();
+        self.refreshing.fetch_sub(handed_out, Ordering::Relaxed);
         g.map.clear();
         g.bytes = 0;
         g.log.clear();
         g.floor = generation;
     }
-}
 
-fn evict(g: &mut Inner, keep_entries: usize, keep_bytes: usize) {
-    let mut by_age: Vec<(Key, u64)> = g.map.iter().map(|(k, v)| (*k, v.last_used.load(Ordering::Relaxed))).collect();
-    by_age.sort_unstable_by_key(|(_, t)| *t);
-    for (k, _) in by_age {
-        if g.map.len() <= keep_entries && g.bytes <= keep_bytes {
-            break;
-        }
-        if let Some(old) = g.map.remove(&k) {
-            g.bytes -= old.bytes();
-        }
-    }
-}
-
-/// The boxes not inside another box of the list (`w > e` boxes, across the antimeridian, are
-/// kept as they are).
-pub fn outermost(bboxes: &[[f64; 4]]) -> Vec<[f64; 4]> {
-    let inside = |a: &[f64; 4], b: &[f64; 4]| {
-        a[0] <= a[2] && b[0] <= b[2] && b[0] <= a[0] && a[2] <= b[2] && b[1] <= a[1] && a[3] <= b[3]
-    };
-    let area = |b: &[f64; 4]| if b[0] > b[2] { f64::INFINITY } else { (b[2] - b[0]) * (b[3] - b[1]) };
-    let mut v: Vec<[f64; 4]> = bboxes.to_vec();
-    v.sort_by(|a, b| area(b).total_cmp(&area(a)));
-    let mut out: Vec<[f64; 4]> = Vec::new();
-    for b in v {
-        if !out.iter().any(|o| inside(&b, o)) {
-            out.push(b);
+    fn evict(&self, g: &mut Inner, keep_entries: usize, keep_bytes: usize) {
+        let mut by_age: Vec<(Key, u64)> =
+            g.map.iter().map(|(k, v)| (*k, v.tile.last_used.load(Ordering::Relaxed))).collect();
+        by_age.sort_unstable_by_key(|(_, t)| *t);
+        for (k, _) in by_age {
+            if g.map.len() <= keep_entries && g.bytes <= keep_bytes {
+                break;
+            }
+            if let Some(old) = g.map.remove(&k) {
+                g.bytes -= old.tile.bytes();
+                if old.stale.is_some_and(|s| s.refreshing) {
+                    self.refreshing.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
         }
     }
-    out
 }
 
-/// A lon/lat bbox in world units, split at the antimeridian: computed once per write.
-struct WorldBox {
-    y0: f64,
-    y1: f64,
-    xs: [(f64, f64); 2],
-    n: usize,
-}
-
-impl WorldBox {
-    fn of(b: &[f64; 4]) -> WorldBox {
-        let [w, s, e, n] = *b;
-        let (y0, y1) = (proj::lat_to_world_y(n), proj::lat_to_world_y(s));
-        if w > e {
-            WorldBox { y0, y1, xs: [(proj::lon_to_world_x(w), 1.0), (0.0, proj::lon_to_world_x(e))], n: 2 }
-        } else {
-            let r = (proj::lon_to_world_x(w), proj::lon_to_world_x(e));
-            WorldBox { y0, y1, xs: [r, r], n: 1 }
-        }
-    }
-
-    /// Whether it meets a tile's world bounds `[x0, y0, x1, y1]` (x may leave [0, 1]).
-    fn touches(&self, [x0, y0, x1, y1]: [f64; 4]) -> bool {
-        if self.y1 < y0 || self.y0 > y1 {
-            return false;
-        }
-        self.xs[..self.n].iter().any(|&(a, b)| (-1..=1).any(|k| b + f64::from(k) >= x0 && a + f64::from(k) <= x1))
-    }
-}
-
-/// Whether the tile's area of influence (buffer plus one cluster cell) intersects a lon/lat bbox.
-fn tile_touches(t: &TileId, bbox: &[f64; 4]) -> bool {
-    WorldBox::of(bbox).touches(t.world_bounds(f64::from(BUFFER + CELL_UNITS)))
+/// Whether the tile's area of influence (buffer plus one cluster cell) may meet a footprint.
+fn tile_touches(t: &TileId, fps: &[Footprint]) -> bool {
+    let tb = t.world_bounds(f64::from(BUFFER + CELL_UNITS));
+    fps.iter().any(|f| f.may_touch_world(tb))
 }
 
 #[cfg(test)]
@@ -310,6 +440,33 @@ mod tests {
         let e = super::super::grid::tile_for_lonlat(179.9, 0.0, 6);
         c.insert((e.z, e.x, e.y, 0), 2, CachedTile::new(vec![1]));
         assert_eq!(c.invalidate_bbox([179.0, -1.0, -179.0, 1.0], 3), 1);
+    }
+
+    #[test]
+    fn an_area_invalidates_the_tiles_near_it_not_every_tile_of_its_bbox() {
+        use geo_types::{polygon, Geometry};
+        let l = Arc::new(crate::index::Place::anonymous(
+            "country",
+            Geometry::Polygon(polygon![
+                (x: 0.0, y: 40.0), (x: 40.0, y: 40.0), (x: 40.0, y: 70.0), (x: 35.0, y: 70.0),
+                (x: 35.0, y: 45.0), (x: 0.0, y: 45.0), (x: 0.0, y: 40.0)
+            ]),
+        ));
+        let c = TileCache::new(1000, 1 << 30);
+        let oslo = super::super::grid::tile_for_lonlat(10.7, 59.9, 10);
+        let strip = super::super::grid::tile_for_lonlat(37.5, 60.0, 10);
+        let world = super::super::grid::tile_for_lonlat(10.7, 59.9, 0);
+        for t in [oslo, strip, world] {
+            c.insert((t.z, t.x, t.y, 0), 1, CachedTile::new(vec![1]));
+        }
+        assert_eq!(c.invalidate(&[Footprint::of(&l)], 2), 2);
+        assert!(c.get(oslo.z, oslo.x, oslo.y, 0).is_some(), "Oslo lies in the bbox, not near the area");
+        assert!(c.get(strip.z, strip.x, strip.y, 0).is_none());
+        // a render of the strip from before the write is refused; Oslo's is kept
+        c.insert((strip.z, strip.x, strip.y, 0), 1, CachedTile::new(vec![2]));
+        assert!(c.get(strip.z, strip.x, strip.y, 0).is_none());
+        c.insert((oslo.z, oslo.x, oslo.y, 0), 1, CachedTile::new(vec![2]));
+        assert_eq!(c.get(oslo.z, oslo.x, oslo.y, 0).unwrap().raw, vec![2]);
     }
 
     #[test]

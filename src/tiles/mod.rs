@@ -35,7 +35,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
-use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer};
+use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer, Summary};
 use cluster::{Clustered, CLUSTER_MAX_ZOOM};
 use encode::{EncFeature, EncLayer, FeatureProps, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
@@ -220,28 +220,16 @@ fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<
             all_full = false;
             continue;
         };
-        let mut mentions = hit.mentions().filter(kept);
-        let Some(mut latest) = mentions.next() else {
+        // unfiltered: the index's per-place summary; filtered: the mentions that pass
+        let summary = match keep {
+            None => hit.summary(),
+            Some(_) => Summary::of(hit.mentions().filter(kept)),
+        };
+        let Some(Summary { count, events, first_time, last_time, latest }) = summary else {
             all_full = false;
             continue;
         };
         all_full &= place.layer() == Layer::Areas && is_full_square(&g);
-        let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
-        let is_event = |m: &IndexedIncident| !m.incident().props.is_context();
-        let rank = |m: &IndexedIncident| (is_event(m), m.incident().time, m.incident().id);
-        let (mut count, mut events) = (1, usize::from(is_event(latest)));
-        for m in mentions {
-            count += 1;
-            events += usize::from(is_event(m));
-            let t = m.incident().time;
-            if let Some(t) = t {
-                first_time = Some(first_time.map_or(t, |f| f.min(t)));
-                last_time = Some(last_time.map_or(t, |l| l.max(t)));
-            }
-            if rank(m) > rank(latest) {
-                latest = m;
-            }
-        }
         let size = (bb.width().max(bb.height())) * scale;
         let s = Sized { size, inc: latest, geometry: g, count, events, first_time, last_time };
         if place.layer() == Layer::Areas {

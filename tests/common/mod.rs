@@ -134,6 +134,9 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
     cmd.arg("serve").arg("--db").arg(&db).arg("--addr").arg(format!("127.0.0.1:{port}"));
     cmd.args(extra);
     cmd.env_remove("SITREP_TOKEN");
+    // every answer current, so a test reads its own writes at once (a `--tile-stale-ms` in
+    // `extra` overrides it: tests/tiles_http.rs checks the default behaviour)
+    cmd.env("SITREP_TILE_STALE_MS", "0");
     if let Some(t) = token {
         cmd.arg("--token").arg(t);
     }
