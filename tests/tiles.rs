@@ -341,11 +341,25 @@ fn pyramid_tiles_from_column_pieces_equal_the_served_tiles() {
             .collect(),
     );
     let river = LineString(coastline(&mut rng, 8_000, 20.0, 45.0, 8.0, 5.0).0[..6_000].to_vec());
-    let mut items = vec![
-        incident(1, russia.into(), Layer::Areas),
-        incident(2, islands.into(), Layer::Areas),
-        incident(3, river.into(), Layer::Lines),
-    ];
+    // the country named many times (what its mentions add up to is summed once by Columns)
+    let country = std::sync::Arc::new(sitrep::index::Place::new(
+        Some("ne-country:RUS"),
+        "Russia",
+        "country",
+        std::sync::Arc::new(russia.into()),
+        Point::new(100.0, 62.0),
+    ));
+    let mut items: Vec<Incident> = (0..40u64)
+        .map(|i| Incident {
+            id: 1000 + i,
+            place: country.clone(),
+            precision: 6,
+            time: (i % 3 != 0).then_some(1_700_000_000 + (i as i64 * 7919) % 1000 * 86_400),
+            props: Props::Json(props(1000 + i)),
+        })
+        .collect();
+    items.push(incident(2, islands.into(), Layer::Areas));
+    items.push(incident(3, river.into(), Layer::Lines));
     for i in 0..200u64 {
         let p = Point::new(rng.range(-30.0, 180.0), rng.range(0.0, 75.0));
         items.push(incident(10 + i, p.into(), Layer::Incidents));
@@ -370,6 +384,10 @@ fn pyramid_tiles_from_column_pieces_equal_the_served_tiles() {
         assert!(z < 3 || !cols.is_empty(), "z{z}: no pieces made");
     }
     assert!(drawn > 1000, "{drawn} of {compared} tiles drawn");
+    // the country is one feature with the count of its mentions
+    let d = decode(&incidents_tile(&snap, 3, 6, 2).unwrap());
+    assert_eq!(d["areas"].len(), 1);
+    assert!(d["areas"][0].2["mention_count"].contains("40"), "{:?}", d["areas"][0].2);
 }
 
 #[test]

@@ -192,12 +192,12 @@ pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Resu
 /// column pieces in `cols` (made there when missing; `cols` must be at zoom `z`, see
 /// [`Columns::start_zoom`], and only ever used with `snap`): the same result, with a large
 /// polygon costing in each tile about the vertices of its column instead of all of them.
-pub fn incidents_tile_cover_in(
-    snap: &IndexSnapshot,
+pub fn incidents_tile_cover_in<'s>(
+    snap: &'s IndexSnapshot,
     z: u8,
     x: u32,
     y: u32,
-    cols: &Columns,
+    cols: &Columns<'s>,
 ) -> Result<CoveredTile, TileError> {
     render(snap, TileId::new(z, x, y)?, None, Some(cols))
 }
@@ -211,22 +211,35 @@ type PieceKey = (usize, i8, u32);
 /// The column pieces of a snapshot's large places at one zoom, each made from the piece of the
 /// column above it at the previous zoom (see `prepare::column_piece`): for rendering a tile
 /// pyramid zoom by zoom (the exporter), where a polygon's column pieces shrink with the zoom.
+/// Also what each place's mentions add up to, the same in every tile (a country named thousands
+/// of times is summed once, not in each of its tiles).
 #[derive(Default)]
-pub struct Columns {
+pub struct Columns<'s> {
     z: Option<u8>,
     above: HashMap<PieceKey, prepare::Piece>,
     here: Mutex<HashMap<PieceKey, prepare::Piece>>,
+    sums: Mutex<HashMap<usize, Option<Sum<'s>>>>,
 }
 
-impl std::fmt::Debug for Columns {
+impl std::fmt::Debug for Columns<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Columns").field("z", &self.z).field("above", &self.above.len()).finish()
     }
 }
 
-impl Columns {
-    pub fn new() -> Columns {
+impl<'s> Columns<'s> {
+    pub fn new() -> Columns<'s> {
         Columns::default()
+    }
+
+    /// The sum of all the mentions of `place`, made by `make` the first time.
+    fn sum(&self, place: &Place, make: impl FnOnce() -> Option<Sum<'s>>) -> Option<Sum<'s>> {
+        let key = place as *const Place as usize;
+        if let Some(s) = self.sums.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return *s;
+        }
+        let s = make();
+        *self.sums.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(s)
     }
 
     /// Starts zoom `z`: the pieces of the zoom just finished become those of the zoom above
@@ -286,11 +299,44 @@ pub fn incidents_tile_filtered(
     render(snap, TileId::new(z, x, y)?, Some(keep), None).map(|t| t.bytes)
 }
 
-fn render(
-    snap: &IndexSnapshot,
+/// What the mentions of one place drawn in a tile add up to.
+#[derive(Clone, Copy)]
+struct Sum<'a> {
+    /// The latest event site, else the latest context mention (by date, then id).
+    latest: &'a IndexedIncident,
+    count: usize,
+    events: usize,
+    first_time: Option<i64>,
+    last_time: Option<i64>,
+}
+
+/// The [`Sum`] of some mentions of a place; `None` when there are none.
+fn sum_mentions<'a>(mut mentions: impl Iterator<Item = &'a IndexedIncident>) -> Option<Sum<'a>> {
+    let mut latest = mentions.next()?;
+    let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
+    let is_event = |m: &IndexedIncident| !m.incident().props.is_context();
+    let rank = |m: &IndexedIncident| (is_event(m), m.incident().time, m.incident().id);
+    let (mut count, mut events) = (1, usize::from(is_event(latest)));
+    for m in mentions {
+        count += 1;
+        events += usize::from(is_event(m));
+        let t = m.incident().time;
+        if let Some(t) = t {
+            first_time = Some(first_time.map_or(t, |f| f.min(t)));
+            last_time = Some(last_time.map_or(t, |l| l.max(t)));
+        }
+        if rank(m) > rank(latest) {
+            latest = m;
+        }
+    }
+    Some(Sum { latest, count, events, first_time, last_time })
+}
+
+fn render<'s>(
+    snap: &'s IndexSnapshot,
     tile: TileId,
     keep: Option<Keep<'_>>,
-    cols: Option<&Columns>,
+    cols: Option<&Columns<'s>>,
 ) -> Result<CoveredTile, TileError> {
     let z = tile.z;
     let kept = |m: &&IndexedIncident| keep.is_none_or(|k| k(m.incident()));
@@ -317,28 +363,16 @@ fn render(
             all_full = false;
             continue;
         };
-        let mut mentions = hit.mentions().filter(kept);
-        let Some(mut latest) = mentions.next() else {
+        let sum = match cols {
+            // without a filter, what a place's mentions add up to is the same in every tile
+            Some(c) if keep.is_none() => c.sum(place, || sum_mentions(hit.mentions())),
+            _ => sum_mentions(hit.mentions().filter(kept)),
+        };
+        let Some(Sum { latest, count, events, first_time, last_time }) = sum else {
             all_full = false;
             continue;
         };
         all_full &= place.layer() == Layer::Areas && is_full_square(&g);
-        let (mut first_time, mut last_time) = (latest.incident().time, latest.incident().time);
-        let is_event = |m: &IndexedIncident| !m.incident().props.is_context();
-        let rank = |m: &IndexedIncident| (is_event(m), m.incident().time, m.incident().id);
-        let (mut count, mut events) = (1, usize::from(is_event(latest)));
-        for m in mentions {
-            count += 1;
-            events += usize::from(is_event(m));
-            let t = m.incident().time;
-            if let Some(t) = t {
-                first_time = Some(first_time.map_or(t, |f| f.min(t)));
-                last_time = Some(last_time.map_or(t, |l| l.max(t)));
-            }
-            if rank(m) > rank(latest) {
-                latest = m;
-            }
-        }
         let size = (bb.width().max(bb.height())) * scale;
         let s = Sized { size, inc: latest, geometry: g, count, events, first_time, last_time };
         if place.layer() == Layer::Areas {
