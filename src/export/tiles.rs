@@ -66,8 +66,8 @@ enum Source<'a> {
     Basemap(&'a tiles::Basemap),
 }
 
-impl Source<'_> {
-    fn render(&self, z: u8, x: u32, y: u32, cols: &Columns) -> Result<CoveredTile, ExportError> {
+impl<'a> Source<'a> {
+    fn render(&self, z: u8, x: u32, y: u32, cols: &Columns<'a>) -> Result<CoveredTile, ExportError> {
         Ok(match self {
             Source::Incidents(snap) => tiles::incidents_tile_cover_in(snap, z, x, y, cols)?,
             Source::Basemap(map) => CoveredTile { bytes: tiles::basemap_tile(map, z, x, y)?, same_below: false },
@@ -156,7 +156,7 @@ where
     for z in 0..=zooms.max {
         cols.start_zoom(z);
         candidates.retain(|&(x, y)| in_box(z, x, y));
-        candidates.sort_unstable_by_key(|&(x, y)| tile_id(z, x, y));
+        candidates.sort_by_cached_key(|&(x, y)| tile_id(z, x, y));
         // tiles below covering tiles, in id order
         let mut copies: Vec<(u64, u32, u32, usize)> = Vec::new();
         if z >= zooms.min {
