@@ -310,6 +310,86 @@ fn antimeridian_polygon_appears_on_both_sides() {
     assert!(incidents_tile(&snap, far.z, far.x, far.y).unwrap().is_empty());
 }
 
+/// A country-sized ring of `n` vertices (lon/lat) around (cx, cy): a random walk of the radius,
+/// detail at every scale, crossing the antimeridian when it is wide enough.
+fn coastline(rng: &mut Rng, n: usize, cx: f64, cy: f64, rx: f64, ry: f64) -> LineString<f64> {
+    let mut k = 1.0f64;
+    let mut ring: Vec<Coord<f64>> = (0..n)
+        .map(|i| {
+            k = (k + rng.range(-0.04, 0.04)).clamp(0.4, 1.5);
+            let a = std::f64::consts::TAU * i as f64 / n as f64;
+            coord! { x: cx + a.cos() * rx * k, y: (cy + a.sin() * ry * k).clamp(-84.0, 84.0) }
+        })
+        .collect();
+    ring.push(ring[0]);
+    LineString(ring)
+}
+
+#[test]
+fn pyramid_tiles_from_column_pieces_equal_the_served_tiles() {
+    use sitrep::tiles::{incidents_tile_cover, incidents_tile_cover_in, Columns};
+    // large many-vertex places as the exporter walks them (zoom by zoom, column pieces made
+    // from the zoom above): every tile must equal the one rendered from all vertices
+    let mut rng = Rng(21);
+    let russia = Polygon::new(
+        coastline(&mut rng, 40_000, 110.0, 62.0, 75.0, 14.0),
+        vec![coastline(&mut rng, 4_000, 100.0, 60.0, 6.0, 3.0)],
+    );
+    let islands = geo_types::MultiPolygon(
+        (0..6)
+            .map(|i| Polygon::new(coastline(&mut rng, 3_000, -20.0 + 4.0 * f64::from(i), 10.0, 1.5, 1.5), vec![]))
+            .collect(),
+    );
+    let river = LineString(coastline(&mut rng, 8_000, 20.0, 45.0, 8.0, 5.0).0[..6_000].to_vec());
+    // the country named many times (what its mentions add up to is summed once by Columns)
+    let country = std::sync::Arc::new(sitrep::index::Place::new(
+        Some("ne-country:RUS"),
+        "Russia",
+        "country",
+        std::sync::Arc::new(russia.into()),
+        Point::new(100.0, 62.0),
+    ));
+    let mut items: Vec<Incident> = (0..40u64)
+        .map(|i| Incident {
+            id: 1000 + i,
+            place: country.clone(),
+            precision: 6,
+            time: (i % 3 != 0).then_some(1_700_000_000 + (i as i64 * 7919) % 1000 * 86_400),
+            props: Props::Json(props(1000 + i)),
+        })
+        .collect();
+    items.push(incident(2, islands.into(), Layer::Areas));
+    items.push(incident(3, river.into(), Layer::Lines));
+    for i in 0..200u64 {
+        let p = Point::new(rng.range(-30.0, 180.0), rng.range(0.0, 75.0));
+        items.push(incident(10 + i, p.into(), Layer::Incidents));
+    }
+    let snap = IndexSnapshot::build(items);
+    let mut cols = Columns::new();
+    let (mut compared, mut drawn) = (0, 0);
+    for z in 0..=9u8 {
+        cols.start_zoom(z);
+        let n = 1u32 << z;
+        // every column, a sample of rows (all of them up to z6)
+        let step = if z <= 6 { 1 } else { 1 << (z - 5) };
+        for x in 0..n {
+            for y in (0..n).step_by(step as usize).map(|y| (y + x) % n) {
+                let want = incidents_tile_cover(&snap, z, x, y).unwrap();
+                let got = incidents_tile_cover_in(&snap, z, x, y, &cols).unwrap();
+                assert_eq!(got, want, "tile {z}/{x}/{y}");
+                compared += 1;
+                drawn += usize::from(!want.bytes.is_empty());
+            }
+        }
+        assert!(z < 3 || !cols.is_empty(), "z{z}: no pieces made");
+    }
+    assert!(drawn > 1000, "{drawn} of {compared} tiles drawn");
+    // the country is one feature with the count of its mentions
+    let d = decode(&incidents_tile(&snap, 3, 6, 2).unwrap());
+    assert_eq!(d["areas"].len(), 1);
+    assert!(d["areas"][0].2["mention_count"].contains("40"), "{:?}", d["areas"][0].2);
+}
+
 #[test]
 fn small_area_visible_once_a_few_pixels_wide() {
     // a 0.01°-radius polygon: under a unit at z1, a few screen pixels at z8

@@ -5,11 +5,12 @@
 //! small to draw at this zoom, may appear further down); tiles outside the bbox are left out.
 //! Below a tile whose features are only covering areas ([`CoveredTile::same_below`]) nothing is
 //! rendered: its bytes are copied to every tile beneath it. Each zoom is written in PMTiles tile
-//! id order (Hilbert), rendered in parallel chunks.
+//! id order (Hilbert), rendered in parallel chunks; large places are drawn from the column pieces
+//! of a [`Columns`] kept from zoom to zoom (the same tiles as the server's, from fewer vertices).
 
 use super::{ExportError, Progress, Selection, Summary};
 use crate::index::IndexSnapshot;
-use crate::tiles::{self, CoveredTile, TileId, EXTENT};
+use crate::tiles::{self, Columns, CoveredTile, TileId, EXTENT};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -65,10 +66,10 @@ enum Source<'a> {
     Basemap(&'a tiles::Basemap),
 }
 
-impl Source<'_> {
-    fn render(&self, z: u8, x: u32, y: u32) -> Result<CoveredTile, ExportError> {
+impl<'a> Source<'a> {
+    fn render(&self, z: u8, x: u32, y: u32, cols: &Columns<'a>) -> Result<CoveredTile, ExportError> {
         Ok(match self {
-            Source::Incidents(snap) => tiles::incidents_tile_cover(snap, z, x, y)?,
+            Source::Incidents(snap) => tiles::incidents_tile_cover_in(snap, z, x, y, cols)?,
             Source::Basemap(map) => CoveredTile { bytes: tiles::basemap_tile(map, z, x, y)?, same_below: false },
         })
     }
@@ -150,9 +151,12 @@ where
     let mut roots: Vec<(u8, u32, u32, Vec<u8>)> = Vec::new();
     let mut candidates: Vec<(u32, u32)> = vec![(0, 0)];
     let (mut tiles_out, mut contents) = (0u64, 0u64);
+    // large places are drawn from pieces made from those of the zoom above
+    let mut cols = Columns::new();
     for z in 0..=zooms.max {
+        cols.start_zoom(z);
         candidates.retain(|&(x, y)| in_box(z, x, y));
-        candidates.sort_unstable_by_key(|&(x, y)| tile_id(z, x, y));
+        candidates.sort_by_cached_key(|&(x, y)| tile_id(z, x, y));
         // tiles below covering tiles, in id order
         let mut copies: Vec<(u64, u32, u32, usize)> = Vec::new();
         if z >= zooms.min {
@@ -190,7 +194,7 @@ where
             let rendered: Vec<Result<Rendered, ExportError>> = chunk
                 .par_iter()
                 .map(|&(x, y)| {
-                    let CoveredTile { bytes, same_below } = set.source.render(z, x, y)?;
+                    let CoveredTile { bytes, same_below } = set.source.render(z, x, y, &cols)?;
                     let descend = !same_below && (!bytes.is_empty() || set.source.near(&TileId::new(z, x, y)?));
                     let gzip = if bytes.is_empty() { Vec::new() } else { tiles::gzip(&bytes) };
                     Ok(Rendered { x, y, gzip, descend, same_below })

@@ -14,7 +14,9 @@
 //!   keeping only the essential properties (like tippecanoe's drop-smallest-as-needed).
 //! - [`basemap_tile`] → layers `countries`, `admin1`, `places` from a prebuilt [`Basemap`].
 //! - [`incidents_tile_cover`]: the same tile and whether every tile below it is identical (for
-//!   exports); [`tilejson`] builds the TileJSON of served and exported tile sets.
+//!   exports); [`incidents_tile_cover_in`] the same bytes again, drawing large places from the
+//!   column pieces of a [`Columns`] (for rendering a pyramid zoom by zoom); [`tilejson`] builds
+//!   the TileJSON of served and exported tile sets.
 //! - [`TileError`] for out-of-range z/x/y (HTTP 400).
 //! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
 //!
@@ -28,6 +30,8 @@ mod prepare;
 pub mod tilejson;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use geo::{BoundingRect, MapCoords};
 use geo_types::{Geometry, Point, Rect};
@@ -35,7 +39,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
-use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer, Summary};
+use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer, Place, Summary};
 use cluster::{Clustered, CLUSTER_MAX_ZOOM};
 use encode::{EncFeature, EncLayer, FeatureProps, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
@@ -181,7 +185,90 @@ fn is_full_square(g: &Geometry<i32>) -> bool {
 
 /// [`incidents_tile`] with the [`CoveredTile::same_below`] test (for the exporter).
 pub fn incidents_tile_cover(snap: &IndexSnapshot, z: u8, x: u32, y: u32) -> Result<CoveredTile, TileError> {
-    render(snap, TileId::new(z, x, y)?, None)
+    render(snap, TileId::new(z, x, y)?, None, None)
+}
+
+/// [`incidents_tile_cover`] drawing places of at least [`PIECE_MIN_VERTICES`] vertices from the
+/// column pieces in `cols` (made there when missing; `cols` must be at zoom `z`, see
+/// [`Columns::start_zoom`], and only ever used with `snap`): the same result, with a large
+/// polygon costing in each tile about the vertices of its column instead of all of them.
+pub fn incidents_tile_cover_in<'s>(
+    snap: &'s IndexSnapshot,
+    z: u8,
+    x: u32,
+    y: u32,
+    cols: &Columns<'s>,
+) -> Result<CoveredTile, TileError> {
+    render(snap, TileId::new(z, x, y)?, None, Some(cols))
+}
+
+/// Places with fewer vertices are drawn from all of them by [`incidents_tile_cover_in`].
+pub const PIECE_MIN_VERTICES: usize = 512;
+
+/// (place address, world shift, tile column)
+type PieceKey = (usize, i8, u32);
+
+/// The column pieces of a snapshot's large places at one zoom, each made from the piece of the
+/// column above it at the previous zoom (see `prepare::column_piece`): for rendering a tile
+/// pyramid zoom by zoom (the exporter), where a polygon's column pieces shrink with the zoom.
+/// (What each place's mentions add up to is kept by the index, [`crate::index::Summary`].)
+#[derive(Default)]
+pub struct Columns<'s> {
+    z: Option<u8>,
+    above: HashMap<PieceKey, prepare::Piece>,
+    here: Mutex<HashMap<PieceKey, prepare::Piece>>,
+    _snapshot: std::marker::PhantomData<&'s IndexSnapshot>,
+}
+
+impl std::fmt::Debug for Columns<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Columns").field("z", &self.z).field("above", &self.above.len()).finish()
+    }
+}
+
+impl<'s> Columns<'s> {
+    pub fn new() -> Columns<'s> {
+        Columns::default()
+    }
+
+    /// Starts zoom `z`: the pieces of the zoom just finished become those of the zoom above
+    /// (when it is `z - 1`; otherwise they are dropped and made again from every vertex).
+    pub fn start_zoom(&mut self, z: u8) {
+        let here = std::mem::take(self.here.get_mut().unwrap_or_else(PoisonError::into_inner));
+        self.above = if self.z.is_some_and(|p| p.checked_add(1) == Some(z)) { here } else { HashMap::new() };
+        self.z = Some(z);
+    }
+
+    /// Pieces held for the current zoom.
+    pub fn len(&self) -> usize {
+        self.here.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The piece of `place` for column `x` of `tile`'s zoom drawn `shift` worlds over.
+    fn piece(&self, place: &Place, tile: &TileId, shift: f64) -> Option<prepare::Piece> {
+        if self.z != Some(tile.z) {
+            return None;
+        }
+        let key = (place as *const Place as usize, shift as i8, tile.x);
+        if let Some(p) = self.here.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Some(Arc::clone(p));
+        }
+        let parent = self.above.get(&(key.0, key.1, tile.x / 2)).map(|p| &p[..]);
+        let piece = Arc::new(prepare::column_piece(
+            place.world_geometry(),
+            place.world_ranks(),
+            parent,
+            tile.z,
+            tile.x,
+            shift,
+        )?);
+        let mut here = self.here.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(Arc::clone(here.entry(key).or_insert(piece)))
+    }
 }
 
 /// Which incidents a filtered tile draws (see [`incidents_tile_filtered`]).
@@ -198,10 +285,15 @@ pub fn incidents_tile_filtered(
     y: u32,
     keep: Keep<'_>,
 ) -> Result<Vec<u8>, TileError> {
-    render(snap, TileId::new(z, x, y)?, Some(keep)).map(|t| t.bytes)
+    render(snap, TileId::new(z, x, y)?, Some(keep), None).map(|t| t.bytes)
 }
 
-fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<CoveredTile, TileError> {
+fn render<'s>(
+    snap: &'s IndexSnapshot,
+    tile: TileId,
+    keep: Option<Keep<'_>>,
+    cols: Option<&Columns<'s>>,
+) -> Result<CoveredTile, TileError> {
     let z = tile.z;
     let kept = |m: &&IndexedIncident| keep.is_none_or(|k| k(m.incident()));
     let tol = Tolerance::for_zoom(z);
@@ -216,7 +308,14 @@ fn render(snap: &IndexSnapshot, tile: TileId, keep: Option<Keep<'_>>) -> Result<
     for hit in snap.query_world_places(bx0, by0, bx1, by1) {
         let place = hit.place;
         let bb = place.world_bbox();
-        let Some(g) = prepare::prepare(place.world_geometry(), Some(place.world_ranks()), bb, &tile, tol) else {
+        let (world, ranks) = (place.world_geometry(), Some(place.world_ranks()));
+        let g = match cols {
+            Some(c) if place.world_ranks().len() >= PIECE_MIN_VERTICES => {
+                prepare::prepare_in(world, ranks, bb, &tile, tol, &|k| c.piece(place, &tile, k))
+            }
+            _ => prepare::prepare(world, ranks, bb, &tile, tol),
+        };
+        let Some(g) = g else {
             all_full = false;
             continue;
         };

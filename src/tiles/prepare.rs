@@ -15,6 +15,10 @@
 //!    distinct points or zero area (a polygon whose exterior goes is dropped);
 //! 5. orient rings for MVT in tile coordinates: exterior positive shoelace area, holes negative.
 //!
+//! [`column_piece`] and [`prepare_in`] are a shortcut for rendering a whole pyramid (the exporter):
+//! a tile may be prepared from the vertices of its column's piece instead of all of them, with
+//! exactly the same result (see [`column_piece`]).
+//!
 //! Not for: choosing which features go into a tile, or encoding.
 
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, Rect};
@@ -74,19 +78,187 @@ struct Ctx<'a> {
     /// Squared tolerance in world units².
     thr: f64,
     fast: bool,
+    /// The column piece to draw from (flat vertex indices, sorted), when not every vertex.
+    piece: Option<&'a [u32]>,
 }
 
 impl Ctx<'_> {
-    /// The kept vertices of `c` (rank above the threshold), projected to tile space.
-    fn kept(&self, c: &[Coord<f64>], ranks: &[f32], out: &mut Vec<Coord<f64>>) {
+    /// The kept vertices of the line or ring `c` (rank above the threshold; only those of the
+    /// piece, when there is one), projected to tile space. `ranks` are the whole geometry's and
+    /// `off` the flat index of `c[0]`.
+    fn kept(&self, c: &[Coord<f64>], ranks: &[f32], off: usize, out: &mut Vec<Coord<f64>>) {
         out.clear();
-        out.extend(
-            c.iter()
-                .zip(ranks)
-                .filter(|(_, &r)| f64::from(r) > self.thr)
-                .map(|(p, _)| self.tile.to_tile(*p, self.shift)),
-        );
+        let ranks = &ranks[off..off + c.len()];
+        match self.piece {
+            Some(piece) if !self.fast => {
+                let a = piece.partition_point(|&i| (i as usize) < off);
+                let b = a + piece[a..].partition_point(|&i| (i as usize) < off + c.len());
+                out.extend(
+                    piece[a..b]
+                        .iter()
+                        .map(|&i| i as usize - off)
+                        .filter(|&j| f64::from(ranks[j]) > self.thr)
+                        .map(|j| self.tile.to_tile(c[j], self.shift)),
+                );
+            }
+            _ => out.extend(
+                c.iter()
+                    .zip(ranks)
+                    .filter(|(_, &r)| f64::from(r) > self.thr)
+                    .map(|(p, _)| self.tile.to_tile(*p, self.shift)),
+            ),
+        }
     }
+}
+
+/// The lines and rings of a line or polygon geometry in `CoordsIter` order (the order of its
+/// ranks), each with the flat index of its first vertex; `None` for other geometries.
+fn parts_of(g: &Geometry<f64>) -> Option<Vec<(usize, &[Coord<f64>])>> {
+    let rings: Vec<&[Coord<f64>]> = match g {
+        Geometry::LineString(l) => vec![&l.0[..]],
+        Geometry::MultiLineString(m) => m.0.iter().map(|l| &l.0[..]).collect(),
+        Geometry::Polygon(p) => std::iter::once(p.exterior()).chain(p.interiors()).map(|r| &r.0[..]).collect(),
+        Geometry::MultiPolygon(m) => {
+            m.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).map(|r| &r.0[..]).collect()
+        }
+        _ => return None,
+    };
+    let mut off = 0;
+    Some(
+        rings
+            .into_iter()
+            .map(|r| {
+                off += r.len();
+                (off - r.len(), r)
+            })
+            .collect(),
+    )
+}
+
+/// The column piece of a line or polygon geometry for the tile column `x` at zoom `z`, drawn
+/// `shift` worlds over: the sorted flat indices (ranks order) of the vertices that can change
+/// a tile of that column or of any zoom below it. Made from the piece of the column above
+/// (`parent`, the column `x / 2` at `z - 1`, any shift-equal piece containing this one) or from
+/// every vertex; `None` for geometries that are not lines or polygons or have no ranks.
+///
+/// Hand-written (tippecanoe and geojson-vt clip each tile from its parent's clipped piece, but
+/// their pieces change the output; no crate does it for this clipper): within a line or ring,
+/// a run of consecutive vertices that all lie west of the column's buffered strip (widened by
+/// one tile unit, so that every tile below has the same vertices west of its own x ≥ −64), or
+/// all east of it, keeps only its first and last vertex and its rank records (the vertices
+/// ranked above every earlier one of the run, and above every later one). At any tolerance the
+/// run's kept vertices are then a block that starts and ends with the same vertices as before,
+/// so every vertex left out lies between two kept vertices on the same side: the x ≥ −64 pass
+/// of Sutherland–Hodgman (west; the passes go x ≥ lo, x ≤ hi, y ≥ lo, y ≤ hi) or the x ≤ 4160
+/// pass (east, after the first pass let the whole run through unchanged) emits nothing for its
+/// two edges or for the one edge that replaces them, and Liang–Barsky rejects all three. A line
+/// or ring whose vertices are all on one side is left out whole: it has no output either way.
+/// (North and south runs are kept: the x passes can turn them into spikes along the buffer's
+/// edge that depend on the vertices left out.)
+pub(crate) fn column_piece(
+    world: &Geometry<f64>,
+    ranks: &[f32],
+    parent: Option<&[u32]>,
+    z: u8,
+    x: u32,
+    shift: f64,
+) -> Option<Vec<u32>> {
+    let parts = parts_of(world)?;
+    let n: usize = parts.iter().map(|(_, r)| r.len()).sum();
+    if ranks.len() != n || n > u32::MAX as usize {
+        return None;
+    }
+    let [lo, _, hi, _] = TileId { z, x, y: 0 }.world_bounds(f64::from(BUFFER) + 1.0);
+    let mut out: Vec<u32> = Vec::with_capacity(parent.map_or(n, <[u32]>::len) / 2);
+    let mut all: Vec<u32> = Vec::new();
+    let mut sides: Vec<u8> = Vec::new();
+    let mut at = 0usize;
+    for (off, ring) in parts {
+        let idx: &[u32] = match parent {
+            Some(p) => {
+                let b = at + p[at..].partition_point(|&i| (i as usize) < off + ring.len());
+                let s = &p[at..b];
+                at = b;
+                s
+            }
+            None => {
+                all.clear();
+                all.extend(off as u32..(off + ring.len()) as u32);
+                &all
+            }
+        };
+        // 0 inside the strip, 1 west, 2 east
+        sides.clear();
+        sides.extend(idx.iter().map(|&i| {
+            let wx = ring[i as usize - off].x + shift;
+            if wx < lo {
+                1
+            } else if wx > hi {
+                2
+            } else {
+                0
+            }
+        }));
+        if sides.first().is_some_and(|&s| s != 0 && sides.iter().all(|&t| t == s)) {
+            continue;
+        }
+        let rank = |k: usize| ranks[idx[k] as usize];
+        let mut s = 0;
+        while s < idx.len() {
+            let mut e = s;
+            while e + 1 < idx.len() && sides[e + 1] == sides[s] {
+                e += 1;
+            }
+            if sides[s] == 0 || e - s < 2 {
+                out.extend_from_slice(&idx[s..=e]);
+            } else {
+                // prefix records (ascending), then suffix records (found descending)
+                let mut pre: Vec<usize> = Vec::new();
+                let mut best = f32::NEG_INFINITY;
+                for k in s..=e {
+                    if rank(k) > best || k == s {
+                        best = rank(k);
+                        pre.push(k);
+                    }
+                }
+                let mut suf: Vec<usize> = Vec::new();
+                best = f32::NEG_INFINITY;
+                for k in (s..=e).rev() {
+                    if rank(k) > best || k == e {
+                        best = rank(k);
+                        suf.push(k);
+                    }
+                }
+                suf.reverse();
+                let (mut i, mut j) = (0, 0);
+                while i < pre.len() || j < suf.len() {
+                    let k = match (pre.get(i), suf.get(j)) {
+                        (Some(&a), Some(&b)) if a == b => {
+                            i += 1;
+                            j += 1;
+                            a
+                        }
+                        (Some(&a), Some(&b)) if a < b => {
+                            i += 1;
+                            a
+                        }
+                        (Some(&a), None) => {
+                            i += 1;
+                            a
+                        }
+                        (_, Some(&b)) => {
+                            j += 1;
+                            b
+                        }
+                        (None, None) => unreachable!(),
+                    };
+                    out.push(idx[k]);
+                }
+            }
+            s = e + 1;
+        }
+    }
+    Some(out)
 }
 
 /// Prepare a world-unit geometry for `tile`. `ranks` are its Douglas–Peucker ranks
@@ -99,9 +271,27 @@ pub(crate) fn prepare(
     tile: &TileId,
     tol: Tolerance,
 ) -> Option<Geometry<i32>> {
+    prepare_in(world, ranks, bbox, tile, tol, &|_| None)
+}
+
+/// A column piece ([`column_piece`]) of the tile's column for a world shift, kept by the caller.
+pub(crate) type Piece = std::sync::Arc<Vec<u32>>;
+
+/// [`prepare`] drawing each world copy from `piece(shift)`, the column piece of the tile's column
+/// for that shift (every vertex when `None`; the pieces must be those of `world` and `ranks`,
+/// and `ranks` given): the same result, from fewer vertices.
+pub(crate) fn prepare_in(
+    world: &Geometry<f64>,
+    ranks: Option<&[f32]>,
+    bbox: Rect<f64>,
+    tile: &TileId,
+    tol: Tolerance,
+    piece: &dyn Fn(f64) -> Option<Piece>,
+) -> Option<Geometry<i32>> {
     let owned;
+    let given = matches!(ranks, Some(r) if r.len() == ranked_len(world));
     let ranks = match ranks {
-        Some(r) if r.len() == ranked_len(world) => r,
+        Some(r) if given => r,
         _ => {
             owned = simplify::geometry_ranks(world);
             &owned[..]
@@ -116,7 +306,9 @@ pub(crate) fn prepare(
         if disjoint(&tb) {
             continue;
         }
-        let ctx = Ctx { tile, shift: k, thr, fast: inside(&tb) };
+        let fast = inside(&tb);
+        let p = if fast || !given { None } else { piece(k) };
+        let ctx = Ctx { tile, shift: k, thr, fast, piece: p.as_deref().map(|v| &v[..]) };
         if let Some(g) = prepare_one(world, ranks, &ctx) {
             match first.take() {
                 None => first = Some(g),
@@ -168,7 +360,7 @@ fn prepare_one(g: &Geometry<f64>, ranks: &[f32], ctx: &Ctx<'_>) -> Option<Geomet
     let proj = |c: Coord<f64>| ctx.tile.to_tile(c, ctx.shift);
     let again = |g: Geometry<f64>| {
         let r = simplify::geometry_ranks(&g);
-        prepare_one(&g, &r, &Ctx { fast: false, ..*ctx })
+        prepare_one(&g, &r, &Ctx { fast: false, piece: None, ..*ctx })
     };
     match g {
         Geometry::Point(p) => {
@@ -185,7 +377,7 @@ fn prepare_one(g: &Geometry<f64>, ranks: &[f32], ctx: &Ctx<'_>) -> Option<Geomet
         Geometry::Triangle(t) => again(t.to_polygon().into()),
         Geometry::GeometryCollection(gc) => merge(
             gc.0.iter()
-                .filter_map(|g| prepare_one(g, &simplify::geometry_ranks(g), &Ctx { fast: false, ..*ctx }))
+                .filter_map(|g| prepare_one(g, &simplify::geometry_ranks(g), &Ctx { fast: false, piece: None, ..*ctx }))
                 .collect(),
         ),
     }
@@ -349,9 +541,8 @@ fn lines_with(ls: &[LineString<f64>], ranks: &[f32], ctx: &Ctx<'_>, s: &mut Scra
     let Scratch { kept, parts, .. } = s;
     let mut off = 0;
     for l in ls {
-        let n = l.0.len();
-        ctx.kept(&l.0, &ranks[off..off + n], kept);
-        off += n;
+        ctx.kept(&l.0, ranks, off, kept);
+        off += l.0.len();
         if ctx.fast {
             let r = round_dedup(kept);
             if r.len() >= 2 {
@@ -415,9 +606,8 @@ fn polygons_with(ps: &[Polygon<f64>], ranks: &[f32], ctx: &Ctx<'_>, s: &mut Scra
     let Scratch { kept, clipped, tmp, .. } = s;
     let mut off = 0;
     let mut one = |r: &LineString<f64>, exterior: bool, off: &mut usize| -> Option<LineString<i32>> {
-        let n = r.0.len();
-        ctx.kept(&r.0, &ranks[*off..*off + n], kept);
-        *off += n;
+        ctx.kept(&r.0, ranks, *off, kept);
+        *off += r.0.len();
         if ctx.fast {
             ring(kept, exterior)
         } else {
@@ -598,6 +788,111 @@ mod tests {
         // fully outside: empty
         clip_ring(&[c(5000.0, 0.0), c(5100.0, 0.0), c(5100.0, 100.0)], &mut out);
         assert!(out.is_empty());
+    }
+
+    /// A wiggly ring of `n` vertices around (cx, cy) in world units, radius about `r`, closed.
+    fn wiggly(seed: &mut u64, n: usize, cx: f64, cy: f64, r: f64) -> LineString<f64> {
+        let mut next = || {
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (*seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut rr = r;
+        let mut pts: Vec<Coord<f64>> = (0..n)
+            .map(|k| {
+                // a random walk of the radius: coastline-like detail at every scale, and
+                // spikes that leave a tile's column and come back
+                rr = (rr + (next() - 0.5) * r * 0.08).clamp(r * 0.3, r * 1.6);
+                let a = std::f64::consts::TAU * k as f64 / n as f64;
+                c(cx + a.cos() * rr, cy + a.sin() * rr)
+            })
+            .collect();
+        pts.push(pts[0]);
+        LineString(pts)
+    }
+
+    #[test]
+    fn column_pieces_down_the_pyramid_give_the_same_tiles() {
+        // a large polygon with a hole, a multipolygon (second part across the antimeridian
+        // copy) and a long line; every column piece made from its parent's, as the exporter does
+        let mut seed = 17u64;
+        let ext = wiggly(&mut seed, 40_000, 0.5, 0.45, 0.2);
+        let hole = wiggly(&mut seed, 5_000, 0.52, 0.47, 0.05);
+        let poly = Polygon::new(ext, vec![hole]);
+        let island = Polygon::new(wiggly(&mut seed, 8_000, 0.97, 0.6, 0.06), vec![]);
+        let line: Vec<Coord<f64>> = wiggly(&mut seed, 20_000, 0.3, 0.3, 0.15).0;
+        let geoms: Vec<Geometry<f64>> = vec![
+            poly.clone().into(),
+            MultiPolygon(vec![poly, island]).into(),
+            LineString(line[..15_000].to_vec()).into(),
+        ];
+        for g in &geoms {
+            let ranks = simplify::geometry_ranks(g);
+            let bbox = geo::BoundingRect::bounding_rect(g).unwrap();
+            let n = ranks.len();
+            // a few chains of columns down to z12, through the middle and the edges
+            let mut compared = 0;
+            for start in [0.005, 0.31, 0.5, 0.69, 0.995] {
+                let mut parent: std::collections::HashMap<i8, Vec<u32>> = Default::default();
+                for z in 0..=12u8 {
+                    let m = 1u32 << z;
+                    let x = ((start * f64::from(m)) as u32).min(m - 1);
+                    let mut here = std::collections::HashMap::new();
+                    for k in [-1.0f64, 0.0, 1.0] {
+                        let p = column_piece(g, &ranks, parent.get(&(k as i8)).map(|v| &v[..]), z, x, k).unwrap();
+                        assert!(p.windows(2).all(|w| w[0] < w[1]) && p.last().is_none_or(|&i| (i as usize) < n));
+                        here.insert(k as i8, p);
+                    }
+                    if z == 10 && start < 0.9 {
+                        let p = &here[&0];
+                        assert!(p.len() * 20 < n, "z{z} column {x}: piece of {} of {n} vertices", p.len());
+                    }
+                    // every tile of the column the geometry's box reaches (a sample of them)
+                    let (y0, y1) = ((bbox.min().y * f64::from(m)) as u32, (bbox.max().y * f64::from(m)) as u32);
+                    let step = ((y1 - y0) / 40).max(1);
+                    for y in (y0.saturating_sub(1)..=(y1 + 1).min(m - 1)).step_by(step as usize) {
+                        let t = TileId::new(z, x, y).unwrap();
+                        let tol = Tolerance::for_zoom(z);
+                        let want = prepare(g, Some(&ranks), bbox, &t, tol);
+                        let got = prepare_in(g, Some(&ranks), bbox, &t, tol, &|k| {
+                            Some(std::sync::Arc::new(here[&(k as i8)].clone()))
+                        });
+                        assert_eq!(got, want, "tile {z}/{x}/{y}");
+                        compared += usize::from(want.is_some());
+                    }
+                    parent = here;
+                }
+            }
+            assert!(compared > 100, "{compared} tiles with content");
+        }
+    }
+
+    #[test]
+    fn column_piece_keeps_the_run_ends_a_tolerance_needs() {
+        // a ring whose west run has its highest ranks in the middle: the first and last kept
+        // vertex of the run change with the tolerance, and must all be in the piece
+        let mut seed = 5u64;
+        let g: Geometry<f64> = Polygon::new(wiggly(&mut seed, 3_000, 0.5, 0.5, 0.3), vec![]).into();
+        let ranks = simplify::geometry_ranks(&g);
+        let piece = std::sync::Arc::new(column_piece(&g, &ranks, None, 6, 32, 0.0).unwrap());
+        assert!(piece.len() < ranks.len() / 4, "{} of {}", piece.len(), ranks.len());
+        let bbox = geo::BoundingRect::bounding_rect(&g).unwrap();
+        let mut drawn = 0;
+        for y in 0..64 {
+            let t = TileId::new(6, 32, y).unwrap();
+            for line in [4.0, 0.5, 0.2, 0.05, 0.01] {
+                let tol = Tolerance { line };
+                let want = prepare(&g, Some(&ranks), bbox, &t, tol);
+                drawn += usize::from(want.is_some());
+                assert_eq!(prepare_in(&g, Some(&ranks), bbox, &t, tol, &|_| Some(piece.clone())), want, "y {y}");
+            }
+        }
+        assert!(drawn >= 5 * 10, "{drawn}");
+        // a ring entirely west of the column is left out whole
+        let far: Geometry<f64> = Polygon::new(wiggly(&mut seed, 600, 0.1, 0.5, 0.02), vec![]).into();
+        let r = simplify::geometry_ranks(&far);
+        assert_eq!(column_piece(&far, &r, None, 6, 32, 0.0), Some(Vec::new()));
+        // points have no pieces
+        assert_eq!(column_piece(&Point::new(0.5, 0.5).into(), &[], None, 6, 32, 0.0), None);
     }
 
     #[test]
