@@ -307,15 +307,8 @@ mod tests {
 
     #[test]
     fn an_area_leaves_the_pages_in_the_empty_corner_of_its_bbox_alone() {
-        use geo_types::{polygon, Geometry};
-        // an L from 0–40 E along 40–45 N and up 35–40 E to 70 N; Oslo's page is in its bbox only
-        let l = Arc::new(crate::index::Place::anonymous(
-            "country",
-            Geometry::Polygon(polygon![
-                (x: 0.0, y: 40.0), (x: 40.0, y: 40.0), (x: 40.0, y: 70.0), (x: 35.0, y: 70.0),
-                (x: 35.0, y: 45.0), (x: 0.0, y: 45.0), (x: 0.0, y: 40.0)
-            ]),
-        ));
+        // Oslo lies in the L's bbox only
+        let l = crate::index::cover::l_shaped_country();
         let c = PageCache::new(1 << 20);
         page(&c, "oslo", 1, [10.0, 59.5, 11.5, 60.5]);
         page(&c, "strip", 1, [36.0, 59.5, 37.0, 60.5]);

@@ -197,6 +197,20 @@ impl WorldBox {
     }
 }
 
+/// A test country shaped like an L: a strip along the south (0–40 E, 40–45 N) and one up the
+/// east side (35–40 E, to 70 N), so most of its bbox (Oslo, say) is far from it.
+#[cfg(test)]
+pub(crate) fn l_shaped_country() -> Arc<Place> {
+    use geo_types::polygon;
+    Arc::new(Place::anonymous(
+        "country",
+        Geometry::Polygon(polygon![
+            (x: 0.0, y: 40.0), (x: 40.0, y: 40.0), (x: 40.0, y: 70.0), (x: 35.0, y: 70.0),
+            (x: 35.0, y: 45.0), (x: 0.0, y: 45.0), (x: 0.0, y: 40.0)
+        ]),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,11 +227,7 @@ mod tests {
 
     #[test]
     fn an_l_shaped_country_does_not_touch_the_empty_corner_of_its_bbox() {
-        // an L: a strip along the south (0–40 E, 40–45 N) and one up the east side (35–40 E, 40–70 N)
-        let l = place(Geometry::Polygon(polygon![
-            (x: 0.0, y: 40.0), (x: 40.0, y: 40.0), (x: 40.0, y: 70.0), (x: 35.0, y: 70.0),
-            (x: 35.0, y: 45.0), (x: 0.0, y: 45.0), (x: 0.0, y: 40.0)
-        ]));
+        let l = l_shaped_country();
         let f = Footprint::of(&l);
         // a z10 tile around 10 E, 60 N: inside the bbox, far from the geometry
         assert!(WorldBox::of(&f.bbox).touches(wb(10.0, 59.9, 10.3, 60.1)), "the bbox test alone says yes");

@@ -444,14 +444,7 @@ mod tests {
 
     #[test]
     fn an_area_invalidates_the_tiles_near_it_not_every_tile_of_its_bbox() {
-        use geo_types::{polygon, Geometry};
-        let l = Arc::new(crate::index::Place::anonymous(
-            "country",
-            Geometry::Polygon(polygon![
-                (x: 0.0, y: 40.0), (x: 40.0, y: 40.0), (x: 40.0, y: 70.0), (x: 35.0, y: 70.0),
-                (x: 35.0, y: 45.0), (x: 0.0, y: 45.0), (x: 0.0, y: 40.0)
-            ]),
-        ));
+        let l = crate::index::cover::l_shaped_country();
         let c = TileCache::new(1000, 1 << 30);
         let oslo = super::super::grid::tile_for_lonlat(10.7, 59.9, 10);
         let strip = super::super::grid::tile_for_lonlat(37.5, 60.0, 10);
