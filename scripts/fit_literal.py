@@ -9,10 +9,13 @@ Mentions are those of `sitrep geoparse --jsonl --literal-features` that match a 
 coordinates (the scorer's rule: same string, span centres < 10 characters apart). GeoWebNews types
 Literal, Literal_Modifier, Embedded_Literal, Coercion and Mixed count as literal, the rest
 (Metonymic, Non_Literal_Modifier, Embedded_Non_Lit, Demonym, Language, Homonym) as not.
-The fit is an L2-regularised logistic regression by gradient descent (no dependency); it prints
+The fit is an L2-regularised logistic regression by gradient descent (scripts/logistic.py); it prints
 the two-fold cross-validated accuracy on the tuning half beside the training accuracy.
 """
-import json, math, os, subprocess, sys, tempfile
+import json, os, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from logistic import fit  # noqa: E402
 
 LITERAL = {"Literal", "Literal_Modifier", "Embedded_Literal", "Coercion", "Mixed"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,23 +45,6 @@ def matched(docs):
                 x.update({f: 1.0 for f in p["literal_features"]})
                 rows.append((x, 1 if t["type"] in LITERAL else 0, p["literal"]))
     return rows
-
-
-def fit(rows, lam=1.0, steps=1500, rate=0.5):
-    keys = sorted({k for x, _, _ in rows for k in x})
-    w = {k: 0.0 for k in keys}
-    n = len(rows)
-    for _ in range(steps):
-        g = dict.fromkeys(keys, 0.0)
-        for x, y, _ in rows:
-            z = sum(w[k] * v for k, v in x.items())
-            p = 1 / (1 + math.exp(-z))
-            for k, v in x.items():
-                g[k] += (p - y) * v
-        for k in keys:
-            reg = 0.0 if k == "bias" else lam * w[k]
-            w[k] -= rate * (g[k] + reg) / n
-    return w
 
 
 def accuracy(w, rows):

@@ -288,6 +288,21 @@ fn namesakes_follow_the_document() {
 }
 
 #[test]
+fn a_container_after_in_constrains_even_when_oriented() {
+    let gp = parser();
+    // "X in southern Y": the orienting word does not hide the container. No Paris lies in
+    // Armenia, so the honest pin is the country, not the French capital at town precision.
+    for text in ["Shelling hit Paris in Armenia.", "Shelling hit Paris in southern Armenia."] {
+        let ms = gp.parse(text, None);
+        let m = find(&ms, "Paris").unwrap_or_else(|| panic!("{text}: {:?}", names_and_ids(&ms)));
+        assert_eq!((m.place_id.as_str(), m.precision), ("ne-country:ARM", 6), "{text}");
+    }
+    // A reading inside the oriented container wins over a namesake outside it.
+    let ms = gp.parse("Troops entered Lachin in western Azerbaijan.", None);
+    assert_eq!(find(&ms, "Lachin").unwrap().place_id, "geonames:147625");
+}
+
+#[test]
 fn counties_are_areas_chosen_by_context() {
     let gp = parser();
     // Both words are common words; the full county name still is a place, and an area.

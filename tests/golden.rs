@@ -4,7 +4,9 @@
 //! toponym when the names are equal, case-insensitive, and the span centres are < 10 code points
 //! apart). Precision, recall, F1, acc161 and acc161 end to end must not fall below the floors in
 //! `data/golden/floors.json`, and the false-precision rate (gold toponyms pinned at precision 1–2 more
-//! than 50 km off) must not rise above its ceiling there.
+//! than 50 km off) must not rise above its ceiling there, nor the Brier score of the mentions'
+//! confidence (each predicted mention right when it matches a gold toponym within 161 km) above
+//! `brier_max`: a confidence that stopped meaning "how likely this pin is right" fails here.
 //!
 //! `cargo test --release --test golden -- --nocapture` prints the breakdown per style and per error
 //! kind; every run writes each error (misses, false positives, wrong resolutions) to
@@ -151,8 +153,9 @@ impl Tally {
     }
 }
 
-/// Scores one document; appends its errors to `errors` (one line each).
-fn score_doc(doc: &Doc, mentions: &[Mention], errors: &mut Vec<String>) -> Tally {
+/// Scores one document; appends its errors to `errors` (one line each) and each predicted
+/// mention's (confidence, right) to `calibration`.
+fn score_doc(doc: &Doc, mentions: &[Mention], errors: &mut Vec<String>, calibration: &mut Vec<(f64, bool)>) -> Tally {
     let mut t = Tally { docs: 1, ..Tally::default() };
     let mut preds: Vec<&Mention> = mentions.iter().collect();
     for g in &doc.gold {
@@ -171,6 +174,7 @@ fn score_doc(doc: &Doc, mentions: &[Mention], errors: &mut Vec<String>) -> Tally
         if km < 161.0 {
             t.within161 += 1;
         }
+        calibration.push((m.confidence as f64, km < 161.0));
         let false_precision = m.precision <= 2 && km > FALSE_PRECISION_KM;
         if false_precision {
             t.false_precision += 1;
@@ -189,12 +193,30 @@ fn score_doc(doc: &Doc, mentions: &[Mention], errors: &mut Vec<String>) -> Tally
     }
     for m in preds {
         t.fp += 1;
+        calibration.push((m.confidence as f64, false));
         errors.push(format!(
             "FP     {:<28} -> {} ({}), precision {}, confidence {:.2}",
             m.name, m.place_name, m.place_id, m.precision, m.confidence
         ));
     }
     t
+}
+
+/// The Brier score of (confidence, right) pairs and a reliability table in five bins.
+fn reliability(pairs: &[(f64, bool)]) -> (f64, String) {
+    let brier =
+        pairs.iter().map(|(p, y)| (p - f64::from(u8::from(*y))).powi(2)).sum::<f64>() / pairs.len().max(1) as f64;
+    let mut table = String::from("confidence  mentions  mean  right\n");
+    for b in 0..5 {
+        let (lo, hi) = (b as f64 / 5.0, (b + 1) as f64 / 5.0);
+        let sel: Vec<_> = pairs.iter().filter(|(p, _)| *p >= lo && (*p < hi || b == 4)).collect();
+        if !sel.is_empty() {
+            let mean = sel.iter().map(|(p, _)| p).sum::<f64>() / sel.len() as f64;
+            let right = sel.iter().filter(|(_, y)| *y).count() as f64 / sel.len() as f64;
+            let _ = writeln!(table, "{lo:.1}-{hi:.1}     {:>8}  {mean:.3} {right:.3}", sel.len());
+        }
+    }
+    (brier, table)
 }
 
 fn floors() -> BTreeMap<String, f64> {
@@ -219,12 +241,13 @@ fn golden_conflict_set() {
     let mut by_style: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut by_kind: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut report_by_kind: BTreeMap<&str, String> = BTreeMap::new();
+    let mut calibration = Vec::new();
     for doc in &docs {
         // Demonyms are not annotated in this set ("demonyms": "excluded").
         let mentions: Vec<Mention> =
             gp.parse(&doc.text, None).into_iter().filter(|m| m.role != Role::Demonym).collect();
         let mut errors = Vec::new();
-        let t = score_doc(doc, &mentions, &mut errors);
+        let t = score_doc(doc, &mentions, &mut errors, &mut calibration);
         total.add(&t);
         by_style.entry(&doc.style).or_default().add(&t);
         by_kind.entry(&doc.kind).or_default().add(&t);
@@ -248,6 +271,8 @@ fn golden_conflict_set() {
     for (k, t) in &by_kind {
         let _ = writeln!(summary, "{}", t.row(&format!("kind={k}")));
     }
+    let (brier, table) = reliability(&calibration);
+    let _ = write!(summary, "\nconfidence of {} predicted mentions: Brier {brier:.4}\n{table}", calibration.len());
     println!("{summary}");
 
     let mut report = format!(
@@ -282,6 +307,10 @@ fn golden_conflict_set() {
     let ceiling = *floors.get("false_precision_max").expect("floors.json has no false_precision_max");
     if fp_rate > ceiling {
         failures.push(format!("false precision rate {fp_rate:.4} > ceiling {ceiling:.4}"));
+    }
+    let brier_max = *floors.get("brier_max").expect("floors.json has no brier_max");
+    if brier > brier_max {
+        failures.push(format!("confidence Brier score {brier:.4} > ceiling {brier_max:.4}"));
     }
     assert!(failures.is_empty(), "golden set regressed: {}\n{summary}", failures.join("; "));
 }

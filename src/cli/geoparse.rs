@@ -45,6 +45,10 @@ pub struct GeoparseArgs {
     /// (what `scripts/fit_literal.py` fits the weights on).
     #[arg(long)]
     pub literal_features: bool,
+    /// With --jsonl: give each prediction the evidence its `confidence` was read from (what
+    /// `scripts/fit_confidence.py` fits the weights on).
+    #[arg(long)]
+    pub confidence_features: bool,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -200,6 +204,9 @@ pub fn geoparse(args: GeoparseArgs) -> anyhow::Result<()> {
                         let mut v = prediction(m);
                         if args.literal_features {
                             v["literal_features"] = json!(m.literal_features);
+                        }
+                        if args.confidence_features {
+                            v["confidence_features"] = json!(m.confidence_features);
                         }
                         v
                     })

@@ -141,17 +141,9 @@ impl<'a> Doc<'a> {
                 }
             }
             let st = &self.toks[start_tok];
-            let mut m = self.mention(
-                st.start,
-                tk.end,
-                st.byte_start,
-                tk.byte_end,
-                self.sents.of_token[i],
-                seg,
-                Role::Place,
-                0.6,
-            );
-            m.confidence = 0.6;
+            let mut m =
+                self.mention(st.start, tk.end, st.byte_start, tk.byte_end, self.sents.of_token[i], seg, Role::Place);
+            m.confidence_features.push(super::confidence::basis::GENERIC_BORDER);
             mentions.push(m);
         }
     }

@@ -6,7 +6,7 @@
 //! (and, for the hierarchy cue, the container a reading outside it falls back to); `None` when the
 //! words say nothing.
 
-use super::doc::{is_division_word, Doc};
+use super::doc::{is_compass_word, is_division_word, Doc};
 use super::{lies_in, Cand, CandKind};
 use crate::gazetteer::{Kind, PlaceIdx};
 use std::collections::HashSet;
@@ -99,7 +99,17 @@ impl<'a> Doc<'a> {
         if !ok_gap {
             return None;
         }
-        let start = if self.norm(e) == "in" || self.norm(e) == "of" { e + 1 } else { e };
+        let mut start = if self.norm(e) == "in" || self.norm(e) == "of" { e + 1 } else { e };
+        // "Moura in central Mali", "Lachin in western Azerbaijan": a lower-case word orienting the
+        // container says nothing against it.
+        if self.norm(e) == "in"
+            && start + 1 < n
+            && !self.cap[start]
+            && is_compass_word(self.norm(start))
+            && self.sents.of_token[start + 1] == c.sentence
+        {
+            start += 1;
+        }
         if start >= n || !self.cap[start] {
             return None;
         }

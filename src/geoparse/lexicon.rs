@@ -7,7 +7,7 @@
 //! The tests below check that every entry is already written in its normalised form and that no
 //! list repeats an entry.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The shipped first-names list (Moby word lists via @stdlib datasets, Apache-2.0), one per line.
 pub const FIRST_NAMES: &str = include_str!("../../data/lexicon/first_names.txt");
@@ -87,6 +87,49 @@ pub const ROAD_HEADS: &str = include_str!("../../data/lexicon/road_heads.txt");
 
 /// Countries of the conflicts the project covers, as lower-case ISO alpha-2 codes: a tie-breaker prior.
 pub const THEATRES: &str = include_str!("../../data/lexicon/theatres.txt");
+
+/// Weights of the confidence reading (`src/geoparse/confidence.rs`), fitted by
+/// `scripts/fit_confidence.py`: `feature<TAB>log-odds weight`.
+pub const CONFIDENCE_WEIGHTS: &str = include_str!("../../data/lexicon/confidence_weights.tsv");
+
+/// The rows of a two-column list as written (trimmed, not normalised): `(key, value)`.
+pub fn rows(list: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    entries(list).filter_map(|l| l.split_once('\t')).map(|(a, b)| (a.trim(), b.trim()))
+}
+
+/// A logistic model read from a `feature<TAB>weight` list: named features, their log-odds
+/// weights and a `bias`. A feature without a weight weighs nothing, so a stage may name new
+/// features before the weights are fitted again.
+pub struct Weights(HashMap<&'static str, f32>);
+
+impl Weights {
+    /// The weights of `list` (rows whose weight is no number are left out).
+    pub fn parse(list: &'static str) -> Weights {
+        Weights(rows(list).filter_map(|(f, w)| w.parse::<f32>().ok().map(|w| (f, w))).collect())
+    }
+
+    /// The weight of one feature (0 when it has none).
+    pub fn get(&self, feature: &str) -> f32 {
+        self.0.get(feature).copied().unwrap_or(0.0)
+    }
+
+    /// Whether `feature` has a weight.
+    #[cfg(test)]
+    pub fn has(&self, feature: &str) -> bool {
+        self.0.contains_key(feature)
+    }
+
+    /// The features that have weights (besides `bias`).
+    #[cfg(test)]
+    pub fn features(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.keys().copied().filter(|f| *f != "bias")
+    }
+
+    /// The log-odds of a reading with these features: the bias plus their weights.
+    pub fn log_odds<'f>(&self, feats: impl IntoIterator<Item = &'f str>) -> f32 {
+        self.get("bias") + feats.into_iter().map(|f| self.get(f)).sum::<f32>()
+    }
+}
 
 /// The entries of a list: trimmed, comments and blank lines left out (not normalised).
 fn entries(list: &'static str) -> impl Iterator<Item = &'static str> {

@@ -12,6 +12,7 @@
 //! found or where they are placed.
 
 use super::doc::Doc;
+use super::lexicon::{rows, Weights};
 use super::{Mention, Role};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -22,15 +23,7 @@ const WEIGHTS: &str = include_str!("../../data/lexicon/literal_weights.tsv");
 /// The word classes and weights, read once.
 struct Model {
     classes: HashMap<&'static str, HashSet<&'static str>>,
-    weights: HashMap<&'static str, f32>,
-}
-
-fn rows(list: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
-    list.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(a, b)| (a.trim(), b.trim()))
+    weights: Weights,
 }
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| {
@@ -38,8 +31,7 @@ static MODEL: LazyLock<Model> = LazyLock::new(|| {
     for (class, word) in rows(CUES) {
         classes.entry(class).or_default().insert(word);
     }
-    let weights = rows(WEIGHTS).filter_map(|(f, w)| w.parse::<f32>().ok().map(|w| (f, w))).collect();
-    Model { classes, weights }
+    Model { classes, weights: Weights::parse(WEIGHTS) }
 });
 
 impl Model {
@@ -49,10 +41,7 @@ impl Model {
 
     /// The model's log-odds that a mention with these features is literal.
     fn score(&self, kind: &str, feats: &[&'static str]) -> f32 {
-        let kind_w = self.weights.get(format!("kind={kind}").as_str()).copied().unwrap_or(0.0);
-        self.weights.get("bias").copied().unwrap_or(0.0)
-            + kind_w
-            + feats.iter().map(|f| self.weights.get(f).copied().unwrap_or(0.0)).sum::<f32>()
+        self.weights.log_odds(feats.iter().copied().chain([format!("kind={kind}").as_str()]))
     }
 }
 
@@ -203,10 +192,10 @@ mod tests {
             assert!(m.classes.get(class).is_some_and(|s| !s.is_empty()), "class {class} in literal_cues.tsv");
         }
         for f in FEATURES {
-            assert!(m.weights.contains_key(f), "feature {f} has no weight in literal_weights.tsv");
+            assert!(m.weights.has(f), "feature {f} has no weight in literal_weights.tsv");
         }
-        for (f, _) in rows(WEIGHTS) {
-            assert!(f == "bias" || f.starts_with("kind=") || FEATURES.contains(&f), "unknown feature {f}");
+        for f in m.weights.features() {
+            assert!(f.starts_with("kind=") || FEATURES.contains(&f), "unknown feature {f}");
         }
     }
 }

@@ -28,6 +28,7 @@
 
 mod borders;
 mod candidate;
+mod confidence;
 mod context;
 mod cues;
 mod doc;
@@ -92,7 +93,11 @@ pub struct Mention {
     pub precision: u8,
     /// ACLED `geo_precision` 1–3.
     pub geo_precision: u8,
+    /// Probability that the mention is a place reference within 161 km of where the text means
+    /// (stage 10, [`confidence`]).
     pub confidence: f32,
+    /// The evidence that probability was read from (for `sitrep geoparse --confidence-features`).
+    pub confidence_features: Vec<&'static str>,
     /// Representative point, lon/lat.
     pub point: Point<f64>,
     /// The place geometry: point, line or area (shared: one copy per place, not per mention).
@@ -288,6 +293,8 @@ impl Geoparser {
         doc.literal(&mut mentions);
         // 9. the event site
         doc.event(&mut mentions, date);
+        // 10. confidence
+        doc.confidence(&mut mentions);
         if let Some(t) = trace {
             for (n, c) in t.fired.iter_mut().zip(&doc.fired) {
                 *n += c.get();

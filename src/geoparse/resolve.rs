@@ -4,9 +4,10 @@
 //! Contract: [`Doc::resolve`] scores every reading of each candidate against the document context
 //! of stage 5 ([`Doc::score_reading`]: prior + context + cues), falls back to a named container when
 //! no reading lies in it (an honest province-level pin), drops small places without support
-//! ([`Doc::accept`]) and returns one mention per kept candidate, in candidate order, with a
-//! confidence from the recognition confidence and the margin over the second-best reading.
+//! ([`Doc::accept`]) and returns one mention per kept candidate, in candidate order, with the
+//! evidence its reading rests on for the confidence stage ([`Doc::evidence`]).
 
+use super::confidence::basis;
 use super::context::Context;
 use super::doc::Doc;
 use super::{acled_precision, Cand, CandKind, Cue, Mention, Role};
@@ -33,7 +34,7 @@ impl<'a> Doc<'a> {
         let mut mentions: Vec<Mention> = Vec::with_capacity(cands.len());
         for (ci, c) in cands.iter().enumerate() {
             match &c.what {
-                CandKind::Demonym(p) => mentions.push(self.cand_mention(c, *p, Role::Demonym, c.rec)),
+                CandKind::Demonym(p) => mentions.push(self.cand_mention(c, *p, Role::Demonym, Some(basis::DEMONYM))),
                 CandKind::Border => self.border_mentions(c, ctx, date, &mut mentions),
                 CandKind::Places(ps) => {
                     let r = Reading {
@@ -59,7 +60,7 @@ impl<'a> Doc<'a> {
             return;
         };
         match self.border_segment(&a, &b, &ctx.admin1, date) {
-            Some(seg) => mentions.push(self.cand_mention(c, seg, Role::Place, 0.85)),
+            Some(seg) => mentions.push(self.cand_mention(c, seg, Role::Place, Some(basis::BORDER_SEGMENT))),
             None => {
                 // No curated segment: the two demonyms/countries stand on their own.
                 for t in [c.tok_start, c.tok_start + 1] {
@@ -109,7 +110,9 @@ impl<'a> Doc<'a> {
                 _ => false,
             };
             if inside.is_empty() && falls_back && !(*via_in && supported) {
-                return Some(self.cand_mention(c, *container, Role::Place, 0.5));
+                let mut m = self.cand_mention(c, *container, Role::Place, Some(basis::FALLBACK));
+                m.confidence_features.push(if *strong { "fallback_strong" } else { "fallback_comma" });
+                return Some(m);
             }
         }
         // Acceptance: small places need support from the document. "Florence, Alabama": a reading
@@ -119,9 +122,9 @@ impl<'a> Doc<'a> {
         if !cued && !self.accept(c, bp, r.ps, bs, &ctx.country) {
             return None;
         }
-        let margin = if second.is_finite() { bs - second } else { 5.0 };
-        let res_conf = 1.0 / (1.0 + (-margin).exp());
-        Some(self.cand_mention(c, bp, Role::Place, (c.rec as f64 * (0.5 + 0.5 * res_conf)) as f32))
+        let mut m = self.cand_mention(c, bp, Role::Place, None);
+        m.confidence_features = self.evidence(c, r, ctx, bp, second.is_finite().then_some(bs - second));
+        Some(m)
     }
 
     /// A demonym or country name at token t as its own mention.
@@ -134,12 +137,17 @@ impl<'a> Doc<'a> {
             (gaz.matches(w).map(|(p, _)| p).find(|p| gaz.place(*p).kind == Kind::Country)?, Role::Place)
         };
         let tk = &self.toks[t];
-        Some(self.mention(tk.start, tk.end, tk.byte_start, tk.byte_end, self.sents.of_token[t], p, role, 0.8))
+        let mut m = self.mention(tk.start, tk.end, tk.byte_start, tk.byte_end, self.sents.of_token[t], p, role);
+        m.confidence_features.push(basis::BORDER_WORD);
+        Some(m)
     }
 
-    /// The mention of candidate `c` read as `place`.
-    fn cand_mention(&self, c: &Cand, place: PlaceIdx, role: Role, conf: f32) -> Mention {
-        self.mention(c.start, c.end, c.byte_start, c.byte_end, c.sentence, place, role, conf)
+    /// The mention of candidate `c` read as `place`, made as `how` says (a [`basis`] feature of
+    /// the confidence stage; `None`: the caller sets the readings' evidence).
+    fn cand_mention(&self, c: &Cand, place: PlaceIdx, role: Role, how: Option<&'static str>) -> Mention {
+        let mut m = self.mention(c.start, c.end, c.byte_start, c.byte_end, c.sentence, place, role);
+        m.confidence_features.extend(how);
+        m
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -152,7 +160,6 @@ impl<'a> Doc<'a> {
         sentence: usize,
         place: PlaceIdx,
         role: Role,
-        conf: f32,
     ) -> Mention {
         let pl = self.gp.gaz.place(place);
         let (ss, se, scp) = self.sents.span(sentence);
@@ -167,7 +174,8 @@ impl<'a> Doc<'a> {
             kind: pl.kind,
             precision,
             geo_precision: acled_precision(precision),
-            confidence: conf.clamp(0.0, 1.0),
+            confidence: 0.5,
+            confidence_features: Vec::new(),
             point: self.gp.ref_points.get(&place).copied().unwrap_or(pl.point),
             geometry: self.gp.geometry(place),
             sentence: self.text[ss..se].to_string(),
