@@ -228,6 +228,7 @@ impl SpatialIndex {
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
                 grids: Grids::default(),
+                dead_per_group: std::sync::OnceLock::new(),
             }
         } else {
             let delta = if delta_hit {
@@ -253,11 +254,81 @@ impl SpatialIndex {
                 generation: cur.generation + 1,
                 extent: std::sync::OnceLock::new(),
                 grids: Grids::default(),
+                dead_per_group: std::sync::OnceLock::new(),
             }
         };
         self.current.store(Arc::new(next));
         touched_bbox(touched.iter().map(|e| e.as_ref()))
     }
+}
+
+/// An index whose answers mix points and places in id order, for the tests of queries that
+/// must agree with [`IndexSnapshot::query_bbox_lonlat`]: a country (20–30° E, 40–50° N) named
+/// 400 times, a river across it, a place across the antimeridian (179° E – 179° W), a wide
+/// place (150–175° E) that a box crossing the antimeridian meets on both sides, 200 points
+/// (some at ±179.9°); then, kept in the delta and the tombstones (no compaction), removals of
+/// base mentions of each place, new mentions of them with ids between the base's, a place only
+/// in the delta, and mentions replaced (same id) by mentions of another place.
+#[cfg(test)]
+pub(crate) fn mixed_test_index() -> SpatialIndex {
+    use crate::schema::Props;
+    use geo_types::{line_string, point, polygon, Geometry};
+    let area = |w: f64, s: f64, e: f64, n: f64| -> Arc<Place> {
+        let g: Geometry<f64> = polygon![(x: w, y: s), (x: e, y: s), (x: e, y: n), (x: w, y: n)].into();
+        Arc::new(Place::anonymous("country", g))
+    };
+    let country = area(20.0, 40.0, 30.0, 50.0);
+    let fiji = area(179.0, -20.0, 181.0, -15.0);
+    let wide = area(150.0, 0.0, 175.0, 10.0);
+    let only_delta = area(-10.0, 10.0, -5.0, 15.0);
+    let river = Arc::new(Place::anonymous("river", line_string![(x: 22.0, y: 41.0), (x: 28.0, y: 49.0)].into()));
+    let mk = |id: u64, place: &Arc<Place>| Incident {
+        id,
+        place: place.clone(),
+        precision: 3,
+        time: Some(1_600_000_000 + id as i64),
+        props: Props::Json(Default::default()),
+    };
+    let pt = |id: u64, k: u64| {
+        let lon = match k % 10 {
+            0 => 179.9,
+            1 => -179.9,
+            _ => (k * 47 % 360) as f64 - 180.0 + 0.5,
+        };
+        let lat = (k * 13 % 80) as f64 - 30.0 + 0.25;
+        mk(id, &Arc::new(Place::anonymous("settlement", point!(x: lon, y: lat).into())))
+    };
+    // base ids: even, in an order that interleaves the places and the points
+    let id = |i: u64| 2 * (i * 37 % 1009);
+    let mut base: Vec<Incident> = Vec::new();
+    for i in 1..=665u64 {
+        base.push(match i {
+            1..=400 => mk(id(i), &country),
+            401..=430 => mk(id(i), &fiji),
+            431..=450 => mk(id(i), &wide),
+            451..=465 => mk(id(i), &river),
+            _ => pt(id(i), i),
+        });
+    }
+    let idx = SpatialIndex::from_incidents(base);
+    // removals of the base: low and high ids of the country, some of each other place, points
+    let removed: Vec<u64> = (1..=40u64)
+        .map(|i| id(i * 7 % 400 + 1))
+        .chain([id(401), id(405), id(431), id(451), id(470), id(471)])
+        .collect();
+    idx.remove(&removed);
+    // new mentions (odd ids, between the base's), a place only in the delta
+    let mut fresh: Vec<Incident> = (0..25u64).map(|k| mk(2 * (k * 41 % 1009) + 1, &country)).collect();
+    fresh.extend((0..6u64).map(|k| mk(2 * (k * 97 % 1009) + 1, &fiji)));
+    fresh.extend((0..4u64).map(|k| mk(2 * (k * 89 % 1009) + 3, &wide)));
+    fresh.extend((0..10u64).map(|k| mk(2 * (k * 53 % 1009) + 5, &only_delta)));
+    fresh.extend((0..8u64).map(|k| pt(2 * (k * 61 % 1009) + 7, k)));
+    idx.insert(fresh);
+    // replaced: country mentions become points, points and a river mention become the country
+    let mut replaced: Vec<Incident> = (2..=6u64).map(|i| pt(id(i * 50), i)).collect();
+    replaced.extend([mk(id(500), &country), mk(id(501), &country), mk(id(452), &country)]);
+    idx.insert(replaced);
+    idx
 }
 
 #[cfg(test)]

@@ -9,9 +9,11 @@
 //! slots (tombstones). A [`PlaceHit`] is one place found by a query with its live mentions in
 //! both segments, read in place: the base group's members that are not dead, then the delta
 //! group's, each in ascending id; [`PlaceHit::summary`] equals [`Summary::of`] those mentions
-//! (from the kept group summaries unless a base mention of the place is dead). A segment also
-//! keeps, on first use, its points in Z order and their cells per grid level (`grid`), so a
-//! write, which makes a new delta, does not sort the base's points again.
+//! (from the kept group summaries unless a base mention of the place is dead),
+//! [`PlaceHit::len`] their number and [`PlaceHit::lowest`] the first `n` of them by id, neither
+//! walking them all. A segment also keeps, on first use, its points in Z order and their
+//! cells per grid level (`grid`), so a write, which makes a new delta, does not sort the
+//! base's points again.
 //! Not for: choosing base or delta (that is [`super::SpatialIndex`]) or exact tests (the
 //! snapshot's queries).
 
@@ -249,6 +251,8 @@ impl Segment {
 pub struct PlaceHit<'a> {
     pub place: &'a Arc<Place>,
     pub(super) base: Option<&'a Group>,
+    /// Index of `base` in the base segment's groups (meaningless without `base`).
+    pub(super) base_group: u32,
     pub(super) delta: Option<&'a Group>,
     pub(super) snap: &'a IndexSnapshot,
     /// Lowest live mention id.
@@ -258,19 +262,44 @@ pub struct PlaceHit<'a> {
 impl<'a> PlaceHit<'a> {
     /// The live mentions: the base segment's then the delta's, each in ascending id.
     pub fn mentions(&self) -> impl Iterator<Item = &'a IndexedIncident> + '_ {
+        self.base_mentions().chain(self.delta_mentions())
+    }
+
+    /// The live mentions in the base segment, ascending id.
+    fn base_mentions(&self) -> impl Iterator<Item = &'a IndexedIncident> + 'a {
         let snap = self.snap;
         let dead = &snap.dead;
-        let base = self.base.into_iter().flat_map(move |g| {
+        self.base.into_iter().flat_map(move |g| {
             g.members
                 .iter()
                 .filter(move |s| dead.is_empty() || !dead.contains(s))
                 .map(move |&s| snap.base.entries[s as usize].as_ref())
-        });
-        let delta = self
-            .delta
+        })
+    }
+
+    /// The mentions in the delta segment (all live), ascending id.
+    fn delta_mentions(&self) -> impl Iterator<Item = &'a IndexedIncident> + 'a {
+        let snap = self.snap;
+        self.delta
             .into_iter()
-            .flat_map(move |g| g.members.iter().map(move |&s| snap.delta.entries[s as usize].as_ref()));
-        base.chain(delta)
+            .flat_map(move |g| g.members.iter().map(move |&s| snap.delta.entries[s as usize].as_ref()))
+    }
+
+    /// The `n` live mentions of lowest id, ascending (all of them when there are fewer): the
+    /// base's and the delta's ascending mentions merged, reading no further than the `n`th.
+    pub fn lowest(&self, n: usize) -> Vec<&'a IndexedIncident> {
+        let (mut base, mut delta) = (self.base_mentions().peekable(), self.delta_mentions().peekable());
+        let mut out = Vec::with_capacity(n.min(self.len()));
+        while out.len() < n {
+            let next = match (base.peek(), delta.peek()) {
+                (None, None) => break,
+                (Some(b), Some(d)) if d.incident.id < b.incident.id => delta.next(),
+                (Some(_), _) => base.next(),
+                (None, Some(_)) => delta.next(),
+            };
+            out.extend(next);
+        }
+        out
     }
 
     /// What the live mentions add up to: from each segment's summary, kept with the index,
@@ -308,16 +337,10 @@ impl<'a> PlaceHit<'a> {
         }
     }
 
-    /// Number of live mentions.
+    /// Number of live mentions (the base group's members less its dead ones, counted once per
+    /// snapshot: [`IndexSnapshot::dead_in_group`], plus the delta group's).
     pub fn len(&self) -> usize {
-        let dead = &self.snap.dead;
-        let b = self.base.map_or(0, |g| {
-            if dead.is_empty() {
-                g.members.len()
-            } else {
-                g.members.iter().filter(|s| !dead.contains(s)).count()
-            }
-        });
+        let b = self.base.map_or(0, |g| g.members.len() - self.snap.dead_in_group(self.base_group));
         b + self.delta.map_or(0, |g| g.members.len())
     }
 

@@ -7,11 +7,14 @@
 //! their lowest live mention id) however many rectangles or envelopes meet them. Lon/lat
 //! queries ([`IndexSnapshot::query_bbox_lonlat`]; `w > e` crosses the antimeridian) normalise
 //! the box into one or two boxes inside ±180° and return exactly the incidents whose geometry
-//! intersects it, testing each place's geometry once for all its mentions. Bounds, time range
-//! and point grids ([`PointGrid`]) are computed once per snapshot, on first use.
+//! intersects it, testing each place's geometry once for all its mentions;
+//! [`IndexSnapshot::query_bbox_lonlat_lowest`] gives the same answer's first `n` by id and its
+//! length, from each place's count and lowest `n` mentions (not all of them). Bounds, time
+//! range, point grids ([`PointGrid`]) and the dead members per place are computed once per
+//! snapshot, on first use.
 //! Not for: writing (that is [`super::SpatialIndex`], which builds new snapshots).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::grid::{Cells, Grids, ZOrdered, DELTA_BIT};
@@ -53,6 +56,8 @@ pub struct IndexSnapshot {
     pub(super) extent: std::sync::OnceLock<Extent>,
     /// Lazily computed [`IndexSnapshot::point_grid`]s, one per level.
     pub(super) grids: Grids,
+    /// Per base group with dead members, how many are dead ([`IndexSnapshot::dead_in_group`]).
+    pub(super) dead_per_group: std::sync::OnceLock<HashMap<u32, usize>>,
 }
 
 /// Spatial and temporal extent of a snapshot's live incidents.
@@ -71,6 +76,7 @@ impl Default for IndexSnapshot {
             generation: 0,
             extent: std::sync::OnceLock::new(),
             grids: Grids::default(),
+            dead_per_group: std::sync::OnceLock::new(),
         }
     }
 }
@@ -238,6 +244,7 @@ impl IndexSnapshot {
             let mut hit = PlaceHit {
                 place: &group.place,
                 base: Some(group),
+                base_group: g,
                 delta: None,
                 snap: self,
                 first_id: first.map_or(u64::MAX, |&s| self.base.entries[s as usize].incident.id),
@@ -259,12 +266,34 @@ impl IndexSnapshot {
             if !paired[k] {
                 let d = &self.delta.groups[dg as usize];
                 let first_id = d.members.first().map_or(u64::MAX, |&s| self.delta.entries[s as usize].incident.id);
-                out.push(PlaceHit { place: &d.place, base: None, delta: Some(d), snap: self, first_id });
+                out.push(PlaceHit { place: &d.place, base: None, base_group: 0, delta: Some(d), snap: self, first_id });
             }
         }
         out.retain(|h| h.first_id != u64::MAX);
         out.sort_unstable_by_key(|h| h.first_id);
         out
+    }
+
+    /// How many members of the base segment's group `g` are dead: from a count of the dead
+    /// slots by group, made once per snapshot on first use (O(dead), not O(members)).
+    pub(super) fn dead_in_group(&self, g: u32) -> usize {
+        if self.dead.is_empty() {
+            return 0;
+        }
+        let counts = self.dead_per_group.get_or_init(|| {
+            let mut counts: HashMap<u32, usize> = HashMap::new();
+            for &slot in self.dead.iter() {
+                let e = &self.base.entries[slot as usize];
+                if e.is_point() {
+                    continue;
+                }
+                if let Some(&g) = self.base.group_of.get(&place_key(e.place())) {
+                    *counts.entry(g).or_default() += 1;
+                }
+            }
+            counts
+        });
+        counts.get(&g).copied().unwrap_or(0)
     }
 
     /// Number of line/area entries in the R-trees: one per place and segment, however many
@@ -332,17 +361,7 @@ impl IndexSnapshot {
         if boxes.is_empty() {
             return Vec::new();
         }
-        let envs: Vec<AABB<[f64; 2]>> = boxes
-            .iter()
-            .flat_map(|b| {
-                world_envelopes(
-                    proj::lon_to_world_x(b.min().x),
-                    proj::lat_to_world_y(b.max().y),
-                    proj::lon_to_world_x(b.max().x),
-                    proj::lat_to_world_y(b.min().y),
-                )
-            })
-            .collect();
+        let envs = lonlat_envelopes(&boxes);
         let mut out: Vec<&Incident> = self
             .points_in(&envs)
             .into_iter()
@@ -356,6 +375,57 @@ impl IndexSnapshot {
         }
         out
     }
+
+    /// The first `n` incidents of [`Self::query_bbox_lonlat`] (lowest ids, sorted by id) and
+    /// how many incidents it returns in all, without walking every mention of a line or area
+    /// place: each place that meets the box adds its [`PlaceHit::len`] to the count and at most
+    /// its `n` lowest mentions ([`PlaceHit::lowest`]) to the candidates.
+    pub fn query_bbox_lonlat_lowest(&self, bbox: [f64; 4], n: usize) -> (Vec<&Incident>, usize) {
+        let boxes = lonlat_boxes(bbox);
+        if boxes.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let envs = lonlat_envelopes(&boxes);
+        let mut out: Vec<&Incident> = Vec::new();
+        let mut matched = 0;
+        // points come sorted by id: the first n that meet the box are the lowest
+        for e in self.points_in(&envs) {
+            if e.place().intersects_lonlat(&boxes) {
+                matched += 1;
+                if out.len() < n {
+                    out.push(&e.incident);
+                }
+            }
+        }
+        // each place once (places_in: however many rectangles and envelopes meet it)
+        for hit in self.places_in(&envs) {
+            if hit.place.intersects_lonlat(&boxes) {
+                matched += hit.len();
+                out.extend(hit.lowest(n).into_iter().map(|e| &e.incident));
+            }
+        }
+        if n < out.len() {
+            out.select_nth_unstable_by_key(n, |i| i.id);
+            out.truncate(n);
+        }
+        out.sort_unstable_by_key(|i| i.id);
+        (out, matched)
+    }
+}
+
+/// The R-tree envelopes (metres) of lon/lat boxes inside ±180°.
+fn lonlat_envelopes(boxes: &[Rect<f64>]) -> Vec<AABB<[f64; 2]>> {
+    boxes
+        .iter()
+        .flat_map(|b| {
+            world_envelopes(
+                proj::lon_to_world_x(b.min().x),
+                proj::lat_to_world_y(b.max().y),
+                proj::lon_to_world_x(b.max().x),
+                proj::lat_to_world_y(b.min().y),
+            )
+        })
+        .collect()
 }
 
 /// Normalise a query bbox into one or two boxes with longitudes in [-180, 180].
@@ -388,6 +458,7 @@ fn lonlat_boxes(bbox: [f64; 4]) -> Vec<Rect<f64>> {
 mod tests {
     use super::*;
     use crate::index::tests::inc;
+    use crate::index::Layer;
     use geo_types::{line_string, point, polygon, Geometry};
 
     #[test]
@@ -426,6 +497,48 @@ mod tests {
         let snap = IndexSnapshot::build(vec![inc(7, g)]);
         assert!(snap.query_bbox_lonlat([6.0, 1.0, 9.0, 3.0]).is_empty());
         assert_eq!(snap.query_bbox_lonlat([4.0, 4.0, 6.0, 6.0])[0].id, 7);
+    }
+
+    #[test]
+    fn the_lowest_of_a_bbox_are_the_first_of_the_sorted_query() {
+        let idx = crate::index::mixed_test_index();
+        let s = idx.snapshot();
+        assert!(!s.dead.is_empty() && !s.delta.entries.is_empty(), "tombstones and a delta");
+        let ids = |v: &[&Incident]| v.iter().map(|i| i.id).collect::<Vec<u64>>();
+        let boxes = [
+            [-180.0, -90.0, 180.0, 90.0],
+            [15.0, 35.0, 35.0, 55.0],
+            [24.0, 44.0, 25.0, 45.0],
+            [21.0, 48.0, 22.0, 49.0],
+            [170.0, -30.0, -170.0, 0.0],
+            [179.5, -19.0, -179.5, -16.0],
+            [170.0, -10.0, 160.0, 12.0],
+            [160.0, -25.0, 180.0, 5.0],
+            [-12.0, 5.0, -4.0, 16.0],
+            [0.0, 0.0, 1.0, 1.0],
+        ];
+        let mut seen_places = 0;
+        for bbox in boxes {
+            let want = s.query_bbox_lonlat(bbox);
+            assert!(want.windows(2).all(|w| w[0].id < w[1].id), "{bbox:?}: each mention once");
+            seen_places += usize::from(want.iter().any(|i| i.layer() != Layer::Incidents));
+            for n in [0, 1, 2, 5, 17, 60, 100, 1000, 5000] {
+                let (got, matched) = s.query_bbox_lonlat_lowest(bbox, n);
+                assert_eq!(matched, want.len(), "{bbox:?} n {n}");
+                assert_eq!(ids(&got), ids(&want[..n.min(want.len())]), "{bbox:?} n {n}");
+            }
+        }
+        assert!(seen_places >= 6, "{seen_places}");
+        // the cases are there: places met by both halves of a box across the antimeridian
+        // (one indexed with two rectangles), with removed mentions and mentions in the delta
+        for (bbox, west, live) in
+            [([170.0, -10.0, 160.0, 12.0], 150.0, 20 - 1 + 4), ([170.0, -30.0, -170.0, 0.0], 179.0, 30 - 2 + 6)]
+        {
+            let got = s.query_bbox_lonlat_lowest(bbox, 5000).0;
+            let place: Vec<&&Incident> = got.iter().filter(|i| i.place.lonlat_bbox().min().x == west).collect();
+            assert_eq!(place.len(), live, "{bbox:?}");
+            assert!(lonlat_boxes(bbox).iter().all(|b| place[0].place.intersects_lonlat(&[*b])), "{bbox:?}");
+        }
     }
 
     #[test]
