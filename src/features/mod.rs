@@ -4,6 +4,8 @@
 //! validated query or a [`QueryError`] naming the bad parameter; [`items`] answers it from one index
 //! snapshot as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and next/prev links,
 //! ordered by incident id so paging is stable; a CQL2 `filter` (Part 3) is compiled by [`filter`].
+//! A query with no filter but the bbox ([`ItemsQuery::accepts_all`]) is answered from each
+//! place's count and lowest ids instead of every mention, with the same page.
 //! Each feature carries its place's geometry simplified for display ([`simplified`]: at most 500
 //! vertices by default, `zoom=N` for a map zoom, `zoom=22` for every vertex) and the properties of
 //! the incident schema. [`incident`] turns a stored mention into an index incident over its shared
@@ -348,6 +350,31 @@ impl ItemsQuery {
         )
     }
 
+    /// Whether every incident passes the non-spatial filters ([`Self::accepts`] is `true` for
+    /// all): no datetime, kind, precision, role, q or CQL2 filter. (Every field is named here, so
+    /// a new filter cannot be forgotten.)
+    pub fn accepts_all(&self) -> bool {
+        let ItemsQuery {
+            bbox: _,
+            datetime,
+            limit: _,
+            limit_asked: _,
+            offset: _,
+            kinds,
+            precisions,
+            role,
+            q,
+            zoom: _,
+            filter,
+        } = self;
+        datetime.is_none()
+            && kinds.is_empty()
+            && precisions.is_empty()
+            && role.is_none()
+            && q.is_none()
+            && filter.is_none()
+    }
+
     /// Whether an incident passes the non-spatial filters.
     pub fn accepts(&self, i: &Incident) -> bool {
         if let Some(iv) = self.datetime {
@@ -602,8 +629,14 @@ const WORLD: [f64; 4] = [-180.0, -90.0, 180.0, 90.0];
 /// Answers an items query from one snapshot. `base` is the absolute URL of the items resource and
 /// `extra` the query string to repeat in paging links (without limit/offset).
 pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &str) -> ItemsPage<'a> {
-    // pages in id order (stable paging): the first offset + limit matches by id are selected
-    // (linear), then only those are sorted
+    let (hits, matched) = if q.accepts_all() { first_unfiltered(snap, q) } else { first_filtered(snap, q) };
+    page(q, hits, matched, base, extra)
+}
+
+/// The first `offset + limit` matches by id, sorted, and the number of matches, for a query
+/// with filters: every incident in the bbox is tested, the first ones by id are selected
+/// (linear), then only those are sorted.
+fn first_filtered<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery) -> (Vec<&'a Incident>, usize) {
     let mut hits: Vec<&Incident> =
         snap.query_bbox_lonlat_unordered(q.bbox.unwrap_or(WORLD)).into_iter().filter(|i| q.accepts(i)).collect();
     let matched = hits.len();
@@ -613,6 +646,19 @@ pub fn items<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery, base: &str, extra: &st
         hits.truncate(wanted);
     }
     hits.sort_unstable_by_key(|i| i.id);
+    (hits, matched)
+}
+
+/// [`first_filtered`] for a query with no filter but the bbox ([`ItemsQuery::accepts_all`]):
+/// a line or area place gives its count and its first `offset + limit` mentions only
+/// ([`IndexSnapshot::query_bbox_lonlat_lowest`]), not all its mentions.
+fn first_unfiltered<'a>(snap: &'a IndexSnapshot, q: &ItemsQuery) -> (Vec<&'a Incident>, usize) {
+    snap.query_bbox_lonlat_lowest(q.bbox.unwrap_or(WORLD), q.offset.saturating_add(q.limit))
+}
+
+/// The page of `hits` (the first matches by id, sorted) out of `matched`, with its links.
+fn page<'a>(q: &ItemsQuery, hits: Vec<&'a Incident>, matched: usize, base: &str, extra: &str) -> ItemsPage<'a> {
+    // pages in id order (stable paging)
     debug_assert!(hits.windows(2).all(|w| w[0].id < w[1].id));
     let features: Vec<FeatureRef> =
         hits.into_iter().skip(q.offset).take(q.limit).map(|incident| FeatureRef { incident, zoom: q.zoom }).collect();
@@ -652,6 +698,51 @@ mod tests {
         assert!(e.message.contains("minLat"), "{e}");
         assert!(ItemsQuery::parse([("bbox", "0,NaN,5,50")]).is_err());
         assert_eq!(ItemsQuery::parse([("bbox", "44,38,47,41")]).unwrap().bbox, Some([44.0, 38.0, 47.0, 41.0]));
+    }
+
+    #[test]
+    fn accepts_all_only_without_filters() {
+        let q = |pairs: &[(&str, &str)]| ItemsQuery::parse(pairs.iter().copied()).unwrap();
+        let plain =
+            [("bbox", "1,2,3,4"), ("limit", "5"), ("offset", "7"), ("zoom", "3"), ("role", "all"), ("f", "json")];
+        assert!(q(&plain).accepts_all());
+        for filter in [
+            ("datetime", "2021-05-01/.."),
+            ("kind", "country"),
+            ("precision", "3"),
+            ("role", "event"),
+            ("role", "context"),
+            ("q", "kyiv"),
+            ("filter", "precision = 3"),
+        ] {
+            assert!(!q(&[filter]).accepts_all(), "{filter:?}");
+        }
+    }
+
+    #[test]
+    fn unfiltered_pages_equal_the_filtered_path() {
+        let idx = crate::index::mixed_test_index();
+        let snap = idx.snapshot();
+        let json = |p: &ItemsPage| serde_json::to_string(p).unwrap();
+        let mut compared = 0;
+        for bbox in ["-180,-90,180,90", "15,35,35,55", "24,44,25,45", "170,-30,-170,0", "170,-10,160,12", "-12,5,-4,16"]
+        {
+            for (offset, limit) in [(0, 1), (0, 10), (3, 7), (10, 100), (95, 10), (0, 10_000), (400, 50), (5000, 3)] {
+                let (o, l) = (offset.to_string(), limit.to_string());
+                let q = ItemsQuery::parse([("bbox", bbox), ("offset", o.as_str()), ("limit", l.as_str())]).unwrap();
+                assert!(q.accepts_all());
+                let page_of = |(hits, matched)| page(&q, hits, matched, "http://x/items", "bbox=b");
+                // the reference: every match, sorted, filtered, then the page's first ones
+                let all: Vec<&Incident> =
+                    snap.query_bbox_lonlat(q.bbox.unwrap()).into_iter().filter(|i| q.accepts(i)).collect();
+                let first = all[..(offset + limit).min(all.len())].to_vec();
+                let want = json(&page_of((first, all.len())));
+                assert_eq!(json(&page_of(first_filtered(&snap, &q))), want, "{bbox} {offset} {limit}");
+                assert_eq!(json(&items(&snap, &q, "http://x/items", "bbox=b")), want, "{bbox} {offset} {limit}");
+                compared += usize::from(all.len() > offset);
+            }
+        }
+        assert!(compared > 25, "{compared}");
     }
 
     #[test]

@@ -18,11 +18,12 @@
 //!   column pieces of a [`Columns`] (for rendering a pyramid zoom by zoom); [`tilejson`] builds
 //!   the TileJSON of served and exported tile sets.
 //! - [`TileError`] for out-of-range z/x/y (HTTP 400).
-//! - Geometry rules live in `prepare`, tile maths in `grid`, fast-mvt only in `encode`.
+//! - Geometry rules live in `prepare` (its clippers in `clip`), tile maths in `grid`, fast-mvt only in `encode`.
 //!
 //! Not for: HTTP, persistence, or ingest.
 
 pub mod cache;
+mod clip;
 pub mod cluster;
 mod encode;
 pub mod grid;
