@@ -40,7 +40,7 @@ mod snapshot;
 
 pub use grid::{GridCell, PointGrid, MAX_GRID_LEVEL};
 pub use incident::{Incident, IndexedIncident};
-pub use place::{Layer, Place, DISPLAY_VERTICES};
+pub use place::{world_x_ranges, Layer, Place, DISPLAY_VERTICES};
 pub use segment::{PlaceHit, Summary};
 pub use snapshot::IndexSnapshot;
 

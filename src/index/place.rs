@@ -263,7 +263,7 @@ impl Place {
 }
 
 /// Split a world-x interval (possibly outside [0, 1]) into at most two intervals inside [0, 1].
-fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
+pub fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
     if !(x0.is_finite() && x1.is_finite()) || x1 - x0 >= 1.0 {
         return vec![(0.0, 1.0)];
     }

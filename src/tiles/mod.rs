@@ -40,7 +40,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
-use crate::index::{proj, IndexSnapshot, IndexedIncident, Layer, Place, Summary};
+use crate::index::{proj, world_x_ranges, IndexSnapshot, IndexedIncident, Layer, Place, Summary};
 use cluster::{Clustered, CLUSTER_MAX_ZOOM};
 use encode::{EncFeature, EncLayer, FeatureProps, TagValue, Tags};
 pub use grid::{TileId, BUFFER, EXTENT, MAX_ZOOM};
@@ -577,19 +577,6 @@ fn lods(world: &Geometry<f64>) -> Vec<(u8, Geometry<f64>)> {
         }
     }
     out
-}
-
-fn world_x_ranges(x0: f64, x1: f64) -> Vec<(f64, f64)> {
-    if !(x0.is_finite() && x1.is_finite()) || x1 - x0 >= 1.0 {
-        return vec![(0.0, 1.0)];
-    }
-    let k = x0.floor();
-    let (a, b) = (x0 - k, x1 - k);
-    if b > 1.0 {
-        vec![(a, 1.0), (0.0, b - 1.0)]
-    } else {
-        vec![(a, b)]
-    }
 }
 
 /// The basemap tile z/x/y: layers `countries`, `admin1`, `places`.
