@@ -209,13 +209,14 @@ fn parse_place_lines(chunk: &str, offset: usize, c: &PlaceColumns) -> Result<Vec
         };
         let id: u64 = f[c.id].parse().map_err(|_| (here, format!("bad geonameid {:?}", f[c.id])))?;
         let mut names: Vec<String> = f[c.alternates].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
-        if !f[c.ascii].is_empty() && f[c.ascii] != f[c.name] {
-            names.push(f[c.ascii].to_string());
+        let (name, other) = display_name(f[c.name], f[c.ascii]);
+        if let Some(other) = other {
+            names.push(other.to_string());
         }
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         out.push(Place {
             id: format!("geonames:{id}"),
-            name: f[c.name].to_string(),
+            name: name.to_string(),
             kind: Kind::Settlement,
             country: opt(f[c.country]),
             admin1: opt(f[c.admin1]),
@@ -233,6 +234,23 @@ fn parse_place_lines(chunk: &str, offset: usize, c: &PlaceColumns) -> Result<Vec
         });
     }
     Ok(out)
+}
+
+/// The name a place is shown by, and the other of GeoNames' two spellings (kept as a name to match).
+/// GeoNames' `name` keeps transliteration marks English reporting never writes ("Khān Yūnis",
+/// "Rafaḩ", "Dayr al Balaḩ"); its `asciiname` ("Khan Yunis", "Rafah") is what a reader knows, so a
+/// name with letters beyond Latin-1 is shown by its ASCII form. Latin-1 letters are ordinary
+/// spelling and stay ("São Paulo", "Kraków", "Mariupol'" is ASCII already). Matching is unchanged:
+/// both spellings normalise to the same key.
+fn display_name<'s>(name: &'s str, ascii: &'s str) -> (&'s str, Option<&'s str>) {
+    if ascii.is_empty() || ascii == name {
+        return (name, None);
+    }
+    if name.chars().any(|c| c as u32 > 0xFF) && ascii.chars().any(|c| c.is_ascii_alphabetic()) {
+        (ascii, Some(name))
+    } else {
+        (name, Some(ascii))
+    }
 }
 
 fn parse_collection(path: &Path) -> Result<Vec<GazFeature>, GazetteerError> {
@@ -415,6 +433,23 @@ mod tests {
         assert_eq!(places[2999].id, "geonames:3000");
         assert_eq!(places[41].names, vec!["Təwn 42", "Թաուն 42"]);
         assert_eq!(places[41].population, 42);
+    }
+
+    #[test]
+    fn transliteration_marks_give_way_to_the_ascii_name() {
+        let rows = [
+            "281124\tKhān Yūnis\tKhan Yunis\t31.34\t34.30\tPPLA2\tPS\tGZ\t173183\tKhan Younis".to_string(),
+            "3448439\tSão Paulo\tSao Paulo\t-23.5\t-46.6\tPPLA\tBR\t27\t10021295\t".to_string(),
+            "707292\tIzyum\t\t49.2\t37.3\tPPLA2\tUA\t07\t50000\tIzium".to_string(),
+        ];
+        let (_dir, path) = places_file(&rows);
+        let places = load_places(&path).unwrap();
+        assert_eq!(places[0].name, "Khan Yunis");
+        assert_eq!(places[0].names, vec!["Khan Younis", "Khān Yūnis"]);
+        assert_eq!(places[1].name, "São Paulo");
+        assert_eq!(places[1].names, vec!["Sao Paulo"]);
+        assert_eq!(places[2].name, "Izyum");
+        assert_eq!(crate::gazetteer::normalize("Khān Yūnis"), crate::gazetteer::normalize("Khan Yunis"));
     }
 
     #[test]
