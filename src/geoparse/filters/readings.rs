@@ -318,7 +318,8 @@ fn before_common_word() {
 }
 
 /// "Chad said", "Jordan told reporters": a first name followed by a speech verb is a person
-/// (`data/lexicon/person_verbs.txt`).
+/// (`data/lexicon/person_verbs.txt`) — unless "in" or "near" puts it on the map ("Police in Jackson
+/// said"): there the place speaks through its police or officials.
 pub(super) struct FirstNameSpeaks;
 impl Filter for FirstNameSpeaks {
     fn id(&self) -> &'static str {
@@ -330,11 +331,14 @@ impl Filter for FirstNameSpeaks {
             && d.gp.first_names.contains(s.word())
             && !d.allcaps[s.i]
             && d.next_word(s.e).is_some_and(|nw| d.gp.person_verbs.contains(nw))
+            && !(s.i > 0 && !d.cap[s.i - 1] && matches!(d.norm(s.i - 1), "in" | "near"))
     }
 }
 #[test]
 fn first_name_speaks() {
     keeps_out("first-name-speaks", "Aurora said she would stay.", "Aurora");
+    let ms = super::testing::mentions("Police in Jackson said two people were hurt.", None);
+    assert!(ms.iter().any(|m| m.starts_with("Jackson=")), "{ms:?}");
 }
 
 /// "George Washington", "General Custer": a capitalised word right after a title or a first name is
