@@ -62,6 +62,17 @@ pub const MENTION_FIELDS: &[Field] = &[
     f(EVENT, Boolean, "the event site (true) or context (false: dateline, a government, ...); absent: not read", true),
     f(LITERAL, Boolean, "the place itself (true) or standing for a government, people, team (false)", false),
     f(ROLE_REASON, Str, "why a mention is context (\"dateline\", \"named as a government\", ...)", false),
+    f(
+        REVIEW,
+        Str,
+        "analyst's review: verified, corrected or rejected (only with review=rejected); absent: pending",
+        true,
+    ),
+    f("review_note", Str, "the analyst's note", false),
+    f("reviewed_by", Str, "who reviewed it", false),
+    f("reviewed_at", Str, "when it was reviewed, UTC", false),
+    f("original_place_id", Str, "a corrected incident: the gazetteer id the geoparser chose", false),
+    f("original_place_name", Str, "a corrected incident: the place the geoparser chose", false),
     f("article_id", Number, "id of the article", false),
     f("title", Str, "article title", false),
     f("url", Str, "article URL", false),
@@ -82,6 +93,8 @@ pub const MENTION_FIELDS: &[Field] = &[
 pub const LITERAL: &str = "literal";
 pub const EVENT: &str = "event";
 pub const ROLE_REASON: &str = "role_reason";
+/// Property name of an analyst's review status.
+pub const REVIEW: &str = "review";
 
 /// What the mentions of one area or line in a tile add up to (every zoom).
 pub const AGGREGATE_FIELDS: &[Field] = &[
@@ -137,6 +150,22 @@ pub struct MentionProps {
     pub literal: Option<bool>,
     pub event: Option<bool>,
     pub role_reason: Option<Box<str>>,
+    /// An analyst's current review (`None`: pending, the machine's reading as it was).
+    pub review: Option<Box<ReviewProps>>,
+}
+
+/// What an analyst's review adds to a mention on the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewProps {
+    /// The review's seq in the store (grows with each review).
+    pub seq: i64,
+    /// `verified`, `rejected` or `corrected`.
+    pub status: &'static str,
+    pub note: Option<Box<str>>,
+    pub by: Box<str>,
+    pub at: Box<str>,
+    /// A correction: the place the geoparser chose (id, name).
+    pub original: Option<(Box<str>, Box<str>)>,
 }
 
 impl Props {
@@ -144,6 +173,14 @@ impl Props {
     /// and for loaded GeoJSON features: those show as before).
     pub fn is_context(&self) -> bool {
         matches!(self, Props::Mention(m) if m.event == Some(false))
+    }
+
+    /// The analyst's review status (`None`: pending, or a loaded GeoJSON feature).
+    pub fn review_status(&self) -> Option<&'static str> {
+        match self {
+            Props::Mention(m) => m.review.as_ref().map(|r| r.status),
+            Props::Json(_) => None,
+        }
     }
 }
 
@@ -238,6 +275,18 @@ pub fn visit<'a>(s: &'a impl Subject, out: &mut impl FnMut(&'a str, Val<'a>)) {
     }
     if let Some(r) = &m.role_reason {
         out(ROLE_REASON, Val::Str(r));
+    }
+    if let Some(r) = &m.review {
+        out(REVIEW, Val::Str(r.status));
+        if let Some(n) = &r.note {
+            out("review_note", Val::Str(n));
+        }
+        out("reviewed_by", Val::Str(&r.by));
+        out("reviewed_at", Val::Str(&r.at));
+        if let Some((id, name)) = &r.original {
+            out("original_place_id", Val::Str(id));
+            out("original_place_name", Val::Str(name));
+        }
     }
     out("article_id", Val::Int(m.article.id));
     for (k, v) in [

@@ -279,6 +279,7 @@ async fn run_server(config: ServeConfig) -> anyhow::Result<()> {
     let store = Store::open(&config.db)?;
     // read before the index is: a deletion committed while it loads is then caught up on
     let deletions_seen = store.max_deletion_seq()?;
+    let reviews_seen = store.max_review_seq()?;
     let load_gazetteer = || -> anyhow::Result<(Arc<Gazetteer>, f64)> {
         let t = std::time::Instant::now();
         Ok((Arc::new(Gazetteer::load(&config.data_dir)?), t.elapsed().as_secs_f64()))
@@ -318,7 +319,7 @@ async fn run_server(config: ServeConfig) -> anyhow::Result<()> {
     }
     let state = Arc::new(state);
     if !config.refresh.is_zero() {
-        http::live::spawn_refresh(state.clone(), config.refresh, deletions_seen);
+        http::live::spawn_refresh(state.clone(), config.refresh, deletions_seen, reviews_seen);
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

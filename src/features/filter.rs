@@ -766,6 +766,7 @@ mod tests {
             literal: Some(true),
             event: Some(true),
             role_reason: None,
+            review: None,
         });
         i
     }

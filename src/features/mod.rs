@@ -79,6 +79,7 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "kind",
     "precision",
     "role",
+    "review",
     "q",
     "zoom",
     "filter",
@@ -89,13 +90,50 @@ pub const ITEMS_PARAMS: &[&str] = &[
 
 pub use crate::datetime::date_to_unix;
 
-/// The map incident of a stored mention over its shared place and article.
-pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>) -> Incident {
+/// The map incident of a stored mention over its shared place and article. A mention an analyst
+/// corrected is drawn where the review says — at the place `corrected` gives for the review's
+/// place id, or at its drawn point — and keeps the geoparser's choice as `original_place_*`;
+/// the stored reading itself is never changed (see `store/reviews.rs`).
+pub fn incident(
+    m: &StoredMention,
+    place: Arc<Place>,
+    article: &Arc<ArticleMeta>,
+    corrected: impl Fn(&str) -> Option<Arc<Place>>,
+) -> Incident {
     let time = article.published.as_deref().and_then(date_to_unix);
+    let (mut place, mut precision, mut review) = (place, m.precision, None);
+    if let Some(r) = &m.review {
+        let moved = match (&r.place_id, r.lon.zip(r.lat)) {
+            (Some(id), _) => corrected(id).map(|p| {
+                let precision = crate::gazetteer::Kind::parse(&p.kind).precision();
+                (p, precision)
+            }),
+            (None, Some((lon, lat))) => {
+                Some((Arc::new(Place::anonymous(DRAWN_KIND, Geometry::Point(geo_types::Point::new(lon, lat)))), 1))
+            }
+            (None, None) => None,
+        };
+        let original = match moved {
+            Some((p, prec)) if r.status == crate::store::ReviewStatus::Corrected => {
+                let original = (place.id.as_deref().unwrap_or_default().into(), (*place.name).into());
+                (place, precision) = (p, prec);
+                Some(original)
+            }
+            _ => None,
+        };
+        review = Some(Box::new(crate::schema::ReviewProps {
+            seq: r.seq,
+            status: r.status.as_str(),
+            note: r.note.as_deref().map(Into::into),
+            by: r.author.as_str().into(),
+            at: r.reviewed_at.as_str().into(),
+            original,
+        }));
+    }
     Incident {
         id: m.id as u64,
         place,
-        precision: m.precision,
+        precision,
         time,
         props: Props::Mention(MentionProps {
             article: article.clone(),
@@ -109,8 +147,18 @@ pub fn incident(m: &StoredMention, place: Arc<Place>, article: &Arc<ArticleMeta>
             literal: m.literal,
             event: m.event,
             role_reason: m.role_reason.as_deref().map(Into::into),
+            review,
         }),
     }
+}
+
+/// The gazetteer kind of a point an analyst drew (a correction to coordinates).
+pub const DRAWN_KIND: &str = "drawn";
+
+/// Whether an incident was rejected by an analyst: such incidents are kept apart from the map's
+/// index (see `http::AppState::rejected`).
+pub fn is_rejected(i: &Incident) -> bool {
+    i.props.review_status() == Some(crate::store::ReviewStatus::Rejected.as_str())
 }
 
 /// Every stored mention as an incident: each place built once (in parallel) and registered with
@@ -126,7 +174,7 @@ pub fn load_incidents(store: &Store, index: &SpatialIndex) -> Result<Vec<Inciden
     let mut out = Vec::new();
     let mut missing = None;
     store.for_each_mention(None, |m| match (by_id.get(m.place_id.as_str()), articles.get(&m.article_id)) {
-        (Some(p), Some(a)) => out.push(incident(&m, p.clone(), a)),
+        (Some(p), Some(a)) => out.push(incident(&m, p.clone(), a, |id| by_id.get(id).cloned())),
         _ => missing = Some(m.id),
     })?;
     if let Some(id) = missing {
@@ -203,6 +251,9 @@ pub struct ItemsQuery {
     pub precisions: Vec<u8>,
     /// `role=`: event sites only ([`Role::Event`]), context only, or both (`None`).
     pub role: Option<Role>,
+    /// `review=`: the incidents with this analyst's review (`pending`: none yet); `None`: every
+    /// incident on the map, so all but the rejected ones, which only `review=rejected` shows.
+    pub review: Option<crate::store::ReviewStatus>,
     pub q: Option<String>,
     /// Geometries are simplified for display at this zoom (see [`simplified`]); `None`: at most
     /// [`crate::index::DISPLAY_VERTICES`] vertices a feature.
@@ -258,6 +309,7 @@ impl ItemsQuery {
             kinds: vec![],
             precisions: vec![],
             role: None,
+            review: None,
             q: None,
             zoom: None,
             filter: None,
@@ -294,6 +346,11 @@ impl ItemsQuery {
                         "all" | "" => None,
                         _ => return Err(qerr("role", format!("{v:?} is not a role; use event, context or all"))),
                     }
+                }
+                "review" => {
+                    q.review = Some(crate::store::ReviewStatus::parse(v).ok_or_else(|| {
+                        qerr("review", format!("{v:?} is not a review; use pending, verified, corrected or rejected"))
+                    })?)
                 }
                 "q" => q.q = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
                 "zoom" => {
@@ -345,8 +402,8 @@ impl ItemsQuery {
         precisions.dedup();
         let cql2 = self.filter.as_ref().map(|f| f.normalized());
         format!(
-            "datetime={:?};kind={kinds:?};precision={precisions:?};role={:?};q={:?};filter={cql2:?}",
-            self.datetime, self.role, self.q
+            "datetime={:?};kind={kinds:?};precision={precisions:?};role={:?};review={:?};q={:?};filter={cql2:?}",
+            self.datetime, self.role, self.review, self.q
         )
     }
 
@@ -363,6 +420,7 @@ impl ItemsQuery {
             kinds,
             precisions,
             role,
+            review,
             q,
             zoom: _,
             filter,
@@ -371,6 +429,7 @@ impl ItemsQuery {
             && kinds.is_empty()
             && precisions.is_empty()
             && role.is_none()
+            && review.is_none()
             && q.is_none()
             && filter.is_none()
     }
@@ -390,6 +449,12 @@ impl ItemsQuery {
         }
         if let Some(role) = self.role {
             if i.props.is_context() != (role == Role::Context) {
+                return false;
+            }
+        }
+        if let Some(r) = self.review {
+            let want = (r != crate::store::ReviewStatus::Pending).then(|| r.as_str());
+            if i.props.review_status() != want {
                 return false;
             }
         }

@@ -185,7 +185,9 @@ pub(crate) fn store_and_publish(
         }
         let places = d.mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place);
         for (m, stored) in places.zip(&d.stored) {
-            incidents.push(features::incident(stored, features::place_of(&st.index, m), meta));
+            incidents.push(features::incident(stored, features::place_of(&st.index, m), meta, |id| {
+                st.index.known_place(id)
+            }));
         }
     }
     let n = incidents.len();
@@ -198,6 +200,7 @@ pub(crate) fn store_and_publish(
                 mentions: d.stored.len(),
                 bbox,
                 deleted: false,
+                reviewed: false,
                 generation: st.index.snapshot().generation(),
             });
         }

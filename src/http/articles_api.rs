@@ -108,6 +108,7 @@ pub async fn delete(
                 mentions: ids.len(),
                 bbox: Some(bbox),
                 deleted: true,
+                reviewed: false,
                 generation: st.index.snapshot().generation(),
             });
         }

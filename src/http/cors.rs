@@ -80,7 +80,7 @@ impl Cors {
 
 /// The paths that write (the token-protected ones).
 fn is_write(path: &str) -> bool {
-    path == "/api/articles"
+    path == "/api/articles" || (path.starts_with("/api/incidents/") && path.ends_with("/review"))
 }
 
 impl Cors {

@@ -1,4 +1,4 @@
-//! `GET /api/events`: server-sent events announcing each ingest (`ingest`) and deletion (`delete`), so maps refresh without reloading.
+//! `GET /api/events`: server-sent events announcing each ingest (`ingest`), deletion (`delete`) and analyst's review (`review`), so maps refresh without reloading.
 
 use super::AppState;
 use axum::extract::State;
@@ -13,7 +13,11 @@ pub async fn stream(State(state): State<Arc<AppState>>) -> Sse<impl Stream<Item 
     let rx = state.events.subscribe();
     let events = BroadcastStream::new(rx).filter_map(|msg| {
         let ev = msg.ok()?;
-        let name = if ev.deleted { "delete" } else { "ingest" };
+        let name = match (ev.deleted, ev.reviewed) {
+            (true, _) => "delete",
+            (false, true) => "review",
+            (false, false) => "ingest",
+        };
         Some(Ok(Event::default().event(name).json_data(ev).unwrap_or_default()))
     });
     Sse::new(events).keep_alive(KeepAlive::default())

@@ -27,6 +27,7 @@ mod ogc;
 pub mod origin;
 mod pages;
 mod params;
+pub mod reviews;
 mod tiles;
 
 pub use cors::parse_origins;
@@ -123,6 +124,9 @@ pub struct IngestEvent {
     pub bbox: Option<[f64; 4]>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// An analyst reviewed these mentions (event `review`): they were redrawn.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reviewed: bool,
     /// The index generation that shows the change: a tile request with `v=` this or later
     /// never gets an out-of-date cached tile.
     pub generation: u64,
@@ -132,6 +136,9 @@ pub struct AppState {
     pub geoparser: Geoparser,
     pub store: Store,
     pub index: SpatialIndex,
+    /// The incidents an analyst rejected: off the map's index (so tiles, clusters, items and
+    /// their counts never see them), kept for `review=rejected`.
+    pub rejected: SpatialIndex,
     /// Built in the background at start-up (simplifying every polygon per zoom band takes a
     /// while); basemap requests wait for it, everything else is served at once.
     pub basemap: Arc<std::sync::OnceLock<Basemap>>,
@@ -170,10 +177,22 @@ impl AppState {
             });
         }
         let (events, _) = broadcast::channel(256);
+        // the rejected incidents leave the map's index for their own
+        let rejected = SpatialIndex::new();
+        let snap = index.snapshot();
+        let out: Vec<crate::index::Incident> =
+            snap.iter().map(|i| i.incident()).filter(|i| features::is_rejected(i)).cloned().collect();
+        drop(snap);
+        if !out.is_empty() {
+            let ids: Vec<u64> = out.iter().map(|i| i.id).collect();
+            index.remove(&ids);
+            rejected.insert(out);
+        }
         AppState {
             geoparser: Geoparser::new(gazetteer),
             store,
             index,
+            rejected,
             basemap,
             incident_tiles: TileCache::new(50_000, 256 << 20),
             basemap_tiles: TileCache::new(50_000, 256 << 20),
@@ -354,6 +373,8 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/metrics", get(metrics::scrape))
         .route("/api/articles", post(articles::create).get(articles_api::list))
         .route("/api/articles/{id}", get(articles_api::get_one).delete(articles_api::delete))
+        .route("/api/incidents/{id}/review", post(reviews::create))
+        .route("/api/incidents/{id}/reviews", get(reviews::history))
         .merge(assets);
     let routes = Router::new()
         .merge(reads)

@@ -174,18 +174,28 @@ fn answer(
     }
     let gzip_ok = super::accepts_gzip(headers);
     let key = format!("{base}{path}?{}&limit={}&offset={}", extra.join("&"), q.limit, q.offset);
-    let page = match state.item_pages.current(&key) {
+    // the rejected incidents are a small set of their own, not cached (their writes are not noted)
+    let rejected = q.review == Some(crate::store::ReviewStatus::Rejected);
+    let cached = if rejected { None } else { state.item_pages.current(&key) };
+    let page = match cached {
         Some(p) => p,
         None => {
-            let snap = state.index.snapshot();
+            let snap = if rejected { state.rejected.snapshot() } else { state.index.snapshot() };
             let body = features::items(&snap, &q, &format!("{base}{path}"), &extra.join("&"));
             let identity: super::pages::Identity = body
                 .features
                 .iter()
-                .map(|f| (f.incident.id, Arc::as_ptr(&f.incident.place) as usize, f.incident.time))
+                .map(|f| {
+                    let review = match &f.incident.props {
+                        crate::schema::Props::Mention(m) => m.review.as_ref().map_or(0, |r| r.seq),
+                        crate::schema::Props::Json(_) => 0,
+                    };
+                    (f.incident.id, Arc::as_ptr(&f.incident.place) as usize, f.incident.time, review)
+                })
                 .collect();
             let mut failed = None;
-            let part = state.item_pages.part(&key, identity, |identity| {
+            let part_key = if rejected { "" } else { key.as_str() };
+            let part = state.item_pages.part(part_key, identity, |identity| {
                 let json = serde_json::to_vec(&body.features).unwrap_or_else(|e| {
                     failed = Some(e);
                     Vec::new()
@@ -203,7 +213,9 @@ fn answer(
             }
             let page = part.page(tail);
             let bbox = q.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
-            state.item_pages.store(key, snap.generation(), bbox, &page);
+            if !rejected {
+                state.item_pages.store(key, snap.generation(), bbox, &page);
+            }
             page
         }
     };
@@ -266,8 +278,8 @@ pub async fn item(
 ) -> Result<Response, ApiError> {
     check_collection(&c)?;
     let n: u64 = id.parse().map_err(|_| ApiError::NotFound(format!("no incident `{id}`: ids are integers")))?;
-    let snap = state.index.snapshot();
-    let inc = snap.get(n).ok_or_else(|| ApiError::NotFound(format!("no incident {n}")))?;
+    let (snap, rejected) = (state.index.snapshot(), state.rejected.snapshot());
+    let inc = snap.get(n).or_else(|| rejected.get(n)).ok_or_else(|| ApiError::NotFound(format!("no incident {n}")))?;
     let mut f = features::feature(inc);
     f["links"] = json!([
         {"href": format!("{b}/collections/{COLLECTION}/items/{n}"), "rel": "self", "type": GEOJSON},

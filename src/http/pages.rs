@@ -5,7 +5,7 @@
 //! followed by its *tail* `,"numberMatched":…,"numberReturned":…,"links":[…]}` — byte for byte
 //! what serialising [`crate::features::ItemsPage`] gives. [`PageCache`] keeps the features part
 //! per query (moka, bounded in bytes), with the identity of the incidents it holds (id, place
-//! and time of each, [`Identity`]) and its last tail. While no
+//! time and review of each, [`Identity`]) and its last tail. While no
 //! index write published after the page's snapshot may have touched the page's bbox (each write
 //! is noted with [`PageCache::note_write`] and its places' footprints, `index::cover`; a page
 //! older than the write log reaches is stale), [`PageCache::current`] answers without a query.
@@ -29,9 +29,10 @@ use flate2::{Compress, Compression, FlushCompress};
 use sha2::{Digest, Sha256};
 
 /// The incidents a features part holds, in page order: of each its id, the address of its
-/// shared place and its time (an id is one stored mention; a mention replaced under the same
-/// id — loaded GeoJSON — differs in place or time).
-pub type Identity = Vec<(u64, usize, Option<i64>)>;
+/// shared place, its time and its analyst's review seq, 0 for none (an id is one stored
+/// mention; a mention replaced under the same id — loaded GeoJSON, or reviewed — differs in
+/// place, time or review).
+pub type Identity = Vec<(u64, usize, Option<i64>, i64)>;
 
 /// The features part of a page, raw and compressed.
 pub struct Part {
@@ -243,7 +244,7 @@ mod tests {
     fn the_spliced_gzip_is_one_member_that_inflates_to_the_json() {
         let features: Vec<u8> =
             (0..2000).map(|i| format!(r#"{{"id":{i},"geometry":"abcabcabc"}},"#)).collect::<String>().into();
-        let p = Arc::new(Part::new(vec![(1, 1, None)], &features));
+        let p = Arc::new(Part::new(vec![(1, 1, None, 0)], &features));
         for tail in [&br#","numberMatched":12,"numberReturned":2,"links":[]}"#[..], b"}", b""] {
             let page = p.page(tail.to_vec());
             let raw = page.raw();
@@ -274,10 +275,10 @@ mod tests {
             });
             c.store("k".into(), 1, [0.0, 0.0, 1.0, 1.0], &p.page(b"}".to_vec()));
         };
-        get(vec![(1, 10, None), (2, 20, Some(5))]);
-        get(vec![(1, 10, None), (2, 20, Some(5))]);
-        get(vec![(1, 10, None), (2, 21, Some(5))]);
-        get(vec![(1, 10, None)]);
+        get(vec![(1, 10, None, 0), (2, 20, Some(5), 0)]);
+        get(vec![(1, 10, None, 0), (2, 20, Some(5), 0)]);
+        get(vec![(1, 10, None, 0), (2, 21, Some(5), 0)]);
+        get(vec![(1, 10, None, 0)]);
         assert_eq!(built, 3);
     }
 

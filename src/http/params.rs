@@ -20,6 +20,7 @@ pub fn known_params(path: &str) -> Option<&'static [&'static str]> {
         [""] | ["conformance"] | ["api"] | ["collections"] | ["collections", _] => Some(F),
         ["collections", _, "items", _] | ["collections", _, "queryables"] => Some(F),
         ["tiles.json"] | ["health"] | ["metrics"] | ["api", "events"] => Some(NONE),
+        ["api", "incidents", _, "review"] | ["api", "incidents", _, "reviews"] => Some(NONE),
         // (`/api/articles` and `/export/…` read their own parameters and refuse unknown ones)
         _ => None,
     }
@@ -63,6 +64,8 @@ pub fn route_template(path: &str) -> &'static str {
         ["api", "geoparse"] => "/api/geoparse",
         ["api", "articles"] => "/api/articles",
         ["api", "articles", _] => "/api/articles/{id}",
+        ["api", "incidents", _, "review"] => "/api/incidents/{id}/review",
+        ["api", "incidents", _, "reviews"] => "/api/incidents/{id}/reviews",
         ["export", _] => "/export/{file}",
         ["api", "events"] => "/api/events",
         ["tiles", _, _, _] => "/tiles/{z}/{x}/{y}",

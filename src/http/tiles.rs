@@ -126,7 +126,7 @@ where
 
 /// The parameters the incidents tile takes.
 const TILE_PARAMS: &[&str] =
-    &["datetime", "kind", "precision", "role", "q", "filter", "filter-lang", "filter-crs", "v"];
+    &["datetime", "kind", "precision", "role", "review", "q", "filter", "filter-lang", "filter-crs", "v"];
 
 /// A filter and its normalised text.
 type TileFilter = Option<(ItemsQuery, String)>;
@@ -140,7 +140,7 @@ fn tile_filter(query: &Option<String>) -> Result<(TileFilter, Option<u64>), ApiE
     for (k, v) in &pairs {
         match k.as_str() {
             "v" => must_show = v.parse().ok(),
-            "datetime" | "kind" | "precision" | "role" | "q" | "filter" | "filter-lang" | "filter-crs" => {
+            "datetime" | "kind" | "precision" | "role" | "review" | "q" | "filter" | "filter-lang" | "filter-crs" => {
                 filters.push((k, v))
             }
             other => return Err(features::unknown_param(other, TILE_PARAMS).into()),
@@ -175,6 +175,16 @@ pub async fn incident_tile(
                 move || tiles::incidents_tile(&snap, z, x, y),
             )
             .await?
+        }
+        Some((q, _)) if q.review == Some(crate::store::ReviewStatus::Rejected) => {
+            // the rejected incidents, a small set of their own: drawn on each request, not cached
+            let rejected = state.rejected.snapshot();
+            let tile = tokio::task::spawn_blocking(move || {
+                tiles::incidents_tile_filtered(&rejected, z, x, y, &|i| q.accepts(i)).map(CachedTile::new)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))??;
+            Arc::new(tile)
         }
         Some((q, normalised)) => {
             let key = (z, x, y, crate::tiles::cache::variant(&normalised));

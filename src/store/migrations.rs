@@ -84,6 +84,24 @@ ALTER TABLE mentions ADD COLUMN literal INTEGER;
 ALTER TABLE mentions ADD COLUMN event INTEGER;
 ALTER TABLE mentions ADD COLUMN role_reason TEXT;
 "#,
+    // v7: analysts' reviews (see reviews.rs): an append-only log keyed by the mention's article
+    // text hash and span, so a review outlives the mention's id (delete and re-ingest).
+    r#"
+CREATE TABLE reviews (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    text_hash TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'rejected', 'corrected')),
+    place_id TEXT REFERENCES places(id),
+    lon REAL,
+    lat REAL,
+    note TEXT,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX reviews_key ON reviews(text_hash, start, "end", seq);
+"#,
 ];
 
 /// PostgreSQL's migrations; entry i brings `schema_version.version` to i + 1.
@@ -159,5 +177,23 @@ SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, 
        m.geo_precision, m.confidence, m.relation, a.title, a.url, a.source, a.published,
        a.ingested_at, p.geom, m.literal, m.event, m.role_reason
 FROM mentions m JOIN places p ON p.id = m.place_id JOIN articles a ON a.id = m.article_id;
+"#,
+    // v5: analysts' reviews (as SQLite's v7); writers hold the write lock, so `seq` grows in
+    // commit order.
+    r#"
+CREATE TABLE reviews (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    text_hash TEXT NOT NULL,
+    start BIGINT NOT NULL,
+    "end" BIGINT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'rejected', 'corrected')),
+    place_id TEXT REFERENCES places(id),
+    lon DOUBLE PRECISION,
+    lat DOUBLE PRECISION,
+    note TEXT,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+CREATE INDEX reviews_key ON reviews(text_hash, start, "end", seq);
 "#,
 ];

@@ -22,10 +22,12 @@ mod changes;
 pub mod fetched;
 mod migrations;
 mod pg;
+mod reviews;
 mod sqlite;
 
 pub use articles::{ArticleFilter, ArticleRow};
 pub use pg::PgStore;
+pub use reviews::{NewReview, Review, ReviewStatus};
 pub use sqlite::SqliteStore;
 
 use crate::geoparse::Mention;
@@ -96,6 +98,8 @@ pub struct StoredMention {
     pub literal: Option<bool>,
     pub event: Option<bool>,
     pub role_reason: Option<String>,
+    /// An analyst's current review (see `reviews.rs`); the fields above stay the machine's reading.
+    pub review: Option<Review>,
 }
 
 /// One mention removed, as the change log of deletions (`deleted_mentions`) records it.
@@ -185,7 +189,12 @@ impl Store {
     /// Stores a batch of articles with their mentions in one transaction: either every article
     /// lands or none does. Articles already stored (same text) are reported with `created: false`.
     pub fn insert_articles(&self, batch: &[(&NewArticle, &[Mention])]) -> Result<Vec<Inserted>, StoreError> {
-        dispatch!(self, s => s.insert_articles(batch))
+        let mut out = dispatch!(self, s => s.insert_articles(batch))?;
+        // a text deleted and ingested again finds its reviews (they are keyed by text and span)
+        for i in out.iter_mut().filter(|i| i.created) {
+            self.attach_reviews(&mut i.mentions)?;
+        }
+        Ok(out)
     }
 
     /// Every stored place (each geometry once).
@@ -207,8 +216,12 @@ impl Store {
     }
 
     /// Streams the stored mentions (see [`Self::mentions`]) without collecting them.
-    pub fn for_each_mention(&self, article: Option<i64>, f: impl FnMut(StoredMention)) -> Result<(), StoreError> {
-        dispatch!(self, s => s.for_each_mention(article, f))
+    pub fn for_each_mention(&self, article: Option<i64>, mut f: impl FnMut(StoredMention)) -> Result<(), StoreError> {
+        let mut reviews = self.current_reviews(0, i64::MAX)?;
+        dispatch!(self, s => s.for_each_mention(article, |mut m| {
+            m.review = reviews.remove(&m.id);
+            f(m)
+        }))
     }
 
     /// The stored article with this id.
@@ -255,7 +268,48 @@ impl Store {
 
     /// Up to `limit` stored mentions with `id > after`, in id order.
     pub fn mentions_after(&self, after: i64, limit: usize) -> Result<Vec<StoredMention>, StoreError> {
-        dispatch!(self, s => s.mentions_after(after, limit))
+        let mut out = dispatch!(self, s => s.mentions_after(after, limit))?;
+        self.attach_reviews(&mut out)?;
+        Ok(out)
+    }
+
+    /// Sets each mention's current review.
+    fn attach_reviews(&self, mentions: &mut [StoredMention]) -> Result<(), StoreError> {
+        let (Some(lo), Some(hi)) = (mentions.iter().map(|m| m.id).min(), mentions.iter().map(|m| m.id).max()) else {
+            return Ok(());
+        };
+        let mut reviews = self.current_reviews(lo, hi)?;
+        for m in mentions {
+            m.review = reviews.remove(&m.id);
+        }
+        Ok(())
+    }
+
+    /// Stores an analyst's review of mention `mention_id` (see `reviews.rs`): the review and the
+    /// mention's article id; `None` when no such mention is stored.
+    pub fn add_review(&self, mention_id: i64, review: &NewReview) -> Result<Option<(Review, i64)>, StoreError> {
+        dispatch!(self, s => s.add_review(mention_id, review))
+    }
+
+    /// The current review of each mention with an id in `lo..=hi` (`pending` ones left out).
+    pub fn current_reviews(&self, lo: i64, hi: i64) -> Result<std::collections::HashMap<i64, Review>, StoreError> {
+        dispatch!(self, s => s.current_reviews(lo, hi))
+    }
+
+    /// Every review of a mention, oldest first.
+    pub fn review_history(&self, mention_id: i64) -> Result<Vec<Review>, StoreError> {
+        dispatch!(self, s => s.review_history(mention_id))
+    }
+
+    /// Up to `limit` reviews with `seq > after` of mentions still stored, as (seq, mention id,
+    /// article id), in seq (= commit) order.
+    pub fn reviews_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        dispatch!(self, s => s.reviews_after(after, limit))
+    }
+
+    /// The largest review seq (0 when none).
+    pub fn max_review_seq(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.max_review_seq())
     }
 
     /// The largest seq of the change log of deletions (0 when nothing was ever deleted).
@@ -321,6 +375,7 @@ impl MentionRow {
             literal: self.literal,
             event: self.event,
             role_reason: self.role_reason,
+            review: None,
         }
     }
 }
@@ -336,8 +391,13 @@ fn parse_place(
 
 /// A mention's place geometry as GeoJSON text, as both backends store it.
 fn geometry_json(m: &Mention) -> Result<String, StoreError> {
-    let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&*m.geometry));
-    serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(m.place_id.clone()))
+    geojson_text(&m.place_id, &m.geometry)
+}
+
+/// Place `id`'s geometry as GeoJSON text.
+fn geojson_text(id: &str, g: &geo_types::Geometry<f64>) -> Result<String, StoreError> {
+    let geometry = geojson::Geometry::new(geojson::GeometryValue::from(g));
+    serde_json::to_string(&geometry).map_err(|_| StoreError::Geometry(id.to_string()))
 }
 
 /// The [`StoredMention`] a new mention becomes once stored with this id.
@@ -360,6 +420,7 @@ fn new_stored(id: i64, article_id: i64, m: &Mention, relation: Option<serde_json
         literal: Some(m.literal),
         event: Some(m.event),
         role_reason: m.role_reason.map(str::to_string),
+        review: None,
     }
 }
 

@@ -37,7 +37,7 @@ pub const CHANNEL: &str = "sitrep_changes";
 
 /// Advisory lock keys: migrations, and writers (ids allocated in commit order).
 const MIGRATE_LOCK: i64 = 0x5175_7265_7001;
-const WRITE_LOCK: i64 = 0x5175_7265_7002;
+pub(super) const WRITE_LOCK: i64 = 0x5175_7265_7002;
 
 pub struct PgStore {
     client: Mutex<Client>,
@@ -107,7 +107,11 @@ fn article_row(r: &postgres::Row) -> Result<ArticleRow, postgres::Error> {
 }
 
 /// Sends the change notification inside `tx` (delivered when it commits).
-fn notify(tx: &mut postgres::Transaction<'_>, bbox: Option<[f64; 4]>, deleted: &[i64]) -> Result<(), StoreError> {
+pub(super) fn notify(
+    tx: &mut postgres::Transaction<'_>,
+    bbox: Option<[f64; 4]>,
+    deleted: &[i64],
+) -> Result<(), StoreError> {
     let row = tx.query_one(
         "SELECT (SELECT coalesce(max(id), 0) FROM articles), (SELECT coalesce(max(id), 0) FROM mentions)",
         &[],

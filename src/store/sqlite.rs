@@ -106,8 +106,16 @@ impl SqliteStore {
             )?;
             let mut mention_stmt = tx.prepare_cached(
                 "INSERT INTO mentions (article_id, place_id, surface, start, end, sentence_start, sentence_end,
-                 precision, geo_precision, confidence, relation, literal, event, role_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 precision, geo_precision, confidence, relation, literal, event, role_reason, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            // Mention ids are never reused: SQLite would give the highest deleted id again, and a
+            // reader's watermark (`mentions_after`) would then miss the new mention.
+            let mut next_id: i64 = tx.query_row(
+                "SELECT max(coalesce((SELECT max(id) FROM mentions), 0),
+                            coalesce((SELECT max(mention_id) FROM deleted_mentions), 0)) + 1",
+                [],
+                |r| r.get(0),
             )?;
             let mut seen_places: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for (article, mentions) in batch {
@@ -158,9 +166,11 @@ impl SqliteStore {
                         relation_text,
                         m.literal,
                         m.event,
-                        m.role_reason
+                        m.role_reason,
+                        next_id
                     ])?;
-                    stored.push(new_stored(tx.last_insert_rowid(), article_id, m, relation));
+                    stored.push(new_stored(next_id, article_id, m, relation));
+                    next_id += 1;
                 }
                 out.push(Inserted { id: article_id, created: true, mentions: stored });
             }
