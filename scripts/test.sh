@@ -29,7 +29,7 @@ cargo test --release --locked
 # The HTTP suites again with every server on a fresh PostgreSQL (PostGIS) database instead of a
 # SQLite file (tests/common/pg.rs starts a throwaway cluster).
 SITREP_TEST_BACKEND=postgres cargo test --release --locked \
-  --test http_api --test articles_api --test tiles_http --test gis_clients --test live --test roles --test reviews
+  --test http_api --test articles_api --test tiles_http --test gis_clients --test live --test roles --test reviews --test reports
 
 if [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --silent \

@@ -19,6 +19,7 @@ pub mod index;
 pub mod ingest;
 pub mod input;
 pub mod mem;
+pub mod merge;
 pub mod page;
 pub mod paths;
 pub mod schema;

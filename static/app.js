@@ -365,9 +365,57 @@ function incidentHtml(p0) {
     ${p.event === false ? `<div class="pp-role">Context, not where the event happened${p.role_reason ? `: ${esc(p.role_reason)}` : ''}</div>` : ''}
     <div class="pp-prec">Location precision: ${precisionHtml(p.precision)}${acled}</div>
     <div class="pp-conf">Geoparser confidence: ${confidenceHtml(p.confidence)}</div>
+    ${reviewHtml(p)}
     <div class="pp-id">mention ${esc(p.mention_id)} · ${esc(p.place_id || '')}</div>
   </div>`;
 }
+// an analyst's review of the incident, and (with the write token in this tab) the controls to review it
+const REVIEW_LABEL = { verified: 'Verified', corrected: 'Corrected', rejected: 'Rejected' };
+function reviewHtml(p) {
+  const status = p.review
+    ? `<div class="pp-review pp-review-${esc(p.review)}">${esc(REVIEW_LABEL[p.review] || p.review)} by ${esc(p.reviewed_by || '?')}${p.reviewed_at ? ' · ' + esc(String(p.reviewed_at).slice(0, 10)) : ''}${p.original_place_name ? ` · moved from ${esc(p.original_place_name)}` : ''}${p.review_note ? `<div class="pp-note">${esc(p.review_note)}</div>` : ''}</div>`
+    : '<div class="pp-review pp-review-pending">Not reviewed yet (the geoparser\'s reading)</div>';
+  if (!sessionStorage.getItem('sitrep.token')) return status;
+  return `${status}<div class="pp-actions" data-mention="${esc(p.mention_id)}">
+    <input class="pp-author" aria-label="Your name (stored with the review)" placeholder="your name" value="${esc(sessionStorage.getItem('sitrep.author') || '')}">
+    <input class="pp-note-in" aria-label="Review note" placeholder="note (optional)">
+    <button type="button" data-review="verified">Verify</button>
+    <button type="button" data-review="rejected">Reject</button>
+    ${p.review ? '<button type="button" data-review="pending">Undo review</button>' : ''}
+    <details><summary>Correct the place…</summary>
+      <input class="pp-move" aria-label="Move to a place name, or lat, lon" placeholder="place name, or lat, lon">
+      <button type="button" data-review="corrected">Move</button>
+    </details>
+  </div>`;
+}
+document.addEventListener('click', async (e) => {
+  const b = e.target.closest('.pp-actions button[data-review]');
+  if (!b) return;
+  const box = b.closest('.pp-actions');
+  const id = box.dataset.mention;
+  const author = box.querySelector('.pp-author').value.trim();
+  if (!author) { box.querySelector('.pp-author').focus(); toast('Give your name: it is stored with the review'); return; }
+  sessionStorage.setItem('sitrep.author', author);
+  const body = { status: b.dataset.review, author };
+  const note = box.querySelector('.pp-note-in').value.trim();
+  if (note) body.note = note;
+  if (body.status === 'corrected') {
+    const v = box.querySelector('.pp-move').value.trim();
+    const ll = v.match(/^(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)$/);
+    if (ll) { body.lat = Number(ll[1]); body.lon = Number(ll[2]); } else if (v) body.place_name = v;
+    else { box.querySelector('.pp-move').focus(); return; }
+  }
+  b.disabled = true;
+  try {
+    const r = await fetch(`/api/incidents/${encodeURIComponent(id)}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('sitrep.token')}` }, body: JSON.stringify(body) });
+    const d = await r.json().catch(() => ({}));
+    if (!r.ok) { toast(`Review not saved: ${esc(d.message || r.status)}`); return; }
+    fullProps.delete(id);
+    if (popup) popup.remove();
+    toast(`Incident ${esc(id)}: ${esc(body.status === 'pending' ? 'review undone' : body.status)}`);
+    refreshAfterIngest();
+  } finally { b.disabled = false; }
+});
 function pasteHtml(p) {
   return `<div class="pp">
     <div class="pp-head">from the pasted text (not stored)</div>
@@ -842,6 +890,11 @@ function connectEvents() {
     const bbox = Array.isArray(d.bbox) && d.bbox.length === 4 && d.bbox.every(Number.isFinite) ? d.bbox : null;
     toast(`New article${d.article_id != null ? ' ' + esc(d.article_id) : ''}: ${esc(d.mentions ?? '?')} place mention${d.mentions === 1 ? '' : 's'}${bbox ? ' <button type="button">show</button>' : ''}`,
       bbox ? () => map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 9 }) : null);
+  });
+  es.addEventListener('review', (ev) => {
+    let d = {};
+    try { d = JSON.parse(ev.data); } catch { /* ignore */ }
+    refreshAfterIngest(d.generation);
   });
   es.addEventListener('delete', (ev) => {
     let d = {};

@@ -125,7 +125,9 @@ impl Selection {
     /// Every stored mention, filtered by `query` when it filters anything.
     pub fn from_store(store: &Store, query: &ItemsQuery) -> Result<Selection, ExportError> {
         let index = SpatialIndex::new();
-        index.replace_all(crate::features::load_incidents(store, &index)?);
+        // what the map shows: the incidents an analyst rejected are left out
+        let all = crate::features::load_incidents(store, &index)?;
+        index.replace_all(all.into_iter().filter(|i| !crate::features::is_rejected(i)).collect());
         let snapshot = index.snapshot();
         if !is_filter(query) {
             return Ok(Selection { snapshot, query: query.clone() });

@@ -27,6 +27,7 @@ mod ogc;
 pub mod origin;
 mod pages;
 mod params;
+mod reports;
 pub mod reviews;
 mod tiles;
 
@@ -375,6 +376,7 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/api/articles/{id}", get(articles_api::get_one).delete(articles_api::delete))
         .route("/api/incidents/{id}/review", post(reviews::create))
         .route("/api/incidents/{id}/reviews", get(reviews::history))
+        .route("/api/reports", get(reports::list))
         .merge(assets);
     let routes = Router::new()
         .merge(reads)

@@ -65,6 +65,7 @@ pub fn route_template(path: &str) -> &'static str {
         ["api", "articles"] => "/api/articles",
         ["api", "articles", _] => "/api/articles/{id}",
         ["api", "incidents", _, "review"] => "/api/incidents/{id}/review",
+        ["api", "reports"] => "/api/reports",
         ["api", "incidents", _, "reviews"] => "/api/incidents/{id}/reviews",
         ["export", _] => "/export/{file}",
         ["api", "events"] => "/api/events",

@@ -176,6 +176,11 @@ impl Place {
         &self.geometry
     }
 
+    /// The shared geometry as given.
+    pub fn geometry_arc(&self) -> &Arc<Geometry<f64>> {
+        &self.geometry
+    }
+
     /// Representative point, lon/lat.
     pub fn point(&self) -> Point<f64> {
         self.point

@@ -315,6 +315,34 @@ test('context mentions are hidden until switched on, then dimmed with why they a
   await settle();
 });
 
+test('an analyst rejects an incident from its popup and it leaves the map', { timeout: 240000 }, async () => {
+  await page.evaluate((t) => { sessionStorage.setItem('sitrep.token', t); sessionStorage.setItem('sitrep.author', 'e2e analyst'); }, TOKEN);
+  let pts = [];
+  for (const z of [8, 10, 12]) {
+    await goto(`map=${z}/39.51/46.34`);
+    pts = (await rendered(['points'])).filter((f) => f.props.mention_id != null);
+    if (pts.length) break;
+  }
+  assert.ok(pts.length > 0, 'an incident point is rendered');
+  const xy = await page.evaluate((c) => { const p = window.map.project(c); const r = window.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }, pts[0].coords);
+  await page.mouse.click(xy[0], xy[1]);
+  const button = '.maplibregl-popup .pp-actions button[data-review="rejected"]';
+  await page.waitForSelector(button, { timeout: 20000 });
+  const id = await page.$eval(button, (b) => b.closest('.pp-actions').dataset.mention);
+  assert.match(await page.$eval('.maplibregl-popup', (e) => e.textContent), /Not reviewed yet/);
+  await page.click(button);
+  await page.waitForFunction((i) => !window.map.queryRenderedFeatures({ layers: ['points'] }).some((g) => String(g.properties.mention_id) === i),
+    id, { timeout: 30000, polling: 200 });
+  const h = await (await fetch(`${base}/api/incidents/${id}/reviews`)).json();
+  assert.equal(h.reviews.at(-1).status, 'rejected', JSON.stringify(h));
+  assert.equal(h.reviews.at(-1).author, 'e2e analyst');
+  // undone, so the tests after this one see the map as it was
+  const r = await fetch(`${base}/api/incidents/${id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ status: 'pending', author: 'e2e analyst' }) });
+  assert.equal(r.status, 200);
+  await page.evaluate(() => { sessionStorage.removeItem('sitrep.token'); document.querySelector('.maplibregl-popup-close-button')?.click(); });
+  await settle();
+});
+
 test('narrow window: map and panel both usable', { timeout: 240000 }, async () => {
   const p = await ctx.newPage();
   await p.setViewportSize({ width: 390, height: 780 });
