@@ -6,9 +6,10 @@
 //! words of its text, the first one (the lede's) apart. [`Rules::same_event`] says whether two
 //! reports may be one event, and why ([`Why`]): their dates at most `window_days` apart; an event
 //! site of each that is the same place, nested (a town inside the other's district or province,
-//! never inside a whole country) or two towns within `near_km`; and event words that agree (the
+//! never inside a whole country) or two towns within `near_km` — a place the report names only in
+//! passing ([`SiteRole::Secondary`]) matches only the same place; and event words that agree (the
 //! lede's class of each is among the other's classes, or the two are listed as compatible; a
-//! report naming no event word agrees with any). [`Rules::group`] puts reports into events by
+//! report naming no event word matches only the same place). [`Rules::group`] puts reports into events by
 //! complete linkage: a report joins an event only when it may be one with every report already
 //! in it (the best-matching event when several would take it), so two distinct events nearby
 //! never chain through a vague third report; each join keeps its reason. Analysts' overrides
@@ -41,10 +42,76 @@ pub struct Report {
     /// Days since 1970-01-01 of the article's date; `None`: undated, never merged.
     pub day: Option<i64>,
     pub sites: Vec<Site>,
+    /// Other places the report names as places (a province the geoparser read as "wider area",
+    /// a town it left without an event): they match another report's event site, never another
+    /// secondary place.
+    pub secondary: Vec<Site>,
     /// The classes of the event words of the text.
     pub classes: HashSet<&'static str>,
     /// The class of the first event word (the lede's).
     pub lede: Option<&'static str>,
+}
+
+/// What a mention is to a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteRole {
+    /// An event site.
+    Primary,
+    /// Another place the report names as a place.
+    Secondary,
+    /// Not a place of the event: a dateline, a demonym, where a statement was made, a comparison,
+    /// the origin of displaced people, a capital or country named as a government, a country.
+    Ignored,
+}
+
+/// The role of a mention in a report, from the geoparser's role reading (`event`, `role_reason`).
+pub fn site_role(event: bool, reason: Option<&str>, kind: Kind) -> SiteRole {
+    if event {
+        return SiteRole::Primary;
+    }
+    match reason {
+        Some("dateline" | "demonym" | "place of a statement" | "comparison" | "origin of displaced people") => {
+            SiteRole::Ignored
+        }
+        // a capital "said" is its government; a province so read is most often the place itself
+        Some("named as a government") if !matches!(kind, Kind::Admin1 | Kind::Admin2) => SiteRole::Ignored,
+        _ if kind == Kind::Country => SiteRole::Ignored,
+        _ => SiteRole::Secondary,
+    }
+}
+
+impl Report {
+    /// A report from its places and their roles (each place once, its event-site role first). A
+    /// report without an event site, or with whole countries only, takes its secondary places as
+    /// event sites too: the places it names still say where.
+    pub fn of(
+        article_id: i64,
+        day: Option<i64>,
+        places: impl IntoIterator<Item = (SiteRole, Site)>,
+        classes: HashSet<&'static str>,
+        lede: Option<&'static str>,
+    ) -> Report {
+        let (mut sites, mut secondary) = (Vec::new(), Vec::new());
+        let mut seen = HashSet::new();
+        let mut places: Vec<(SiteRole, Site)> = places.into_iter().collect();
+        // event sites first, so a place named twice counts as one
+        places.sort_by_key(|(r, _)| *r != SiteRole::Primary);
+        for (role, site) in places {
+            if !seen.insert(site.place_id.clone()) {
+                continue;
+            }
+            match role {
+                SiteRole::Primary => sites.push(site),
+                SiteRole::Secondary => secondary.push(site),
+                SiteRole::Ignored => {}
+            }
+        }
+        // no event site, or only whole countries: the places named in passing say where
+        if sites.iter().all(|s| s.kind == Kind::Country) {
+            sites.append(&mut secondary);
+        }
+        Report { article_id, day, sites, secondary, classes, lede }
+    }
 }
 
 /// How two event sites are one place.
@@ -156,7 +223,7 @@ impl Rules {
         (set, lede)
     }
 
-    /// The report of an article from its geoparsed mentions (the event sites among them).
+    /// The report of an article from its geoparsed mentions (see [`site_role`]).
     pub fn report(
         &self,
         article_id: i64,
@@ -164,21 +231,19 @@ impl Rules {
         text: &str,
         mentions: &[crate::geoparse::Mention],
     ) -> Report {
-        let mut seen = HashSet::new();
-        let sites = mentions
-            .iter()
-            .filter(|m| m.event && m.role == crate::geoparse::Role::Place && seen.insert(m.place_id.clone()))
-            .map(|m| Site {
+        let sites = mentions.iter().filter(|m| m.role == crate::geoparse::Role::Place).map(|m| {
+            let site = Site {
                 place_id: m.place_id.clone(),
                 name: m.place_name.clone(),
                 kind: m.kind,
                 point: m.point,
                 geometry: m.geometry.clone(),
-            })
-            .collect();
+            };
+            (site_role(m.event, m.role_reason, m.kind), site)
+        });
         let (classes, lede) = self.classes_of(text);
         let day = date.and_then(crate::datetime::date_to_unix).map(|s| s.div_euclid(86_400));
-        Report { article_id, day, sites, classes, lede }
+        Report::of(article_id, day, sites, classes, lede)
     }
 
     /// How two sites are one place, if they are.
@@ -205,6 +270,7 @@ impl Rules {
 
     /// Whether the event words of two reports agree, and the classes they share.
     fn words_agree(&self, a: &Report, b: &Report) -> Option<Vec<&'static str>> {
+        // a report naming no event word agrees with any (but see `same_event`: same place only)
         let (Some(la), Some(lb)) = (a.lede, b.lede) else { return Some(Vec::new()) };
         let agree =
             la == lb || self.compatible.contains(&(la, lb)) || (b.classes.contains(la) && a.classes.contains(lb));
@@ -229,10 +295,21 @@ impl Rules {
             Relation::Inside => 1.0,
             Relation::Near(km) => 2.0 + km,
         };
-        let sites = a
+        // an event site of one against any place of the other
+        let pairs = a
             .sites
             .iter()
-            .flat_map(|x| b.sites.iter().filter_map(move |y| self.relation(x, y)))
+            .flat_map(|x| b.sites.iter().chain(&b.secondary).map(move |y| (x, y)))
+            .chain(a.secondary.iter().flat_map(|x| b.sites.iter().map(move |y| (x, y))));
+        let secondary = |s: &Site| a.secondary.iter().chain(&b.secondary).any(|t| std::ptr::eq(s, t));
+        let sites = pairs
+            .filter_map(|(x, y)| {
+                let r = self.relation(x, y)?;
+                // a place named in passing matches only itself, never a town inside it or nearby
+                // and so does every place of a report naming no event word
+                let loose = secondary(x) || secondary(y) || a.lede.is_none() || b.lede.is_none();
+                (r.2 == Relation::Same || !loose).then_some(r)
+            })
             .min_by(|x, y| rank(&x.2).total_cmp(&rank(&y.2)))?;
         Some(Why { a: a.article_id, b: b.article_id, sites, days_apart, classes, by_analyst: false })
     }
@@ -367,7 +444,7 @@ mod tests {
 
     fn report(rules: &Rules, id: i64, day: i64, sites: Vec<Site>, text: &str) -> Report {
         let (classes, lede) = rules.classes_of(text);
-        Report { article_id: id, day: Some(day), sites, classes, lede }
+        Report { article_id: id, day: Some(day), sites, secondary: Vec::new(), classes, lede }
     }
 
     #[test]

@@ -184,10 +184,10 @@ fn a_postgres_database_of_an_earlier_schema_migrates_and_logs_deletions() {
         post(&c, &a.base, &body)["articles"][0]["id"].as_i64().unwrap()
     };
     // back to schema v2, as an earlier release left it: no change log of deletions (v3), no
-    // role reading (v4), the incidents view as v1 made it
+    // role reading (v4), no reviews (v5), the incidents view as v1 made it
     cluster.query(
         &url,
-        "DROP TABLE deleted_mentions; DROP VIEW incidents;
+        "DROP TABLE reviews; DROP TABLE deleted_mentions; DROP VIEW incidents;
          ALTER TABLE mentions DROP COLUMN literal, DROP COLUMN event, DROP COLUMN role_reason;
          CREATE VIEW incidents AS
          SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, m.precision,
@@ -199,7 +199,11 @@ fn a_postgres_database_of_an_earlier_schema_migrates_and_logs_deletions() {
     let mentions: i64 = cluster.query(&url, "SELECT count(*) FROM mentions").parse().unwrap();
     assert!(mentions >= 2);
     let a = replica(&url);
-    assert_eq!(cluster.query(&url, "SELECT version FROM schema_version"), "4", "v2 -> v3 (deletion log) -> v4 (roles)");
+    assert_eq!(
+        cluster.query(&url, "SELECT version FROM schema_version"),
+        "5",
+        "v2 -> v3 (deletion log) -> v4 (roles) -> v5 (reviews)"
+    );
     // rows stored before the role reading have none
     assert_eq!(
         cluster.query(&url, "SELECT count(*) FROM incidents WHERE event IS NULL").parse::<i64>().unwrap(),

@@ -4,13 +4,14 @@
 //!
 //! Contract: computed on each request from one index snapshot and the articles' texts (their
 //! event words), so it is always current; at most `limit` articles (newest first, default 500,
-//! at most 2,000) are grouped, and `truncated` says when the box held more. Only event sites
-//! take part: context mentions (datelines, governments) never join two reports. Analysts'
+//! at most 2,000) are grouped, and `truncated` says when the box held more. An article takes part
+//! when one of its event sites is in the box; datelines, governments and the other places
+//! `merge::site_role` leaves out never join two reports. Analysts'
 //! rejected incidents are not on the map and take no part either.
 
 use super::{ApiError, AppState};
 use crate::features::{unknown_param, ItemsQuery};
-use crate::merge::{Report, Rules, Site};
+use crate::merge::{site_role, Report, Rules, Site, SiteRole};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde_json::{json, Value};
@@ -46,37 +47,39 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery)
             Some(b) => snap.query_bbox_lonlat(b),
             None => snap.iter().map(|i| i.incident()).collect(),
         };
-        // the event sites of each article, newest articles first
-        let mut by_article: BTreeMap<i64, Vec<&crate::index::Incident>> = BTreeMap::new();
+        // the places of each article that may say where its event was, newest articles first
+        let mut by_article: BTreeMap<i64, Vec<(SiteRole, &crate::index::Incident)>> = BTreeMap::new();
         for i in hits {
             let crate::schema::Props::Mention(m) = &i.props else { continue };
-            if m.event == Some(true) && q.accepts(i) {
-                by_article.entry(m.article.id).or_default().push(i);
+            let kind = crate::gazetteer::Kind::parse(&i.place.kind);
+            let role = site_role(m.event == Some(true), m.role_reason.as_deref(), kind);
+            if role != SiteRole::Ignored && q.accepts(i) {
+                by_article.entry(m.article.id).or_default().push((role, i));
             }
         }
+        // an article is a report when it has an event site in the box
+        by_article.retain(|_, v| v.iter().any(|(r, _)| *r == SiteRole::Primary));
         let truncated = by_article.len() > limit;
-        let chosen: Vec<(i64, Vec<&crate::index::Incident>)> = by_article.into_iter().rev().take(limit).collect();
+        let chosen: Vec<(i64, Vec<(SiteRole, &crate::index::Incident)>)> =
+            by_article.into_iter().rev().take(limit).collect();
         let mut reports = Vec::with_capacity(chosen.len());
         let mut meta = BTreeMap::new();
         for (article_id, incidents) in &chosen {
             let text = st.store.article(*article_id)?.map(|a| a.text).unwrap_or_default();
             let (classes, lede) = RULES.classes_of(&text);
-            let mut sites: Vec<Site> = Vec::new();
-            for i in incidents {
-                let id = i.place.id.as_deref().unwrap_or_default();
-                if sites.iter().all(|s| s.place_id != id) {
-                    sites.push(Site {
-                        place_id: id.to_string(),
-                        name: i.place.name.to_string(),
-                        kind: crate::gazetteer::Kind::parse(&i.place.kind),
-                        point: i.place.point(),
-                        geometry: i.place.geometry_arc().clone(),
-                    });
-                }
-            }
-            let day = incidents.iter().find_map(|i| i.time).map(|t| t.div_euclid(86_400));
-            reports.push(Report { article_id: *article_id, day, sites, classes, lede });
-            if let crate::schema::Props::Mention(m) = &incidents[0].props {
+            let places = incidents.iter().map(|(role, i)| {
+                let site = Site {
+                    place_id: i.place.id.as_deref().unwrap_or_default().to_string(),
+                    name: i.place.name.to_string(),
+                    kind: crate::gazetteer::Kind::parse(&i.place.kind),
+                    point: i.place.point(),
+                    geometry: i.place.geometry_arc().clone(),
+                };
+                (*role, site)
+            });
+            let day = incidents.iter().find_map(|(_, i)| i.time).map(|t| t.div_euclid(86_400));
+            reports.push(Report::of(*article_id, day, places, classes, lede));
+            if let crate::schema::Props::Mention(m) = &incidents[0].1.props {
                 meta.insert(*article_id, m.article.clone());
             }
         }
