@@ -184,10 +184,10 @@ fn a_postgres_database_of_an_earlier_schema_migrates_and_logs_deletions() {
         post(&c, &a.base, &body)["articles"][0]["id"].as_i64().unwrap()
     };
     // back to schema v2, as an earlier release left it: no change log of deletions (v3), no
-    // role reading (v4), no reviews (v5), the incidents view as v1 made it
+    // role reading (v4), no reviews (v5) or report links (v6), the incidents view as v1 made it
     cluster.query(
         &url,
-        "DROP TABLE reviews; DROP TABLE deleted_mentions; DROP VIEW incidents;
+        "DROP TABLE report_links; DROP TABLE reviews; DROP TABLE deleted_mentions; DROP VIEW incidents;
          ALTER TABLE mentions DROP COLUMN literal, DROP COLUMN event, DROP COLUMN role_reason;
          CREATE VIEW incidents AS
          SELECT m.id, m.article_id, m.place_id, p.name AS place_name, p.kind, m.surface, m.precision,
@@ -201,8 +201,8 @@ fn a_postgres_database_of_an_earlier_schema_migrates_and_logs_deletions() {
     let a = replica(&url);
     assert_eq!(
         cluster.query(&url, "SELECT version FROM schema_version"),
-        "5",
-        "v2 -> v3 (deletion log) -> v4 (roles) -> v5 (reviews)"
+        "6",
+        "v2 -> v3 (deletion log) -> v4 (roles) -> v5 (reviews) -> v6 (report links)"
     );
     // rows stored before the role reading have none
     assert_eq!(

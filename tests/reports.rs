@@ -1,7 +1,8 @@
 //! `GET /api/reports` (issue 14): the reports on the map grouped into events over real HTTP —
 //! two differently worded reports of one strike become one event with both sources and a reason,
 //! a protest in the same town on the same day stays its own event, and a bad parameter is a 400
-//! naming it. Runs on SQLite, and on PostgreSQL with `SITREP_TEST_BACKEND=postgres`.
+//! naming it; an analyst's decisions (`POST /api/reports/link`) keep two reports apart or join
+//! them, the newest winning. Runs on SQLite, and on PostgreSQL with `SITREP_TEST_BACKEND=postgres`.
 
 mod common;
 
@@ -39,6 +40,52 @@ fn reports_of_one_event_are_one_event_with_every_source() {
     // outside the box: nothing
     let far: Value = c.get(format!("{}/api/reports?bbox=0,0,1,1", s.base)).send().unwrap().json().unwrap();
     assert_eq!(far["events"], json!([]));
+    // an analyst keeps the two strike reports apart, then joins the rally to the first: the newest
+    // decision on a pair wins, and the answer says an analyst joined them
+    let ids: Vec<i64> =
+        strike["reports"].as_array().unwrap().iter().map(|r| r["article_id"].as_i64().unwrap()).collect();
+    let rally = events.iter().find(|e| e["report_count"] == 1).unwrap()["reports"][0]["article_id"].as_i64().unwrap();
+    let link =
+        |body: Value| c.post(format!("{}/api/reports/link", s.base)).bearer_auth(TOKEN).json(&body).send().unwrap();
+    let r = c.post(format!("{}/api/reports/link", s.base)).json(&json!({})).send().unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    for (body, field) in [
+        (json!({"a": ids[0], "b": ids[0], "decision": "apart", "author": "desk"}), "b"),
+        (json!({"a": ids[0], "b": ids[1], "decision": "maybe", "author": "desk"}), "decision"),
+        (json!({"a": ids[0], "b": ids[1], "decision": "apart", "author": ""}), "author"),
+    ] {
+        let r = link(body.clone());
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+        assert!(r.json::<Value>().unwrap()["message"].as_str().unwrap().contains(field), "{body}");
+    }
+    assert_eq!(
+        link(json!({"a": ids[0], "b": 999_999, "decision": "apart", "author": "desk"})).status(),
+        StatusCode::NOT_FOUND
+    );
+    let counts = |q: &str| {
+        let v: Value = c.get(format!("{}/api/reports?bbox=35,48,38,51{q}", s.base)).send().unwrap().json().unwrap();
+        let mut n: Vec<u64> =
+            v["events"].as_array().unwrap().iter().map(|e| e["report_count"].as_u64().unwrap()).collect();
+        n.sort_unstable();
+        (n, v)
+    };
+    assert_eq!(link(json!({"a": ids[1], "b": ids[0], "decision": "apart", "author": "desk"})).status(), StatusCode::OK);
+    assert_eq!(counts("").0, [1, 1, 1], "kept apart");
+    assert_eq!(
+        link(json!({"a": ids[0], "b": ids[1], "decision": "together", "author": "desk"})).status(),
+        StatusCode::OK
+    );
+    assert_eq!(counts("").0, [1, 2], "the newest decision wins");
+    assert_eq!(
+        link(json!({"a": ids[0], "b": rally, "decision": "together", "author": "desk", "note": "same crowd"})).status(),
+        StatusCode::OK
+    );
+    let (n, v) = counts("");
+    assert_eq!(n, [3], "{v}");
+    assert!(
+        v["events"][0]["why"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("joined by an analyst")),
+        "{v}"
+    );
     for bad in ["limit=0", "colour=red", "bbox=1,2"] {
         let r = c.get(format!("{}/api/reports?{bad}", s.base)).send().unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");

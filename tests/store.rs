@@ -120,8 +120,8 @@ fn a_database_of_the_previous_release_migrates_and_keeps_every_mention() {
     let c = rusqlite::Connection::open(&db).unwrap();
     assert_eq!(
         c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(),
-        7,
-        "v1 -> v2 (sentence spans) -> v3 (url index) -> v4 (fetched validators) -> v5 (deletion log) -> v6 (role reading) -> v7 (reviews)"
+        8,
+        "v1 -> v2 (sentence spans) -> v3 (url index) -> v4 (fetched validators) -> v5 (deletion log) -> v6 (role reading) -> v7 (reviews) -> v8 (report links)"
     );
     assert_eq!(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
     let has_sentence: i64 = c

@@ -80,7 +80,9 @@ impl Cors {
 
 /// The paths that write (the token-protected ones).
 fn is_write(path: &str) -> bool {
-    path == "/api/articles" || (path.starts_with("/api/incidents/") && path.ends_with("/review"))
+    path == "/api/articles"
+        || path == "/api/reports/link"
+        || (path.starts_with("/api/incidents/") && path.ends_with("/review"))
 }
 
 impl Cors {

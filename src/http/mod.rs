@@ -377,6 +377,7 @@ pub fn router_with(state: Arc<AppState>, options: HttpOptions) -> Router {
         .route("/api/incidents/{id}/review", post(reviews::create))
         .route("/api/incidents/{id}/reviews", get(reviews::history))
         .route("/api/reports", get(reports::list))
+        .route("/api/reports/link", post(reports::link))
         .merge(assets);
     let routes = Router::new()
         .merge(reads)

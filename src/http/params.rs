@@ -20,7 +20,9 @@ pub fn known_params(path: &str) -> Option<&'static [&'static str]> {
         [""] | ["conformance"] | ["api"] | ["collections"] | ["collections", _] => Some(F),
         ["collections", _, "items", _] | ["collections", _, "queryables"] => Some(F),
         ["tiles.json"] | ["health"] | ["metrics"] | ["api", "events"] => Some(NONE),
-        ["api", "incidents", _, "review"] | ["api", "incidents", _, "reviews"] => Some(NONE),
+        ["api", "incidents", _, "review"] | ["api", "incidents", _, "reviews"] | ["api", "reports", "link"] => {
+            Some(NONE)
+        }
         // (`/api/articles` and `/export/…` read their own parameters and refuse unknown ones)
         _ => None,
     }
@@ -66,6 +68,7 @@ pub fn route_template(path: &str) -> &'static str {
         ["api", "articles", _] => "/api/articles/{id}",
         ["api", "incidents", _, "review"] => "/api/incidents/{id}/review",
         ["api", "reports"] => "/api/reports",
+        ["api", "reports", "link"] => "/api/reports/link",
         ["api", "incidents", _, "reviews"] => "/api/incidents/{id}/reviews",
         ["export", _] => "/export/{file}",
         ["api", "events"] => "/api/events",

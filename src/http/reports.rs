@@ -7,11 +7,13 @@
 //! at most 2,000) are grouped, and `truncated` says when the box held more. An article takes part
 //! when one of its event sites is in the box; datelines, governments and the other places
 //! `merge::site_role` leaves out never join two reports. Analysts'
-//! rejected incidents are not on the map and take no part either.
+//! rejected incidents are not on the map and take no part either. `POST /api/reports/link`
+//! (token) stores an analyst's decision that two articles report one event (`together`) or two
+//! (`apart`); the newest decision on a pair wins over the rules, and `why` says so.
 
 use super::{ApiError, AppState};
 use crate::features::{unknown_param, ItemsQuery};
-use crate::merge::{site_role, Report, Rules, Site, SiteRole};
+use crate::merge::{site_role, Override, Report, Rules, Site, SiteRole};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde_json::{json, Value};
@@ -83,7 +85,15 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery)
                 meta.insert(*article_id, m.article.clone());
             }
         }
-        let events = RULES.group(&reports, &[]);
+        // analysts' decisions on pairs of these reports win over the rules
+        let links: Vec<Override> = st
+            .store
+            .report_links()?
+            .into_iter()
+            .filter(|(a, b, _)| meta.contains_key(a) && meta.contains_key(b))
+            .map(|(a, b, together)| if together { Override::Together(a, b) } else { Override::Apart(a, b) })
+            .collect();
+        let events = RULES.group(&reports, &links);
         let sites_of: BTreeMap<i64, &Report> = reports.iter().map(|r| (r.article_id, r)).collect();
         let events: Vec<Value> = events
             .iter()
@@ -119,4 +129,57 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery)
     .await
     .map_err(|e| ApiError::Internal(format!("worker task failed: {e}")))??;
     Ok(Json(out))
+}
+
+/// The body of `POST /api/reports/link`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    pub a: i64,
+    pub b: i64,
+    /// `together` or `apart`.
+    pub decision: String,
+    pub author: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+pub async fn link(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    body: Result<Json<LinkRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    super::articles::authorize(&state, &headers)?;
+    let Json(req) = body?;
+    let together = match req.decision.as_str() {
+        "together" => true,
+        "apart" => false,
+        other => return Err(ApiError::BadRequest(format!("invalid `decision`: {other:?}; use together or apart"))),
+    };
+    if req.a == req.b {
+        return Err(ApiError::BadRequest("invalid `b`: name two different articles".into()));
+    }
+    let author = req.author.trim().to_string();
+    if author.is_empty() || author.chars().count() > super::reviews::MAX_AUTHOR_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "invalid `author`: name who decides, 1..{} characters",
+            super::reviews::MAX_AUTHOR_CHARS
+        )));
+    }
+    let note = req.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > super::reviews::MAX_NOTE_CHARS) {
+        return Err(ApiError::BadRequest(format!(
+            "invalid `note`: longer than {} characters",
+            super::reviews::MAX_NOTE_CHARS
+        )));
+    }
+    let st = state.clone();
+    let (a, b) = (req.a, req.b);
+    let stored = tokio::task::spawn_blocking(move || st.store.link_reports(a, b, together, note.as_deref(), &author))
+        .await
+        .map_err(|e| ApiError::Internal(format!("worker task failed: {e}")))??;
+    if !stored {
+        return Err(ApiError::NotFound(format!("no article {a} or no article {b}")));
+    }
+    Ok(Json(json!({"a": a, "b": b, "decision": req.decision})))
 }

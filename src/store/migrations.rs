@@ -102,6 +102,19 @@ CREATE TABLE reviews (
 );
 CREATE INDEX reviews_key ON reviews(text_hash, start, "end", seq);
 "#,
+    // v8: analysts' decisions that two reports are (or are not) one event, keyed by the two
+    // articles' text hashes (see reviews.rs), overriding the merge rules.
+    r#"
+CREATE TABLE report_links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    a_hash TEXT NOT NULL,
+    b_hash TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('together', 'apart')),
+    note TEXT,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"#,
 ];
 
 /// PostgreSQL's migrations; entry i brings `schema_version.version` to i + 1.
@@ -195,5 +208,17 @@ CREATE TABLE reviews (
     created_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 );
 CREATE INDEX reviews_key ON reviews(text_hash, start, "end", seq);
+"#,
+    // v6: analysts' decisions on two reports (as SQLite's v8).
+    r#"
+CREATE TABLE report_links (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    a_hash TEXT NOT NULL,
+    b_hash TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('together', 'apart')),
+    note TEXT,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
 "#,
 ];

@@ -307,6 +307,24 @@ impl Store {
         dispatch!(self, s => s.reviews_after(after, limit))
     }
 
+    /// Stores an analyst's decision that articles `a` and `b` report one event (`together`) or
+    /// two; `false` when either article is not stored.
+    pub fn link_reports(
+        &self,
+        a: i64,
+        b: i64,
+        together: bool,
+        note: Option<&str>,
+        author: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.link_reports(a, b, together, note, author))
+    }
+
+    /// The newest decision on each pair of stored articles: (a, b, together).
+    pub fn report_links(&self) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+        dispatch!(self, s => s.report_links())
+    }
+
     /// The largest review seq (0 when none).
     pub fn max_review_seq(&self) -> Result<i64, StoreError> {
         dispatch!(self, s => s.max_review_seq())

@@ -10,7 +10,10 @@
 //! (place, precision, role). A correction names a gazetteer place — its geometry written to
 //! `places` once, as ingest writes it — or drawn coordinates. `seq` grows in commit order (the
 //! PostgreSQL writer holds the write lock), so [`super::Store::reviews_after`] a watermark is
-//! every review made since, by any writer. Both backends are here, their SQL side by side.
+//! every review made since, by any writer. An analyst's decision that two reports are (or are
+//! not) one event ([`super::Store::link_reports`]) is keyed by the two articles' text hashes and
+//! read back as article ids ([`super::Store::report_links`]); the newest decision on a pair wins.
+//! Both backends are here, their SQL side by side.
 //! Not for: what a review does to the map (that is `features::incident` and `http::reviews`).
 
 use super::{pg, PgStore, SqliteStore, StoreError, StoredPlace};
@@ -347,4 +350,62 @@ fn current(rows: Vec<(i64, ReviewCols)>) -> Result<HashMap<i64, Review>, StoreEr
         }
     }
     Ok(out)
+}
+
+/// The newest decision on each pair of stored articles: (article a, article b, together?).
+const LINKS: &str = r#"SELECT a.id, b.id, l.decision FROM report_links l
+JOIN articles a ON a.text_hash = l.a_hash JOIN articles b ON b.text_hash = l.b_hash
+WHERE l.seq = (SELECT max(l2.seq) FROM report_links l2
+               WHERE (l2.a_hash = l.a_hash AND l2.b_hash = l.b_hash) OR (l2.a_hash = l.b_hash AND l2.b_hash = l.a_hash))
+ORDER BY l.seq"#;
+
+const LINK: &str = r#"INSERT INTO report_links (a_hash, b_hash, decision, note, author)
+SELECT a.text_hash, b.text_hash, {p3}, {p4}, {p5} FROM articles a, articles b WHERE a.id = {p1} AND b.id = {p2}"#;
+
+impl SqliteStore {
+    pub fn link_reports(
+        &self,
+        a: i64,
+        b: i64,
+        together: bool,
+        note: Option<&str>,
+        author: &str,
+    ) -> Result<bool, StoreError> {
+        let decision = if together { "together" } else { "apart" };
+        let n = self.conn().execute(&sqlite_sql(LINK), rusqlite::params![a, b, decision, note, author])?;
+        Ok(n == 1)
+    }
+
+    pub fn report_links(&self) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(LINKS)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)? == "together")))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl PgStore {
+    pub fn link_reports(
+        &self,
+        a: i64,
+        b: i64,
+        together: bool,
+        note: Option<&str>,
+        author: &str,
+    ) -> Result<bool, StoreError> {
+        let decision = if together { "together" } else { "apart" };
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&pg::WRITE_LOCK])?;
+            let n = tx.execute(&pg_sql(LINK), &[&a, &b, &decision, &note, &author])?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+    }
+
+    pub fn report_links(&self) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+        self.run(|c| {
+            Ok(c.query(LINKS, &[])?.iter().map(|r| (r.get(0), r.get(1), r.get::<_, String>(2) == "together")).collect())
+        })
+    }
 }
