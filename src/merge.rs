@@ -295,20 +295,22 @@ impl Rules {
             Relation::Inside => 1.0,
             Relation::Near(km) => 2.0 + km,
         };
-        // an event site of one against any place of the other
+        // an event site of one against any place of the other; `passing` when one of the two is
+        // a place named in passing
         let pairs = a
             .sites
             .iter()
-            .flat_map(|x| b.sites.iter().chain(&b.secondary).map(move |y| (x, y)))
-            .chain(a.secondary.iter().flat_map(|x| b.sites.iter().map(move |y| (x, y))));
-        let secondary = |s: &Site| a.secondary.iter().chain(&b.secondary).any(|t| std::ptr::eq(s, t));
+            .flat_map(|x| {
+                b.sites.iter().map(move |y| (x, y, false)).chain(b.secondary.iter().map(move |y| (x, y, true)))
+            })
+            .chain(a.secondary.iter().flat_map(|x| b.sites.iter().map(move |y| (x, y, true))));
+        let no_words = a.lede.is_none() || b.lede.is_none();
         let sites = pairs
-            .filter_map(|(x, y)| {
+            .filter_map(|(x, y, passing)| {
                 let r = self.relation(x, y)?;
-                // a place named in passing matches only itself, never a town inside it or nearby
+                // a place named in passing matches only itself, never a town inside it or nearby,
                 // and so does every place of a report naming no event word
-                let loose = secondary(x) || secondary(y) || a.lede.is_none() || b.lede.is_none();
-                (r.2 == Relation::Same || !loose).then_some(r)
+                (r.2 == Relation::Same || !(passing || no_words)).then_some(r)
             })
             .min_by(|x, y| rank(&x.2).total_cmp(&rank(&y.2)))?;
         Some(Why { a: a.article_id, b: b.article_id, sites, days_apart, classes, by_analyst: false })
@@ -327,15 +329,15 @@ impl Rules {
         let mut order: Vec<&Report> = reports.iter().collect();
         order.sort_by_key(|r| (r.day.unwrap_or(i64::MAX), r.article_id));
         let mut events: Vec<(Vec<&Report>, Vec<Why>)> = Vec::new();
-        for r in order {
-            let score = |w: &Why| {
-                let place = match w.sites.2 {
-                    Relation::Same => 3.0,
-                    Relation::Inside => 2.0,
-                    Relation::Near(_) => 1.0,
-                };
-                place - 0.1 * w.days_apart as f64 + 0.2 * w.classes.len() as f64
+        let score = |w: &Why| {
+            let place = match w.sites.2 {
+                Relation::Same => 3.0,
+                Relation::Inside => 2.0,
+                Relation::Near(_) => 1.0,
             };
+            place - 0.1 * w.days_apart as f64 + 0.2 * w.classes.len() as f64
+        };
+        for r in order {
             let mut best: Option<(usize, Why, f64)> = None;
             for (i, (members, _)) in events.iter().enumerate() {
                 let mut whys = Vec::with_capacity(members.len());

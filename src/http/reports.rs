@@ -159,20 +159,7 @@ pub async fn link(
     if req.a == req.b {
         return Err(ApiError::BadRequest("invalid `b`: name two different articles".into()));
     }
-    let author = req.author.trim().to_string();
-    if author.is_empty() || author.chars().count() > super::reviews::MAX_AUTHOR_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "invalid `author`: name who decides, 1..{} characters",
-            super::reviews::MAX_AUTHOR_CHARS
-        )));
-    }
-    let note = req.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > super::reviews::MAX_NOTE_CHARS) {
-        return Err(ApiError::BadRequest(format!(
-            "invalid `note`: longer than {} characters",
-            super::reviews::MAX_NOTE_CHARS
-        )));
-    }
+    let (author, note) = super::reviews::author_and_note(&req.author, req.note)?;
     let st = state.clone();
     let (a, b) = (req.a, req.b);
     let stored = tokio::task::spawn_blocking(move || st.store.link_reports(a, b, together, note.as_deref(), &author))

@@ -53,18 +53,25 @@ fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("invalid `{field}`: {message}"))
 }
 
+/// An analyst's name and optional note, trimmed and checked (an empty note is none): what every
+/// analyst's decision carries (reviews here, report links in `reports`).
+pub(super) fn author_and_note(author: &str, note: Option<String>) -> Result<(String, Option<String>), ApiError> {
+    let author = author.trim().to_string();
+    if author.is_empty() || author.chars().count() > MAX_AUTHOR_CHARS {
+        return Err(bad("author", format!("name who reviews, 1..{MAX_AUTHOR_CHARS} characters")));
+    }
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(bad("note", format!("longer than {MAX_NOTE_CHARS} characters")));
+    }
+    Ok((author, note))
+}
+
 /// The review a request asks for, checked whole (see the module contract).
 pub fn new_review(gazetteer: &crate::gazetteer::Gazetteer, r: ReviewRequest) -> Result<NewReview, ApiError> {
     let status = ReviewStatus::parse(r.status.trim())
         .ok_or_else(|| bad("status", format!("{:?}; use pending, verified, rejected or corrected", r.status)))?;
-    let author = r.author.trim().to_string();
-    if author.is_empty() || author.chars().count() > MAX_AUTHOR_CHARS {
-        return Err(bad("author", format!("name who reviews, 1..{MAX_AUTHOR_CHARS} characters")));
-    }
-    let note = r.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(bad("note", format!("longer than {MAX_NOTE_CHARS} characters")));
-    }
+    let (author, note) = author_and_note(&r.author, r.note)?;
     let targets = [r.place_id.is_some(), r.place_name.is_some(), r.lon.is_some() || r.lat.is_some()];
     let named = targets.iter().filter(|t| **t).count();
     if status != ReviewStatus::Corrected {
