@@ -159,9 +159,10 @@ fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
     let page = std::fs::read_to_string(&index).unwrap() + "\n<!-- installed copy -->\n";
     std::fs::write(&index, page).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let port = common::free_port();
     let mut cmd = Command::new(&bin);
-    cmd.current_dir(work.path()).args(["serve", "--no-samples", "--addr", &format!("127.0.0.1:{port}")]);
+    // port 0: the server names the port it holds on stderr (a port picked here could be taken
+    // by another test's listener before the server binds it)
+    cmd.current_dir(work.path()).args(["serve", "--no-samples", "--addr", "127.0.0.1:0"]);
     for v in ["SITREP_DATA", "SITREP_STATIC", "SITREP_DB", "SITREP_CONFIG", "SITREP_TOKEN"] {
         cmd.env_remove(v);
     }
@@ -190,8 +191,15 @@ fn an_installed_copy_serves_the_map_from_an_unrelated_directory() {
         });
     }
     let c = common::client();
-    let base = format!("http://127.0.0.1:{port}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let base = loop {
+        let log = lines.lock().unwrap().clone();
+        if let Some((_, rest)) = log.split_once("serving http://") {
+            break format!("http://{}", rest.split('/').next().unwrap());
+        }
+        assert!(std::time::Instant::now() < deadline, "the server named no address: {log}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     loop {
         if c.get(format!("{base}/health")).send().is_ok_and(|r| r.status().is_success()) {
             break;

@@ -129,9 +129,11 @@ pub fn start_on(db: &std::path::Path, extra: &[&str]) -> Server {
 }
 
 fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str]) -> Server {
-    let port = free_port();
+    // port 0: the kernel picks a port the server holds from the start, and the server names it
+    // on stderr ("serving http://ADDR/"). A port picked here and bound later by the server can
+    // be handed to another test's listener in between (CI saw "Address already in use").
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
-    cmd.arg("serve").arg("--db").arg(&db).arg("--addr").arg(format!("127.0.0.1:{port}"));
+    cmd.arg("serve").arg("--db").arg(&db).arg("--addr").arg("127.0.0.1:0");
     cmd.args(extra);
     cmd.env_remove("SITREP_TOKEN");
     // every answer current, so a test reads its own writes at once (a `--tile-stale-ms` in
@@ -140,7 +142,7 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
     if let Some(t) = token {
         cmd.arg("--token").arg(t);
     }
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdout(Stdio::null()).stderr(Stdio::inherit());
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdout(Stdio::null()).stderr(Stdio::piped());
     // Servers kept in a `static` are never dropped: have the kernel stop the server when the test
     // process exits, so no test run leaves a server behind.
     unsafe {
@@ -158,11 +160,39 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
             std::thread::park();
         }
     });
-    let child = rx.recv().unwrap().expect("sitrep starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server { base: base.clone(), db, child, _dir: dir };
-    let client = reqwest::blocking::Client::new();
+    let mut child = rx.recv().unwrap().expect("sitrep starts");
+    // the server's stderr goes on to the test's stderr, line by line; the line naming the
+    // address it listens on is also sent back here
+    let stderr = child.stderr.take().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split_once("serving http://").map(|(_, r)| r) {
+                let addr: String = rest.chars().take_while(|c| *c != '/').collect();
+                let _ = addr_tx.send(addr);
+            }
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    });
+    let mut server = Server { base: String::new(), db, child, _dir: dir };
     let deadline = Instant::now() + Duration::from_secs(120);
+    let addr = loop {
+        match addr_rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(addr) => break addr,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = server.child.wait();
+            }
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("sitrep serve exited before answering /health ({status}); its stderr is above");
+        }
+        assert!(Instant::now() < deadline, "sitrep did not start listening within 120 s");
+    };
+    let base = format!("http://{addr}");
+    server.base = base.clone();
+    let client = reqwest::blocking::Client::new();
     loop {
         if let Ok(r) = client.get(format!("{base}/health")).send() {
             if r.status().is_success() {

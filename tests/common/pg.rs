@@ -79,40 +79,48 @@ impl Cluster {
             .output()
             .unwrap();
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
-        let port = super::free_port();
-        let mut cmd = command("postgres", user);
-        cmd.arg("-D").arg(&data).args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"]);
-        cmd.arg("-c").arg(format!("unix_socket_directories={}", dir.path().display()));
-        cmd.args(["-c", "fsync=off", "-c", "max_connections=200"]);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
-                Ok(())
+        // postgres cannot be told to pick its own port, so a port picked here may be taken before
+        // it binds it: a few tries, each on a new port
+        for _ in 0..5 {
+            let port = super::free_port();
+            let mut cmd = command("postgres", user);
+            cmd.arg("-D").arg(&data).args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"]);
+            cmd.arg("-c").arg(format!("unix_socket_directories={}", dir.path().display()));
+            cmd.args(["-c", "fsync=off", "-c", "max_connections=200"]);
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
+                    Ok(())
+                });
+            }
+            // PR_SET_PDEATHSIG fires when the spawning thread ends: spawn from one that lives on
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(cmd.spawn());
+                loop {
+                    std::thread::park();
+                }
             });
-        }
-        // PR_SET_PDEATHSIG fires when the spawning thread ends: spawn from one that lives on
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(cmd.spawn());
+            let mut child = rx.recv().unwrap().expect("postgres starts");
+            let deadline = Instant::now() + Duration::from_secs(60);
             loop {
-                std::thread::park();
+                let ready = Command::new(PathBuf::from(BIN).join("pg_isready"))
+                    .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if ready {
+                    return Some(Cluster { port, child, _dir: dir });
+                }
+                // the port picked was taken by another listener before postgres bound it: try another
+                if child.try_wait().is_ok_and(|s| s.is_some()) {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "PostgreSQL did not start within 60 s");
+                std::thread::sleep(Duration::from_millis(100));
             }
-        });
-        let child = rx.recv().unwrap().expect("postgres starts");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = Command::new(PathBuf::from(BIN).join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
-                .status()
-                .is_ok_and(|s| s.success());
-            if ready {
-                break;
-            }
-            assert!(Instant::now() < deadline, "PostgreSQL did not start within 60 s");
-            std::thread::sleep(Duration::from_millis(100));
         }
-        Some(Cluster { port, child, _dir: dir })
+        panic!("PostgreSQL did not start on any of 5 ports");
     }
 
     fn psql(&self, db: &str, sql: &str) {
