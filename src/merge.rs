@@ -60,7 +60,7 @@ pub enum SiteRole {
     /// Another place the report names as a place.
     Secondary,
     /// Not a place of the event: a dateline, a demonym, where a statement was made, a comparison,
-    /// the origin of displaced people, a capital or country named as a government, a country.
+    /// the origin of displaced people or of an attack, a capital or country named as a government, a country.
     Ignored,
 }
 
@@ -70,9 +70,14 @@ pub fn site_role(event: bool, reason: Option<&str>, kind: Kind) -> SiteRole {
         return SiteRole::Primary;
     }
     match reason {
-        Some("dateline" | "demonym" | "place of a statement" | "comparison" | "origin of displaced people") => {
-            SiteRole::Ignored
-        }
+        Some(
+            "dateline"
+            | "demonym"
+            | "place of a statement"
+            | "comparison"
+            | "origin of displaced people"
+            | "origin of an attack",
+        ) => SiteRole::Ignored,
         // a capital "said" is its government; a province so read is most often the place itself
         Some("named as a government") if !matches!(kind, Kind::Admin1 | Kind::Admin2) => SiteRole::Ignored,
         _ if kind == Kind::Country => SiteRole::Ignored,

@@ -3,13 +3,15 @@
 //!
 //! Contract: [`Doc::event`] sets [`Mention::event`] on the event-site mentions and
 //! [`Mention::role_reason`] on every other one ("dateline", "named as a government", "place of a
-//! statement", "origin of displaced people", "comparison", "background", "wider area of the event",
-//! "no event reported there", "demonym"). A mention is an event site when it is a literal place
-//! (stage 8; a country's capital followed within three words by a government's verb — "Beijing
-//! urged" — counts as a government too), not a dateline, not after a statement, displacement or comparison cue, and in a
-//! sentence with an event word that names no year before the article's; when no such sentence has
-//! one, the first sentence with a free literal place stands in. Among event sites, a country or
-//! division that contains another event site becomes "wider area of the event" (the most specific
+//! statement", "origin of displaced people", "origin of an attack", "comparison", "background",
+//! "wider area of the event", "no event reported there", "demonym"). A mention is an event site
+//! when it is a literal place (stage 8; a country's capital followed within three words by a
+//! government's verb — "Beijing urged" — or after an office word — "the ministry in Baghdad" —
+//! counts as a government too), not a dateline, not after a statement, displacement, comparison or
+//! launch cue ("fired from Lebanon"), and in a sentence with an event word that names no year
+//! before the article's; when no such sentence has one, the first sentence with a free literal
+//! place stands in. Among event sites, a country or division that contains another event site
+//! becomes "wider area of the event" (the most specific
 //! place wins; "near X" already carries precision 2 from stage 7). Word classes are data in
 //! `data/lexicon/event_cues.tsv`. Nothing here changes which mentions are found or where.
 
@@ -52,19 +54,26 @@ impl Doc<'_> {
                 .take_while(|&i| self.sents.of_token[i] == sent)
                 .any(|i| is("stance", self.norm(i)))
         };
-        if !m.literal || (capital && stance()) {
-            return Some("named as a government");
-        }
         let before: Vec<&str> = (first.saturating_sub(4)..first)
             .filter(|&i| self.sents.of_token[i] == sent)
             .map(|i| self.norm(i))
             .collect();
         let prev = before.last().copied().unwrap_or("");
+        // "the foreign ministry in Baghdad", "recalled its ambassador from Tehran": a capital as
+        // the seat of a government's office
+        let office = || matches!(prev, "in" | "from" | "to") && before.iter().any(|w| is("office", w));
+        if !m.literal || (capital && (stance() || office())) {
+            return Some("named as a government");
+        }
         if before.iter().any(|w| is("displaced", w)) {
             return Some("origin of displaced people");
         }
         if before.iter().any(|w| is("comparison", w)) {
             return Some("comparison");
+        }
+        // "a rocket fired from Lebanon": where an attack came from, not where it struck
+        if prev == "from" && before.iter().any(|w| is("launch", w)) {
+            return Some("origin of an attack");
         }
         if matches!(prev, "in" | "from" | "at" | "to") && before.iter().any(|w| is("speech", w)) {
             return Some("place of a statement");

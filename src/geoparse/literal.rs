@@ -84,7 +84,8 @@ pub(super) fn features(doc: &Doc<'_>, first: usize, last: usize, role: Role, cap
     }
     // before: the word before (same sentence), and what stands between it and the name
     let before = first.checked_sub(1).filter(|&p| doc.sents.of_token[p] == sent);
-    let gap_before = before.map_or("", |p| &doc.text[toks[p].byte_end..toks[first].byte_start]);
+    // a hashtag's '#' is part of the name, not punctuation ("shelling in #Taiz")
+    let gap_before = before.map_or("", |p| &doc.text[toks[p].byte_end..toks[first].byte_start]).trim_end_matches('#');
     let prev = before.map(|p| toks[p].norm.as_str());
     let prev2 = before.and_then(|p| p.checked_sub(1)).filter(|&p| doc.sents.of_token[p] == sent);
     let prev2 = prev2.map(|p| toks[p].norm.as_str());

@@ -124,6 +124,11 @@ impl<'a> Doc<'a> {
         let supported = pl.country.as_ref().is_some_and(|cc| ctx.get(cc).copied().unwrap_or(0.0) >= 2.0);
         let len = c.tok_end - c.tok_start;
         let pop = pl.population;
+        // A town of a theatre of conflict (`theatres.txt`) is named alone in headlines and event
+        // notes, often by its English spelling, which GeoNames keeps as an alternate name ("Jenin"
+        // for Janīn, "Téra" that is also a first name): a town of 20,000 there needs no country
+        // named beside it.
+        let theatre = pl.country.as_ref().is_some_and(|cc| self.gp.theatres.contains(cc));
         let min_pop = match (len > 1, alt, supported) {
             (true, false, _) => 0,
             (true, true, true) => 0,
@@ -131,9 +136,16 @@ impl<'a> Doc<'a> {
             (false, false, true) => 0,
             (false, false, false) => 1_000,
             (false, true, true) => 2_000,
+            (false, true, false) if theatre => 20_000,
             (false, true, false) => 200_000,
         };
-        if len == 1 && pop < 50_000 && self.gp.first_names.contains(self.norm(c.tok_start)) {
+        // "Arab tribal fighters" in a report on Syria is not Arab, Alabama: a small town of a
+        // country the document does not name, while it names another country firmly, needs to be
+        // a town of some size.
+        let elsewhere = !supported && ctx.values().any(|w| *w >= 2.0);
+        let min_pop = if len == 1 && elsewhere { min_pop.max(20_000) } else { min_pop };
+        let first_name_max = if theatre { 20_000 } else { 50_000 };
+        if len == 1 && pop < first_name_max && self.gp.first_names.contains(self.norm(c.tok_start)) {
             return false;
         }
         // "Julia" (Plovdiv), "Viktoria" (Victoria): a first name that is only an alternate name.
