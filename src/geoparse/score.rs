@@ -141,8 +141,9 @@ impl<'a> Doc<'a> {
         };
         // "Arab tribal fighters" in a report on Syria is not Arab, Alabama: a small town of a
         // country the document does not name, while it names another country firmly, needs to be
-        // a town of some size.
-        let elsewhere = !supported && ctx.values().any(|w| *w >= 2.0);
+        // a town of some size — outside the theatres of conflict, whose towns are named in reports
+        // on their neighbours ("Refugees from Lachin reached Goris in Armenia").
+        let elsewhere = !supported && !theatre && ctx.values().any(|w| *w >= 2.0);
         let min_pop = if len == 1 && elsewhere { min_pop.max(20_000) } else { min_pop };
         let first_name_max = if theatre { 20_000 } else { 50_000 };
         if len == 1 && pop < first_name_max && self.gp.first_names.contains(self.norm(c.tok_start)) {
