@@ -6,21 +6,12 @@
 
 mod common;
 
-use sitrep::gazetteer::Gazetteer;
-use sitrep::geoparse::{Geoparser, Mention};
+use common::shipped_parser as parser;
+use sitrep::geoparse::Mention;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 
 /// Measured 45/55 = 0.818 (2026-12-02) minus a little.
 const FLOOR: f64 = 0.80;
-
-fn parser() -> &'static Geoparser {
-    static G: OnceLock<Geoparser> = OnceLock::new();
-    G.get_or_init(|| {
-        let gaz = Gazetteer::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")).expect("gazetteer loads");
-        Geoparser::new(Arc::new(gaz))
-    })
-}
 
 /// A marked toponym: code-point span, surface, and `None` for an event site, `Some(reason)` for
 /// context, `Some("~")` for not scored.

@@ -839,21 +839,11 @@ fn literal_and_non_literal_readings() {
     assert!(!literal("The Armenia coach praised his players after the match.", "Armenia"));
 }
 
-/// A parser on the shipped gazetteer (`data/`, part of every checkout), for rules that need the
-/// real namesakes and populations.
-fn shipped() -> &'static Geoparser {
-    static G: std::sync::OnceLock<Geoparser> = std::sync::OnceLock::new();
-    G.get_or_init(|| {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
-        Geoparser::new(Arc::new(Gazetteer::load(&dir).expect("the shipped gazetteer loads")))
-    })
-}
-
 /// Issue 13: a hashtag, a site noun or a time word after a name keeps the place literal, so a
 /// headline or post still has an event site (sentences written for this test).
 #[test]
 fn hashtags_site_nouns_and_time_words_keep_the_place_an_event_site() {
-    let gp = shipped();
+    let gp = common::shipped_parser();
     for (text, name) in [
         ("Sniper fire on civilians in #Taiz again today.", "Taiz"),
         ("Missile strike on Izyum apartment block kills four", "Izyum"),
@@ -870,7 +860,7 @@ fn hashtags_site_nouns_and_time_words_keep_the_place_an_event_site() {
 /// from is not where it struck (sentences written for this test).
 #[test]
 fn office_and_launch_cues_make_context() {
-    let gp = shipped();
+    let gp = common::shipped_parser();
     let ms = gp.parse(
         "Missiles struck several sites in Erbil, and the foreign ministry in Baghdad condemned the strikes.",
         None,
@@ -888,7 +878,7 @@ fn office_and_launch_cues_make_context() {
 /// a small town of a country the text does not name, while it names another, does not.
 #[test]
 fn theatre_towns_stand_alone_and_small_towns_elsewhere_need_support() {
-    let gp = shipped();
+    let gp = common::shipped_parser();
     let ms = gp.parse("Clashes erupted in Jenin on Monday.", None);
     let jenin = find(&ms, "Jenin").unwrap_or_else(|| panic!("Jenin: {:?}", names_and_ids(&ms)));
     assert_eq!(jenin.place_id, "geonames:283506", "Jenin is Janīn in the West Bank");

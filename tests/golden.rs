@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 use sitrep::gazetteer::Gazetteer;
-use sitrep::geoparse::{Geoparser, Mention, Role};
+use sitrep::geoparse::{haversine_km, Geoparser, Mention, Role};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -77,13 +77,6 @@ fn load(path: &Path) -> Vec<Doc> {
         docs.push(Doc { id, style: str_field(&v, "style"), kind: str_field(&v, "kind"), text, gold });
     }
     docs
-}
-
-fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let (dp, dl) = (p2 - p1, (lon2 - lon1).to_radians());
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
 }
 
 /// Counts of one group of documents (the whole set, a style or a kind).
@@ -170,7 +163,7 @@ fn score_doc(doc: &Doc, mentions: &[Mention], errors: &mut Vec<String>, calibrat
         };
         let m = preds.remove(h);
         t.tp += 1;
-        let km = haversine_km(g.lat, g.lon, m.point.y(), m.point.x());
+        let km = haversine_km(geo_types::Point::new(g.lon, g.lat), m.point);
         if km < 161.0 {
             t.within161 += 1;
         }

@@ -11,26 +11,11 @@
 //! more than 50 km away — the worst error a conflict map can make. Both must hold their floors;
 //! `cargo test --release --test pins -- --nocapture` prints every text pinned wrong.
 
-use sitrep::gazetteer::Gazetteer;
-use sitrep::geoparse::{Geoparser, Mention};
+mod common;
+
+use common::shipped_parser as parser;
+use sitrep::geoparse::{haversine_km, Mention};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-
-fn parser() -> &'static Geoparser {
-    static G: OnceLock<Geoparser> = OnceLock::new();
-    G.get_or_init(|| {
-        let gaz = Gazetteer::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")).expect("gazetteer loads");
-        Geoparser::new(Arc::new(gaz))
-    })
-}
-
-/// Great-circle distance in km.
-fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
-    let (dla, dlo) = (la2 - la1, (b.0 - a.0).to_radians());
-    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
 
 /// The mention the map pins the event on (see the top of the file).
 fn pin(mentions: &[Mention]) -> Option<&Mention> {
@@ -63,7 +48,7 @@ fn score(file: &str) -> Option<Figures> {
         let [style, lat, lon, prec, place, text] = cols[..] else {
             panic!("{file} line {}: expected 6 tab-separated fields, got {}", n + 1, cols.len());
         };
-        let gold: (f64, f64) = (lon.parse().unwrap(), lat.parse().unwrap());
+        let gold = geo_types::Point::new(lon.parse().unwrap(), lat.parse().unwrap());
         let gold_prec: u8 = prec.parse().unwrap();
         assert!((1..=3).contains(&gold_prec), "{file} line {}: precision {prec}", n + 1);
         f.texts += 1;
@@ -73,7 +58,7 @@ fn score(file: &str) -> Option<Figures> {
             println!("MISS  {file}:{} [{style}] {place}: {text}", n + 1);
             continue;
         };
-        let d = km((m.point.x(), m.point.y()), gold);
+        let d = haversine_km(m.point, gold);
         if d <= 50.0 {
             f.within += 1;
         } else {

@@ -2,7 +2,7 @@
 //! `sitrep eval` (score the geoparser on a gold corpus with the definitions of `shared/eval/score.py`;
 //! `--explain`: what each filter of the geoparser is worth on it).
 
-use crate::geoparse::{feature_collection, filter_ids, prediction, Geoparser, Mention, Rules, Trace};
+use crate::geoparse::{feature_collection, filter_ids, haversine_km, prediction, Geoparser, Mention, Rules, Trace};
 use anyhow::{anyhow, Context};
 use clap::Args;
 use rayon::prelude::*;
@@ -240,13 +240,6 @@ struct Gold {
     coords: Option<(f64, f64)>,
 }
 
-fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let (dp, dl) = (p2 - p1, (lon2 - lon1).to_radians());
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
-}
-
 /// Metrics of `score.py` (inexact matching, gold with coordinates only).
 fn score(gold: &[&[Gold]], preds: &[Vec<(usize, usize, String, f64, f64)>]) -> Value {
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
@@ -266,7 +259,7 @@ fn score(gold: &[&[Gold]], preds: &[Vec<(usize, usize, String, f64, f64)>]) -> V
                     let q = p.remove(h);
                     tp += 1;
                     let (la, lo) = t.coords.unwrap();
-                    errors.push(haversine(la, lo, q.3, q.4));
+                    errors.push(haversine_km(geo_types::Point::new(lo, la), geo_types::Point::new(q.4, q.3)));
                 }
             }
         }

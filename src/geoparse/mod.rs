@@ -200,7 +200,8 @@ enum CandKind {
     Border,
 }
 
-fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
+/// Great-circle distance in km between two lon/lat points (mean Earth radius 6,371 km).
+pub fn haversine_km(a: Point<f64>, b: Point<f64>) -> f64 {
     let (la1, lo1, la2, lo2) = (a.y().to_radians(), a.x().to_radians(), b.y().to_radians(), b.x().to_radians());
     let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()

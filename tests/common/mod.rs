@@ -118,6 +118,36 @@ pub fn start(token: Option<&str>, extra: &[&str]) -> Server {
     spawn(db, dir, token, extra)
 }
 
+/// Starts `cmd` so that the kernel sends it `signal` when the test process exits. PR_SET_PDEATHSIG
+/// fires when the spawning *thread* ends, so the child is spawned from a thread that lives as long
+/// as the test process.
+pub fn spawn_tied(mut cmd: Command, signal: libc::c_int) -> std::io::Result<Child> {
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+            Ok(())
+        });
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(cmd.spawn());
+        loop {
+            std::thread::park();
+        }
+    });
+    rx.recv().expect("the spawning thread answers")
+}
+
+/// One geoparser on the shipped gazetteer (`data/`, part of every checkout) per test process.
+pub fn shipped_parser() -> &'static sitrep::geoparse::Geoparser {
+    static G: std::sync::OnceLock<sitrep::geoparse::Geoparser> = std::sync::OnceLock::new();
+    G.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+        let gaz = sitrep::gazetteer::Gazetteer::load(&dir).expect("the shipped gazetteer loads");
+        sitrep::geoparse::Geoparser::new(std::sync::Arc::new(gaz))
+    })
+}
+
 /// Whether `SITREP_TEST_BACKEND=postgres` asks for servers on PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var("SITREP_TEST_BACKEND").is_ok_and(|v| v == "postgres")
@@ -143,24 +173,9 @@ fn spawn(db: PathBuf, dir: tempfile::TempDir, token: Option<&str>, extra: &[&str
         cmd.arg("--token").arg(t);
     }
     cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdout(Stdio::null()).stderr(Stdio::piped());
-    // Servers kept in a `static` are never dropped: have the kernel stop the server when the test
+    // Servers kept in a `static` are never dropped: the kernel stops the server when the test
     // process exits, so no test run leaves a server behind.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-            Ok(())
-        });
-    }
-    // PR_SET_PDEATHSIG fires when the spawning *thread* ends, so spawn from a thread that lives as
-    // long as the test process.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(cmd.spawn());
-        loop {
-            std::thread::park();
-        }
-    });
-    let mut child = rx.recv().unwrap().expect("sitrep starts");
+    let mut child = spawn_tied(cmd, libc::SIGTERM).expect("sitrep starts");
     // the server's stderr goes on to the test's stderr, line by line; the line naming the
     // address it listens on is also sent back here
     let stderr = child.stderr.take().unwrap();

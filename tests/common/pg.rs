@@ -88,21 +88,7 @@ impl Cluster {
             cmd.arg("-c").arg(format!("unix_socket_directories={}", dir.path().display()));
             cmd.args(["-c", "fsync=off", "-c", "max_connections=200"]);
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            unsafe {
-                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
-                    Ok(())
-                });
-            }
-            // PR_SET_PDEATHSIG fires when the spawning thread ends: spawn from one that lives on
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(cmd.spawn());
-                loop {
-                    std::thread::park();
-                }
-            });
-            let mut child = rx.recv().unwrap().expect("postgres starts");
+            let mut child = super::spawn_tied(cmd, libc::SIGINT).expect("postgres starts");
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 let ready = Command::new(PathBuf::from(BIN).join("pg_isready"))
